@@ -1,0 +1,1 @@
+"""extractor: pull structured events out of news articles with an LLM, and score them against gold."""

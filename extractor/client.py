@@ -1,0 +1,208 @@
+"""The one module that talks to an LLM: the ``openai`` client plus ``instructor``.
+
+Every backend (OpenAI, vLLM, Ollama, the embedded llama.cpp server) speaks the
+same OpenAI-compatible HTTP API, so there is one code path, and vcrpy records
+it the same way for all. instructor's ``Mode.TOOLS`` is used everywhere: it is
+grammar-constrained on llama.cpp, whose server rejects ``json_schema``
+response formats.
+
+Errors leave this module as :mod:`extractor.errors` types only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import instructor
+import openai
+from instructor.v2.core.errors import IncompleteOutputException, InstructorRetryException
+from pydantic import BaseModel, ValidationError
+
+from extractor.errors import (
+    BackendHTTPError,
+    BackendUnreachableError,
+    ContextOverflowError,
+    ExtractorError,
+    InvalidOutputError,
+    TruncatedOutputError,
+)
+
+T = TypeVar("T", bound=BaseModel)
+
+_OVERFLOW_MARKERS = ("context window", "context length", "exceed", "n_ctx", "too long")
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """What shapes the model's answer; recorded in every run and matched by cassettes."""
+
+    temperature: float = 0.0
+    seed: int = 20231023
+    max_tokens: int = 1536
+    max_reasks: int = 2  # re-asks after the first attempt when the output fails validation
+    http_retries: int = 2  # the openai client's own retries, with backoff, on 408/429/5xx/connection errors
+    timeout_s: float = 600.0
+
+    def request_kwargs(self) -> dict[str, Any]:
+        return {"temperature": self.temperature, "seed": self.seed, "max_tokens": self.max_tokens}
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @classmethod
+    def of(cls, usage: Any) -> Usage:
+        if usage is None:
+            return cls()
+        return cls(int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0))
+
+
+@dataclass
+class Completion(Generic[T]):
+    value: T
+    usage: Usage
+    attempts: int
+    reask_errors: list[str] = field(default_factory=list)
+    latency_s: float = 0.0
+    served_model: str | None = None
+
+
+class LLMClient:
+    """A structured-output client for one backend and one model."""
+
+    def __init__(self, base_url: str | None, api_key: str | None, model: str, params: GenerationParams) -> None:
+        self.model = model
+        self.params = params
+        self._openai = openai.OpenAI(
+            base_url=base_url,
+            # Local servers ignore the key; a fixed non-secret placeholder keeps it out of every recording.
+            api_key=api_key or "no-key",
+            max_retries=params.http_retries,
+            timeout=params.timeout_s,
+        )
+        self._client = instructor.from_openai(self._openai, mode=instructor.Mode.TOOLS)
+
+    def close(self) -> None:
+        self._openai.close()
+
+    def complete(
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[T],
+        context: dict[str, Any] | None = None,
+    ) -> Completion[T]:
+        """One validated answer, re-asking at most ``params.max_reasks`` times."""
+        responses: list[Any] = []
+        reask_errors: list[str] = []
+
+        def on_response(response: Any) -> None:
+            responses.append(response)
+
+        def on_parse_error(error: Exception, **_: Any) -> None:
+            reask_errors.append(_first_line(error))
+
+        self._client.on("completion:response", on_response)
+        self._client.on("parse:error", on_parse_error)
+        started = time.perf_counter()
+        try:
+            value = self._client.create(
+                model=self.model,
+                response_model=response_model,
+                messages=messages,  # type: ignore[arg-type]
+                max_retries=self.params.max_reasks,
+                context=context,
+                **self.params.request_kwargs(),
+            )
+        except IncompleteOutputException as exc:
+            raise TruncatedOutputError(
+                f"the model hit max_tokens={self.params.max_tokens} before finishing its answer "
+                "(finish_reason=length); it may be looping, or the article has too many events"
+            ) from exc
+        except InstructorRetryException as exc:
+            raise _map_retry_error(exc, self.params.max_reasks) from exc
+        except openai.OpenAIError as exc:
+            raise _map_openai_error(exc) from exc
+        finally:
+            self._client.off("completion:response", on_response)
+            self._client.off("parse:error", on_parse_error)
+        total = getattr(value, "_total_usage", None)
+        usage = Usage.of(total) if total is not None else _sum_usage(responses)
+        served = getattr(responses[-1], "model", None) if responses else None
+        return Completion(
+            value=value,
+            usage=usage,
+            attempts=max(1, len(responses)),
+            reask_errors=reask_errors,
+            latency_s=time.perf_counter() - started,
+            served_model=served,
+        )
+
+
+def _sum_usage(responses: list[Any]) -> Usage:
+    total = Usage()
+    for response in responses:
+        one = Usage.of(getattr(response, "usage", None))
+        total.prompt_tokens += one.prompt_tokens
+        total.completion_tokens += one.completion_tokens
+    return total
+
+
+def _first_line(error: BaseException) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _map_retry_error(exc: InstructorRetryException, max_reasks: int) -> ExtractorError:
+    cause = exc.__cause__
+    if isinstance(cause, openai.OpenAIError):
+        return _map_openai_error(cause)
+    if isinstance(cause, IncompleteOutputException):
+        return TruncatedOutputError("the model hit max_tokens before finishing its answer (finish_reason=length)")
+    detail = _first_line(cause) if cause is not None else _first_line(exc)
+    attempts = getattr(exc, "n_attempts", max_reasks + 1)
+    return InvalidOutputError(f"output still invalid after {attempts} attempt(s): {detail}")
+
+
+def _map_openai_error(exc: openai.OpenAIError) -> ExtractorError:
+    if isinstance(exc, openai.APITimeoutError):
+        return BackendUnreachableError(f"the model server timed out: {exc}")
+    if isinstance(exc, openai.APIConnectionError):
+        request = getattr(exc, "request", None)
+        where = f" at {request.url.scheme}://{request.url.host}:{request.url.port}" if request is not None else ""
+        return BackendUnreachableError(f"cannot reach the model server{where}: {_cause_text(exc)}")
+    if isinstance(exc, openai.APIStatusError):
+        message = _status_message(exc)
+        if exc.status_code in (400, 413) and any(m in message.lower() for m in _OVERFLOW_MARKERS):
+            return ContextOverflowError(f"the prompt does not fit the model's context window: {message}")
+        return BackendHTTPError(f"the model server answered HTTP {exc.status_code}: {message}")
+    return BackendHTTPError(f"model server error: {_first_line(exc)}")
+
+
+def _cause_text(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and (cause.__cause__ or cause.__context__) is not None and not str(cause):
+        cause = cause.__cause__ or cause.__context__
+    return _first_line(cause) if cause is not None else _first_line(exc)
+
+
+def _status_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])[:300]
+        if isinstance(inner, str):
+            return inner[:300]
+    return _first_line(exc)[:300]

@@ -1,0 +1,200 @@
+"""Per-field comparators, declared on the schema and used by the scorer.
+
+A task's schema marks each scored field with ``Annotated[T, Compare(...)]``.
+The marker lives in pydantic's field metadata, so it never reaches the JSON
+schema the model sees. Everything here is pure: no I/O, no global state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from rapidfuzz import fuzz
+
+
+class Kind(StrEnum):
+    EXACT = "exact"  # enums, counts: equal or not
+    DATE = "date"  # same calendar day
+    FUZZY = "fuzzy"  # names, places: normalised, then token similarity
+    SET = "set"  # list of enum values: set precision / recall
+    IGNORE = "ignore"  # kept in output, not scored (e.g. evidence, date_text)
+
+
+@dataclass(frozen=True)
+class Compare:
+    """How a field is scored, and how much it weighs when aligning events.
+
+    ``identify`` is the field's weight in the event-to-event similarity used
+    for one-to-one alignment; 0 means the field does not identify an event.
+    ``key``: when both sides fill this field and the values disagree, the two
+    events are different events and cannot be aligned (two named bases).
+    """
+
+    kind: Kind
+    identify: float = 0.0
+    key: bool = False
+    threshold: float = 85.0  # FUZZY only: rapidfuzz score (0..100) that counts as equal
+
+
+@dataclass(frozen=True)
+class FieldScore:
+    """One field of one aligned pair: counts plus the why.
+
+    ``tp``/``fp``/``fn`` are fractional for SET fields (set precision/recall
+    contributes partial credit); for scalar fields they are 0 or 1.
+    """
+
+    field: str
+    tp: float
+    fp: float
+    fn: float
+    predicted: Any
+    gold: list[Any]
+    explanation: str
+
+
+_ARTICLES = re.compile(r"\b(the|a|an|al|el)\b")
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise_text(value: str) -> str:
+    """Case, accents, punctuation, hyphens and leading articles don't make a name differ.
+
+    "al-Tanf" and "Al Tanf" and "the al Tanf" all become "tanf".
+    """
+    text = unicodedata.normalize("NFKD", value)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.replace("’", "'").replace("'s", "")
+    text = _NON_WORD.sub(" ", text)
+    text = _ARTICLES.sub(" ", text)
+    return " ".join(text.split())
+
+
+def fuzzy_equal(predicted: str, gold: str, threshold: float = 85.0) -> tuple[bool, float]:
+    """Equal after normalisation, or similar enough that one is the other with
+    extra or missing words ("al-Tanf" vs "al-Tanf garrison")."""
+    a, b = normalise_text(predicted), normalise_text(gold)
+    if not a or not b:
+        return a == b, 100.0 if a == b else 0.0
+    if a == b:
+        return True, 100.0
+    # token_set_ratio is 100 when one name's tokens contain the other's; plain ratio
+    # catches spelling variants. Both are needed for names like "Ain al-Asad air base".
+    score = max(fuzz.token_set_ratio(a, b), fuzz.ratio(a, b))
+    return score >= threshold, float(score)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (list, tuple, set)) and len(value) == 0)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def values_equal(kind: Kind, predicted: Any, gold: Any, threshold: float = 85.0) -> bool:
+    """Equality of two non-empty values under a comparator kind."""
+    if kind is Kind.FUZZY:
+        return fuzzy_equal(str(predicted), str(gold), threshold)[0]
+    if kind is Kind.DATE:
+        return _as_date(predicted) == _as_date(gold)
+    if kind is Kind.SET:
+        return set(map(str, predicted)) == set(map(str, gold))
+    return _plain(predicted) == _plain(gold)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
+
+
+def similarity(kind: Kind, predicted: Any, gold_options: Sequence[Any], threshold: float = 85.0) -> float:
+    """Soft agreement in [0, 1] for alignment: best over the gold alternatives."""
+    best = 0.0
+    for gold in gold_options:
+        if _is_empty(predicted) and _is_empty(gold):
+            best = max(best, 1.0)
+        elif _is_empty(predicted) or _is_empty(gold):
+            continue
+        elif kind is Kind.FUZZY:
+            best = max(best, fuzzy_equal(str(predicted), str(gold), threshold)[1] / 100.0)
+        elif kind is Kind.SET:
+            p, g = set(map(str, predicted)), set(map(str, gold))
+            best = max(best, len(p & g) / len(p | g))
+        else:
+            best = max(best, 1.0 if values_equal(kind, predicted, gold) else 0.0)
+    return best
+
+
+def score_field(field: str, compare: Compare, predicted: Any, gold_options: Sequence[Any]) -> FieldScore:
+    """Score one field of an aligned pair.
+
+    ``gold_options`` lists every acceptable gold value (``any_of`` and aliases
+    expanded; ``None`` or ``[]`` among them means "not stated" is acceptable).
+    A value where gold accepts only "not stated" is a false positive; an empty
+    prediction where gold has a value is a miss; a wrong value is both.
+    """
+    options = list(gold_options)
+    gold_allows_empty = any(_is_empty(g) for g in options)
+    filled = [g for g in options if not _is_empty(g)]
+    shown = [_jsonable(g) for g in options]
+
+    if compare.kind is Kind.SET:
+        return _score_set(field, predicted, options, shown)
+
+    if _is_empty(predicted):
+        if gold_allows_empty:
+            return FieldScore(field, 0, 0, 0, None, shown, "both empty: the article does not say")
+        return FieldScore(field, 0, 0, 1, None, shown, f"missed: gold has {shown[0]!r}")
+    if not filled:
+        return FieldScore(field, 0, 1, 0, _jsonable(predicted), shown, "spurious: gold says the article does not state it")
+    for gold in filled:
+        if values_equal(compare.kind, predicted, gold, compare.threshold):
+            return FieldScore(field, 1, 0, 0, _jsonable(predicted), shown, f"match ({compare.kind.value}): {_jsonable(gold)!r}")
+    if gold_allows_empty:
+        # Gold says "either this value or not stated": a wrong value is spurious, not a miss.
+        return FieldScore(field, 0, 1, 0, _jsonable(predicted), shown, "wrong value; gold also accepts not stated")
+    return FieldScore(field, 0, 1, 1, _jsonable(predicted), shown, f"wrong value ({compare.kind.value}): expected one of {shown}")
+
+
+def _score_set(field: str, predicted: Any, options: list[Any], shown: list[Any]) -> FieldScore:
+    pred = set(map(str, _plain_list(predicted)))
+    best: FieldScore | None = None
+    for gold in options:
+        g = set(map(str, _plain_list(gold)))
+        tp = float(len(pred & g))
+        fp = float(len(pred - g))
+        fn = float(len(g - pred))
+        if not pred and not g:
+            why = "both empty"
+        else:
+            why = f"set: {sorted(pred & g)} matched, {sorted(pred - g)} extra, {sorted(g - pred)} missing"
+        cand = FieldScore(field, tp, fp, fn, sorted(pred), shown, why)
+        # Choose the alternative that is best for the prediction: fewest errors, then most hits.
+        if best is None or (cand.fp + cand.fn, -cand.tp) < (best.fp + best.fn, -best.tp):
+            best = cand
+    assert best is not None
+    return best
+
+
+def _plain_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return [_plain(v) for v in value]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    return value

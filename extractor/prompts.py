@@ -1,0 +1,142 @@
+"""Versioned prompts: one YAML file per version, rendered with Jinja2.
+
+A prompt file holds the system and user templates, optional few-shot
+examples, a description and the version it was derived from. Its identity is
+``task@version`` and its content hash (SHA-256 of the file bytes), which
+every run records; the cassettes match on the rendered request, so editing a
+recorded version makes its cassettes go stale loudly.
+
+The system message holds everything that does not depend on the article and
+comes first, so that a server with a prefix cache (llama.cpp) reuses it
+across articles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from extractor.errors import PromptError
+
+
+class FewShotExample(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    published: str
+    text: str
+    output: dict[str, Any]
+
+
+class PromptSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str
+    description: str
+    parent: str | None = None
+    strategy: str = Field(default="single", description="'single': one structured call per article.")
+    system: str
+    user: str
+    examples: list[FewShotExample] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A loaded prompt version: its spec, where it came from and its content hash."""
+
+    task: str
+    spec: PromptSpec
+    path: Path
+    sha256: str
+    _env: jinja2.Environment = field(repr=False, compare=False)
+
+    @property
+    def version(self) -> str:
+        return self.spec.version
+
+    @property
+    def id(self) -> str:
+        return f"{self.task}@{self.spec.version}"
+
+    def render(self, **context: Any) -> list[dict[str, str]]:
+        """Chat messages for one article; few-shot examples become prior turns."""
+        try:
+            system = self._env.from_string(self.spec.system).render(**context).strip()
+            messages = [{"role": "system", "content": system}]
+            for example in self.spec.examples:
+                example_ctx = {**context, "text": example.text, "title": example.title, "published": example.published}
+                messages.append({"role": "user", "content": self._env.from_string(self.spec.user).render(**example_ctx).strip()})
+                messages.append({"role": "assistant", "content": json.dumps(example.output, ensure_ascii=False)})
+            messages.append({"role": "user", "content": self._env.from_string(self.spec.user).render(**context).strip()})
+        except jinja2.TemplateError as exc:
+            raise PromptError(f"{self.path}: template error: {exc}") from exc
+        return messages
+
+
+def _weekday(value: object) -> str:
+    try:
+        return dt.date.fromisoformat(str(value)).strftime("%A")
+    except ValueError:
+        return "weekday unknown"
+
+
+def _environment() -> jinja2.Environment:
+    # StrictUndefined: a misspelt variable in a template is an error, not an empty string.
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
+    env.filters["weekday"] = _weekday
+    return env
+
+
+def load_prompt(prompts_dir: Path, task: str, version: str) -> Prompt:
+    """Load ``prompts_dir/<version>.yaml``; ``version`` may also be a path to a YAML file."""
+    candidate = Path(version)
+    path = candidate if candidate.suffix in (".yaml", ".yml") and candidate.is_file() else prompts_dir / f"{version}.yaml"
+    if not path.is_file():
+        known = ", ".join(list_versions(prompts_dir)) or "none"
+        raise PromptError(f"unknown prompt version {version!r} for task {task!r} (known: {known})")
+    raw = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+        spec = PromptSpec.model_validate(data)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise PromptError(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PromptError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    if path.parent == prompts_dir and spec.version != path.stem:
+        raise PromptError(f"{path}: declares version {spec.version!r} but the file is named {path.stem!r}")
+    env = _environment()
+    for name, template in (("system", spec.system), ("user", spec.user)):
+        try:
+            env.parse(template)
+        except jinja2.TemplateSyntaxError as exc:
+            raise PromptError(f"{path}: {name} template, line {exc.lineno}: {exc.message}") from exc
+    return Prompt(task=task, spec=spec, path=path, sha256=hashlib.sha256(raw).hexdigest(), _env=env)
+
+
+def list_versions(prompts_dir: Path) -> list[str]:
+    def key(stem: str) -> tuple[int, str]:
+        digits = "".join(ch for ch in stem if ch.isdigit())
+        return (int(digits) if digits else 0, stem)
+
+    return sorted((p.stem for p in prompts_dir.glob("*.yaml")), key=key)
+
+
+def diff_prompts(a: Prompt, b: Prompt) -> str:
+    """Unified diff of the two prompt files."""
+    lines = difflib.unified_diff(
+        a.path.read_text(encoding="utf-8").splitlines(keepends=True),
+        b.path.read_text(encoding="utf-8").splitlines(keepends=True),
+        fromfile=a.id,
+        tofile=b.id,
+    )
+    return "".join(lines)
