@@ -11,6 +11,7 @@ Errors leave this module as :mod:`extractor.errors` types only.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -30,6 +31,10 @@ from extractor.errors import (
 )
 
 T = TypeVar("T", bound=BaseModel)
+
+# instructor logs every failed attempt at ERROR level; the harness reports errors itself, once.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+logging.getLogger("instructor").propagate = False
 
 _OVERFLOW_MARKERS = ("context window", "context length", "exceed", "n_ctx", "too long")
 

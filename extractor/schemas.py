@@ -54,17 +54,14 @@ class Location(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     site: Annotated[str | None, Compare(Kind.FUZZY, identify=3.0, key=True)] = Field(
-        default=None,
         description="The named base, facility, town or village, as written (e.g. 'al-Tanf garrison'). "
         "Null for unnamed places such as 'a base housing US troops'.",
     )
     area: Annotated[str | None, Compare(Kind.FUZZY)] = Field(
-        default=None,
         description="Sub-national area as written: a province or governorate ('Anbar province') "
         "or a described area ('western Iraq'). Null if not stated.",
     )
     country: Annotated[str | None, Compare(Kind.FUZZY, identify=1.0)] = Field(
-        default=None,
         description="Country where the attack happened (a base in Syria is in Syria even if the attackers came from Iraq).",
     )
 
@@ -74,29 +71,30 @@ class AttackEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    evidence: Annotated[list[str], Compare(Kind.IGNORE)] = Field(
+        min_length=1,
+        max_length=3,
+        description="First, one or more verbatim quotes copied exactly from the article (a clause or sentence each) "
+        "that report this event; every other field is filled from them.",
+    )
+    date_text: Annotated[str | None, Compare(Kind.IGNORE)] = Field(
+        description="The words that give the time, as written ('Monday', 'this morning'); null if none.",
+    )
     date: Annotated[dt.date | None, Compare(Kind.DATE, identify=1.5)] = Field(
-        default=None,
         description="ISO date YYYY-MM-DD of the attack, only if the day can be pinned from the text and the "
         "publication date ('Monday' means the most recent Monday on or before publication). "
         "Null for 'last week', 'recently', 'in the last 24 hours'.",
     )
-    date_text: Annotated[str | None, Compare(Kind.IGNORE)] = Field(
-        default=None,
-        description="The words that give the time, as written ('Monday', 'this morning'); null if none.",
-    )
     location: Location = Field(description="Where the attack happened.")
     perpetrator: Annotated[str | None, Compare(Kind.FUZZY, identify=1.0)] = Field(
-        default=None,
         description="The actor that carried out or claimed the attack, with the most specific name the text gives "
         "(a named group over 'militias'). Null if none is named.",
     )
     attribution: Annotated[Attribution, Compare(Kind.EXACT)] = Field(
-        default=Attribution.NONE,
         description="How the perpetrator is known: 'claimed' (the actor claimed it), 'attributed' (officials or the "
         "writer name the actor), 'suspected' (only 'likely', 'believed'), 'none' (no perpetrator named).",
     )
     target: Annotated[str | None, Compare(Kind.FUZZY, threshold=80.0)] = Field(
-        default=None,
         description="Who or what was attacked, as written ('U.S. forces', 'militia facilities').",
     )
     weapons: Annotated[list[Weapon], Compare(Kind.SET, identify=1.0)] = Field(
@@ -105,31 +103,21 @@ class AttackEvent(BaseModel):
         "use other if none fits.",
     )
     weapon_count: Annotated[int | None, Compare(Kind.EXACT)] = Field(
-        default=None,
         ge=0,
         description="Number of drones/rockets/munitions used, if stated ('a pair of drones' = 2). "
         "A number of attacks is not a number of weapons.",
     )
     killed: Annotated[int | None, Compare(Kind.EXACT)] = Field(
-        default=None,
         ge=0,
         description="People killed, if a number is stated; 'no casualties' = 0; 'several killed' = null.",
     )
     injured: Annotated[int | None, Compare(Kind.EXACT)] = Field(
-        default=None,
         ge=0,
         description="People injured, if a number is stated; 'no injuries' = 0; 'minor injuries' = null.",
     )
     casualties: Annotated[Casualties, Compare(Kind.EXACT)] = Field(
-        default=Casualties.UNKNOWN,
         description="Outcome even without numbers: none, injured, killed, killed_and_injured, or unknown if not said.",
     )
-    evidence: Annotated[list[str], Compare(Kind.IGNORE)] = Field(
-        min_length=1,
-        max_length=6,
-        description="Verbatim quotes copied exactly from the article (a clause or sentence each) that support this event.",
-    )
-
     @field_validator("date")
     @classmethod
     def _not_after_publication(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
@@ -163,7 +151,6 @@ class ArticleEvents(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     events: list[AttackEvent] = Field(
-        default_factory=list,
         max_length=MAX_EVENTS,
         description="One entry per attacker, place and day; an incident described twice is listed once.",
     )

@@ -1,0 +1,229 @@
+"""Recorded LLM exchanges (vcrpy), so tests and evals run offline and the same every time.
+
+One cassette per (model, prompt version, article):
+``cassettes/<model>/<task>@<version>/<article>.yaml``. Requests match on
+method, path and the parsed JSON body (messages, tools, model, parameters),
+never on host or port (the local server's port is random) — a changed prompt
+therefore cannot silently replay an old answer. Each cassette also stores
+what it was recorded with (prompt, schema and model hashes, parameters), so a
+replay that no longer matches says *what* changed and how to re-record.
+
+vcrpy 9 patches ``httpx2``, the HTTP library openai 3.x uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import vcr
+import vcr.errors
+import yaml
+
+from extractor.errors import BackendUnreachableError, ExtractorError, MissingCassetteError, StaleCassetteError
+
+SECRET_HEADERS = frozenset(
+    {"authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie", "set-cookie"}
+)
+META_KEY = "extractor"
+# Keys a client may add to a request body that do not change the answer.
+VOLATILE_BODY_KEYS = frozenset({"user", "metadata", "stream_options"})
+
+
+class CassetteMode(StrEnum):
+    REPLAY = "replay"  # offline: every request must have a recording (the default for eval and tests)
+    RECORD = "record"  # record what is missing; replay what exists
+    RERECORD = "rerecord"  # record everything again, replacing what exists
+    OFF = "off"  # talk to the backend, record nothing
+
+
+def cassette_path(root: Path, model: str, prompt_id: str, article_id: str) -> Path:
+    task, _, version = prompt_id.partition("@")
+    return root / _safe(model) / f"{_safe(task)}@{_safe(version)}" / f"{_safe(article_id)}.yaml"
+
+
+def _safe(part: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in part)
+
+
+def _json_body(body: bytes | str | None) -> Any:
+    if body is None:
+        return None
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if k not in VOLATILE_BODY_KEYS}
+    return data
+
+
+def match_json_body(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: bodies equal as parsed JSON (key order and whitespace don't matter)."""
+    if _json_body(r1.body) != _json_body(r2.body):
+        raise AssertionError("request JSON bodies differ")
+
+
+def _scrub_request(request: Any) -> Any:
+    for name in list(request.headers):
+        lower = name.lower()
+        if lower in SECRET_HEADERS or lower.startswith("x-stainless") or lower == "content-length":
+            del request.headers[name]
+    return request
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        lower = name.lower()
+        # content-length goes too: the pretty-printed body is longer than the bytes on the wire.
+        if lower in SECRET_HEADERS or lower == "content-length" or lower.startswith(("x-stainless", "openai-", "x-request-id", "cf-")):
+            del headers[name]
+    return response
+
+
+class _BlockDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    # Multi-line strings (pretty-printed JSON bodies) as literal blocks: a re-recording diffs line by line.
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+
+
+_BlockDumper.add_representer(str, _represent_str)
+
+
+def _pretty_json(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    except ValueError:
+        return text
+
+
+class ReadableSerializer:
+    """vcrpy serializer: YAML with JSON bodies pretty-printed, so cassettes are readable and diffable."""
+
+    @staticmethod
+    def serialize(cassette_dict: dict[str, Any]) -> str:
+        for interaction in cassette_dict.get("interactions", []):
+            request, response = interaction["request"], interaction["response"]
+            request["body"] = _pretty_json(request.get("body"))
+            body = response.get("body", {})
+            if isinstance(body, dict) and "string" in body:
+                body["string"] = _pretty_json(body["string"])
+        return str(yaml.dump(cassette_dict, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=120))
+
+    @staticmethod
+    def deserialize(cassette_string: str) -> dict[str, Any]:
+        data = yaml.safe_load(cassette_string)
+        return data if isinstance(data, dict) else {}
+
+
+def build_vcr(record_mode: str) -> vcr.VCR:
+    recorder = vcr.VCR(
+        record_mode=record_mode,
+        match_on=["method", "path", "json_body"],
+        before_record_request=_scrub_request,
+        before_record_response=_scrub_response,
+        decode_compressed_response=True,
+    )
+    recorder.register_matcher("json_body", match_json_body)
+    recorder.register_serializer("readable", ReadableSerializer)
+    return recorder
+
+
+def describe_changes(recorded: dict[str, Any], current: dict[str, Any]) -> str:
+    """Which of the recorded identity fields differ now, in words."""
+    labels = {"prompt_sha256": "prompt", "schema_sha256": "schema", "params": "parameters", "model": "model"}
+    changed = [label for key, label in labels.items() if recorded.get(key) != current.get(key)]
+    return ", ".join(changed) + " changed since recording" if changed else "the request differs from the recording"
+
+
+def _is_cassette_miss(error: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, vcr.errors.CannotOverwriteExistingCassetteException):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+@contextlib.contextmanager
+def use_cassette(path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_command: str) -> Iterator[None]:
+    """Record or replay every HTTP exchange made inside the block.
+
+    Recording goes to a temporary file that replaces ``path`` only when the
+    block ends without a transport failure, so an interrupted recording never
+    leaves a half cassette that would later replay as if complete.
+    """
+    if mode is CassetteMode.OFF:
+        yield
+        return
+    if mode is CassetteMode.RERECORD or (mode is CassetteMode.RECORD and not path.exists()):
+        with _recording(path, meta):
+            yield
+        return
+    if not path.exists():
+        raise MissingCassetteError(f"no recording at {path}; record it with: {rerecord_command.replace('--rerecord', '--record')}")
+    recorded = _read_meta(path)
+    try:
+        with build_vcr("none").use_cassette(str(path), serializer="readable"):
+            yield
+    except ExtractorError as exc:
+        if _is_cassette_miss(exc):
+            why = describe_changes(recorded, meta)
+            raise StaleCassetteError(f"stale cassette {path}: {why}; re-record with: {rerecord_command}") from exc
+        raise
+
+
+@contextlib.contextmanager
+def _recording(path: Path, meta: dict[str, Any]) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".recording-", dir=path.parent) as tmp:
+        tmp_path = Path(tmp) / path.name
+        recorded_meta = {**meta, "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
+        failed = False
+        try:
+            with build_vcr("all").use_cassette(str(tmp_path), serializer="readable") as cassette:
+                cassette.get_metadata(META_KEY, recorded_meta)
+                yield
+        except ExtractorError as exc:
+            # A model's own failure (invalid or truncated output) is a faithful recording and
+            # replays as the same failure; a transport failure is not worth keeping.
+            failed = isinstance(exc, BackendUnreachableError)
+            raise
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            if not failed and tmp_path.exists():
+                os.replace(tmp_path, path)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    meta = (data or {}).get("metadata", {}).get(META_KEY, {}) if isinstance(data, dict) else {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """What a cassette was recorded with (model and file hash, prompt, schema, params)."""
+    return _read_meta(path)

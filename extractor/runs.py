@@ -1,0 +1,96 @@
+"""Run records: what a run was made with (the manifest), and atomic output files.
+
+Every output the harness writes goes through :func:`write_atomic`: a file
+either appears whole or not at all, so a crash or Ctrl-C never leaves a
+half-written JSONL or report behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+PACKAGES = ("extractor", "openai", "instructor", "pydantic", "httpx2", "vcrpy", "jinja2", "scipy", "rapidfuzz", "llama-cpp-python")
+
+
+class Manifest(BaseModel):
+    """Everything needed to reproduce, or to refuse to compare, a run."""
+
+    command: str
+    task: str
+    prompt: str  # task@version
+    prompt_sha256: str
+    schema_sha256: str
+    backend: str
+    model: str
+    model_sha256: str | None
+    params: dict[str, Any]
+    cassette_mode: str
+    started_at: str
+    finished_at: str | None = None
+    python: str = Field(default_factory=lambda: platform.python_version())
+    packages: dict[str, str] = Field(default_factory=lambda: package_versions())
+    git_commit: str | None = Field(default_factory=lambda: git_commit())
+    articles: list[str] = Field(default_factory=list)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
+    versions = {}
+    for name in names:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[name] = importlib.metadata.version(name)
+    return versions
+
+
+def git_commit() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{out}-dirty" if dirty else out
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``path`` whole or not at all (temp file in the same folder, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def command_line() -> str:
+    return " ".join(["extractor", *sys.argv[1:]])

@@ -1,0 +1,671 @@
+"""Score predicted events against gold: align, count, explain, bootstrap.
+
+Pure and generic: the fields that are scored, how, and which identify an
+event all come from the ``Compare`` markers of the task's event model, walked
+to dotted paths (``location.site``). Nothing here reads files or prints.
+
+Semantics (``evals/attacks/ANNOTATION.md``, ACE-style argument scoring):
+
+* Predictions and gold events (optional ones included) are aligned one to one
+  by :func:`align`; a pair below the similarity threshold is not a match.
+* A prediction aligned to a required gold event is an event TP and every
+  scored field is compared with :func:`comparators.score_field`.
+* A prediction aligned to an *optional* gold event counts nowhere, and its
+  fields are not scored; an optional gold event left unmatched counts nowhere.
+* An unmatched prediction is an event FP, and each non-empty scored field a
+  field FP. An unmatched required gold event is an event FN, and each gold
+  field that does not accept "not stated" a field FN: field recall includes
+  the events a system missed.
+* Corpus totals sum counts over articles (micro); nothing is an average of
+  averages. Intervals come from a percentile bootstrap over articles.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, computed_field
+from scipy.optimize import linear_sum_assignment
+
+from extractor.comparators import Compare, FieldScore, Kind, is_empty, score_field, similarity, values_equal
+from extractor.gold import GoldArticle, GoldEvent, compare_marker, schema_fields
+
+DEFAULT_THRESHOLD = 0.5
+# Weight of the tie-breaker against the identify similarity: small enough never to
+# overturn a real difference, large enough to settle exact ties by content.
+_TIE_BREAK_WEIGHT = 1e-6
+
+FloatArray = npt.NDArray[np.float64]
+
+
+# --------------------------------------------------------------------------- report types
+
+
+def _ratio(numerator: FloatArray, denominator: FloatArray, when_empty: FloatArray) -> FloatArray:
+    out = np.array(when_empty, dtype=np.float64)
+    return np.divide(numerator, denominator, out=out, where=denominator > 0)
+
+
+def rates(tp: Any, fp: Any, fn: Any) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Precision, recall and F1, elementwise (scalars or arrays of counts).
+
+    0/0 is defined by what the system had to do: precision with nothing predicted
+    is 1.0 when there was also nothing to find (``fn == 0``) and 0.0 otherwise;
+    recall with nothing to find is 1.0 when nothing was predicted (``fp == 0``)
+    and 0.0 otherwise. F1 is ``2tp / (2tp + fp + fn)``, the harmonic mean of the
+    two, and 1.0 when all three counts are 0. An empty prediction for an article
+    with no events is therefore perfect, and an empty prediction for an article
+    with events scores 0.
+    """
+    tp, fp, fn = (np.asarray(x, dtype=np.float64) for x in (tp, fp, fn))
+    precision = _ratio(tp, tp + fp, np.where(fn == 0, 1.0, 0.0))
+    recall = _ratio(tp, tp + fn, np.where(fp == 0, 1.0, 0.0))
+    f1 = _ratio(2 * tp, 2 * tp + fp + fn, np.ones_like(tp))
+    return precision, recall, f1
+
+
+class Counts(BaseModel):
+    """True positives, false positives and false negatives (fractional for set fields)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tp: float = 0.0
+    fp: float = 0.0
+    fn: float = 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def precision(self) -> float:
+        return float(rates(self.tp, self.fp, self.fn)[0])
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def recall(self) -> float:
+        return float(rates(self.tp, self.fp, self.fn)[1])
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def f1(self) -> float:
+        return float(rates(self.tp, self.fp, self.fn)[2])
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(tp=self.tp + other.tp, fp=self.fp + other.fp, fn=self.fn + other.fn)
+
+    @classmethod
+    def total(cls, counts: Iterable[Counts]) -> Counts:
+        """Sum with ``math.fsum``: exact, so the total does not depend on the order."""
+        items = list(counts)
+        return cls(
+            tp=math.fsum(c.tp for c in items), fp=math.fsum(c.fp for c in items), fn=math.fsum(c.fn for c in items)
+        )
+
+
+class FieldResult(BaseModel):
+    """One field of one pair: counts, the values compared, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    tp: float
+    fp: float
+    fn: float
+    predicted: Any
+    gold: list[Any]
+    explanation: str
+
+    @classmethod
+    def from_score(cls, score: FieldScore, explanation: str | None = None) -> FieldResult:
+        return cls(
+            field=score.field,
+            tp=score.tp,
+            fp=score.fp,
+            fn=score.fn,
+            predicted=score.predicted,
+            gold=score.gold,
+            explanation=score.explanation if explanation is None else explanation,
+        )
+
+    @property
+    def counts(self) -> Counts:
+        return Counts(tp=self.tp, fp=self.fp, fn=self.fn)
+
+
+PairStatus = Literal["matched", "optional_matched", "spurious", "missed", "optional_missed"]
+
+
+class PairResult(BaseModel):
+    """One prediction, one gold event, or an aligned pair of both."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: PairStatus
+    pred_index: int | None
+    gold_id: str | None
+    incident: str | None
+    similarity: float | None  # the pair's alignment similarity; None when unpaired
+    fields: list[FieldResult]
+    explanation: str
+
+
+class ArticleScore(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    article_id: str
+    events: Counts
+    fields: dict[str, Counts]
+    pairs: list[PairResult]
+    error: str | None = None  # the prediction failed; scored as an empty prediction
+
+
+class Interval(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    low: float
+    high: float
+
+
+class MetricIntervals(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    precision: Interval
+    recall: Interval
+    f1: Interval
+
+
+class CorpusScore(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    events: Counts
+    fields: dict[str, Counts]
+    micro: Counts  # every field's counts summed
+    articles: list[ArticleScore]
+    events_ci: MetricIntervals
+    micro_ci: MetricIntervals
+    fields_f1_ci: dict[str, Interval]
+    confidence: float
+    n_resamples: int
+    seed: int
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def field_specs(event_model: type[BaseModel]) -> dict[str, Compare]:
+    """``Compare`` marker of every marked leaf field, by dotted path.
+
+    ``Kind.IGNORE`` fields are left out unless they carry an identify weight
+    (they may help alignment, but are never scored). Unmarked fields are not scored.
+    """
+    specs: dict[str, Compare] = {}
+    for path, info in schema_fields(event_model).items():
+        marker = compare_marker(info)
+        if marker is None or (marker.kind is Kind.IGNORE and marker.identify <= 0):
+            continue
+        specs[path] = marker
+    return specs
+
+
+def scored_fields(specs: Mapping[str, Compare]) -> dict[str, Compare]:
+    return {path: spec for path, spec in specs.items() if spec.kind is not Kind.IGNORE}
+
+
+def flatten(event: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
+    """Leaf values by dotted path; nested models and mappings are walked."""
+    items = (
+        {name: getattr(event, name) for name in type(event).model_fields}
+        if isinstance(event, BaseModel)
+        else dict(event)
+    )
+    flat: dict[str, Any] = {}
+    for name, value in items.items():
+        if isinstance(value, (BaseModel, Mapping)):
+            flat.update({f"{name}.{path}": leaf for path, leaf in flatten(value).items()})
+        else:
+            flat[name] = value
+    return flat
+
+
+def gold_options(gold_event: GoldEvent, path: str) -> list[Any]:
+    """The gold's acceptable values for a field; a field the gold lacks means "not stated"."""
+    return gold_event.fields.get(path) or [None]
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+def key_conflict(pred_flat: Mapping[str, Any], gold_event: GoldEvent, specs: Mapping[str, Compare]) -> str | None:
+    """The first ``key`` field that both sides fill and that disagrees, if any.
+
+    A gold field that also accepts "not stated" is not firmly filled, so it never blocks.
+    """
+    for path, spec in specs.items():
+        if not spec.key:
+            continue
+        predicted, options = pred_flat.get(path), gold_options(gold_event, path)
+        if is_empty(predicted) or any(is_empty(option) for option in options):
+            continue
+        if not any(values_equal(spec.kind, predicted, option, spec.threshold) for option in options):
+            return path
+    return None
+
+
+def _identify_weights(specs: Mapping[str, Compare]) -> dict[str, float]:
+    weights = {path: spec.identify for path, spec in specs.items() if spec.identify > 0}
+    # A schema that marks no identifying field aligns on all scored fields alike.
+    return weights or dict.fromkeys(scored_fields(specs), 1.0)
+
+
+def _weighted_similarity(
+    pred_flat: Mapping[str, Any], gold_event: GoldEvent, specs: Mapping[str, Compare], weights: Mapping[str, float]
+) -> float:
+    total = math.fsum(weights.values())
+    if total <= 0:
+        return 1.0
+    parts = (
+        weight
+        * similarity(specs[path].kind, pred_flat.get(path), gold_options(gold_event, path), specs[path].threshold)
+        for path, weight in weights.items()
+    )
+    return math.fsum(parts) / total
+
+
+def event_similarity(pred_flat: Mapping[str, Any], gold_event: GoldEvent, specs: Mapping[str, Compare]) -> float:
+    """Weighted mean of per-field similarity over identifying fields, in [0, 1].
+
+    0.0 when a ``key`` field is filled on both sides and disagrees (two named bases).
+    """
+    if key_conflict(pred_flat, gold_event, specs) is not None:
+        return 0.0
+    return _weighted_similarity(pred_flat, gold_event, specs, _identify_weights(specs))
+
+
+def _tie_break(pred_flat: Mapping[str, Any], gold_event: GoldEvent, specs: Mapping[str, Compare]) -> float:
+    """Among equally similar pairs prefer the one that agrees on more fields, then a
+    required gold event over an optional one (the reading most favourable to the system)."""
+    agreement = _weighted_similarity(pred_flat, gold_event, specs, dict.fromkeys(scored_fields(specs), 1.0))
+    return agreement + (0.0 if gold_event.optional else 1.0)
+
+
+class Alignment(BaseModel):
+    """A one-to-one alignment of predictions (rows) to gold events (columns)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    matches: list[tuple[int, int]]  # (prediction index, gold index), sorted by prediction
+    similarity: list[list[float]]  # [prediction][gold] event similarity
+    threshold: float
+
+    def pred_match(self, pred_index: int) -> int | None:
+        return next((g for p, g in self.matches if p == pred_index), None)
+
+    def gold_match(self, gold_index: int) -> int | None:
+        return next((p for p, g in self.matches if g == gold_index), None)
+
+
+def _content_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def align(
+    preds: Sequence[Mapping[str, Any]],
+    golds: Sequence[GoldEvent],
+    specs: Mapping[str, Compare],
+    threshold: float = DEFAULT_THRESHOLD,
+) -> Alignment:
+    """Optimal one-to-one alignment (``scipy.optimize.linear_sum_assignment``) of
+    flattened predictions to gold events, maximising total similarity over the pairs
+    at or above ``threshold``; pairs below it (or at 0) are never matches.
+
+    Both sides are put in a canonical order (by content) before solving, so the
+    result does not depend on the order the events came in.
+    """
+    sim = [[event_similarity(p, g, specs) for g in golds] for p in preds]
+    if not preds or not golds:
+        return Alignment(matches=[], similarity=sim, threshold=threshold)
+    sim_array = np.array(sim, dtype=np.float64)
+    eligible = (sim_array >= threshold) & (sim_array > 0)
+    tie = np.array([[_tie_break(p, g, specs) for g in golds] for p in preds], dtype=np.float64)
+    weight = np.where(eligible, sim_array + _TIE_BREAK_WEIGHT * tie, 0.0)
+
+    pred_order = sorted(range(len(preds)), key=lambda i: _content_key(preds[i]))
+    gold_order = sorted(range(len(golds)), key=lambda j: _content_key(golds[j].model_dump(mode="json")))
+    rows, cols = linear_sum_assignment(weight[np.ix_(pred_order, gold_order)], maximize=True)
+    pairs = [(pred_order[r], gold_order[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
+    matches = sorted((p, g) for p, g in pairs if eligible[p, g])
+    return Alignment(matches=matches, similarity=sim, threshold=threshold)
+
+
+# --------------------------------------------------------------------------- one article
+
+
+def _show(values: Mapping[str, Any], paths: Iterable[str]) -> str:
+    shown = [f"{path}={_plain(values.get(path))!r}" for path in paths]
+    return ", ".join(shown) if shown else "no identifying fields"
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _gold_identity(gold_event: GoldEvent, specs: Mapping[str, Compare]) -> str:
+    first = {path: gold_options(gold_event, path)[0] for path in _identify_weights(specs)}
+    return f"gold {gold_event.id} (incident {gold_event.incident}; {_show(first, first)})"
+
+
+def _pred_identity(index: int, pred_flat: Mapping[str, Any], specs: Mapping[str, Compare]) -> str:
+    return f"prediction #{index} ({_show(pred_flat, _identify_weights(specs))})"
+
+
+class _ArticleScorer:
+    """Builds the pairs of one article from an alignment (helper of :func:`score_article`)."""
+
+    def __init__(
+        self,
+        flats: Sequence[Mapping[str, Any]],
+        gold: GoldArticle,
+        specs: Mapping[str, Compare],
+        alignment: Alignment,
+    ) -> None:
+        self.flats, self.gold, self.specs, self.alignment = flats, gold, specs, alignment
+        self.scored = scored_fields(specs)
+
+    def pairs(self) -> list[PairResult]:
+        by_gold = [self._gold_pair(j, event) for j, event in enumerate(self.gold.events)]
+        spurious = [self._spurious(i) for i in range(len(self.flats)) if self.alignment.pred_match(i) is None]
+        return [*by_gold, *spurious]
+
+    def _gold_pair(self, j: int, event: GoldEvent) -> PairResult:
+        i = self.alignment.gold_match(j)
+        if i is None:
+            return self._optional_missed(event) if event.optional else self._missed(j, event)
+        return self._matched(i, j, event)
+
+    def _matched(self, i: int, j: int, event: GoldEvent) -> PairResult:
+        sim = self.alignment.similarity[i][j]
+        why = (
+            f"{_pred_identity(i, self.flats[i], self.specs)} aligned to {_gold_identity(event, self.specs)}: "
+            f"similarity {sim:.2f} >= threshold {self.alignment.threshold:.2f}"
+        )
+        if event.optional:
+            why += "; the gold event is optional, so the pair counts nowhere and its fields are not scored"
+            fields: list[FieldResult] = []
+        else:
+            fields = [
+                FieldResult.from_score(score_field(path, spec, self.flats[i].get(path), gold_options(event, path)))
+                for path, spec in self.scored.items()
+            ]
+        status: PairStatus = "optional_matched" if event.optional else "matched"
+        return PairResult(
+            status=status,
+            pred_index=i,
+            gold_id=event.id,
+            incident=event.incident,
+            similarity=sim,
+            fields=fields,
+            explanation=why,
+        )
+
+    def _spurious(self, i: int) -> PairResult:
+        flat = self.flats[i]
+        fields = []
+        for path, spec in self.scored.items():
+            score = score_field(path, spec, flat.get(path), [None])
+            why = "no gold event: a stated value is a false positive" if score.fp else "no gold event; empty"
+            fields.append(FieldResult.from_score(score, why))
+        why = f"{_pred_identity(i, flat, self.specs)} matches no gold event: {self._why_unmatched_pred(i)}"
+        return PairResult(
+            status="spurious",
+            pred_index=i,
+            gold_id=None,
+            incident=None,
+            similarity=None,
+            fields=fields,
+            explanation=why,
+        )
+
+    def _missed(self, j: int, event: GoldEvent) -> PairResult:
+        fields = []
+        for path, spec in self.scored.items():
+            score = score_field(path, spec, None, gold_options(event, path))
+            why = (
+                "gold event not found: its value is missed"
+                if score.fn
+                else "gold event not found; gold says not stated"
+            )
+            fields.append(FieldResult.from_score(score, why))
+        why = f"{_gold_identity(event, self.specs)} was not found: {self._why_unmatched_gold(j)}"
+        return PairResult(
+            status="missed",
+            pred_index=None,
+            gold_id=event.id,
+            incident=event.incident,
+            similarity=None,
+            fields=fields,
+            explanation=why,
+        )
+
+    def _optional_missed(self, event: GoldEvent) -> PairResult:
+        why = f"optional {_gold_identity(event, self.specs)} was not extracted; that counts nowhere"
+        return PairResult(
+            status="optional_missed",
+            pred_index=None,
+            gold_id=event.id,
+            incident=event.incident,
+            similarity=None,
+            fields=[],
+            explanation=why,
+        )
+
+    def _closeness(self, i: int, j: int) -> float:
+        # Similarity without the key veto, so an explanation names the event that would
+        # have matched but for a disagreeing key field.
+        weights = _identify_weights(self.specs)
+        return _weighted_similarity(self.flats[i], self.gold.events[j], self.specs, weights)
+
+    def _why_unmatched_pred(self, i: int) -> str:
+        if not self.gold.events:
+            return "the gold has no events for this article"
+        j = max(range(len(self.gold.events)), key=lambda k: self._closeness(i, k))
+        taken_by = self.alignment.gold_match(j)
+        return self._why_not_paired(i, j, None if taken_by is None else f"prediction #{taken_by}")
+
+    def _why_unmatched_gold(self, j: int) -> str:
+        if not self.flats:
+            return "there are no predicted events"
+        i = max(range(len(self.flats)), key=lambda k: self._closeness(k, j))
+        taken_by = self.alignment.pred_match(i)
+        return self._why_not_paired(i, j, None if taken_by is None else f"gold {self.gold.events[taken_by].id}")
+
+    def _why_not_paired(self, i: int, j: int, partner: str | None) -> str:
+        """Why prediction ``i`` and gold event ``j``, the closest candidates, are not a pair."""
+        event, flat = self.gold.events[j], self.flats[i]
+        closest = f"closest candidate is prediction #{i} / gold {event.id}"
+        conflict = key_conflict(flat, event, self.specs)
+        if conflict is not None:
+            return (
+                f"{closest}, but key field {conflict!r} disagrees "
+                f"({_plain(flat.get(conflict))!r} vs gold {_plain(gold_options(event, conflict))!r})"
+            )
+        sim = self.alignment.similarity[i][j]
+        if sim < self.alignment.threshold or sim <= 0:
+            return f"{closest} with similarity {sim:.2f} < threshold {self.alignment.threshold:.2f}"
+        if partner is None:  # cannot happen for an optimal alignment; said plainly if it does
+            return f"{closest} (similarity {sim:.2f}), left unpaired"
+        return f"{closest} (similarity {sim:.2f}), but the optimal one-to-one alignment paired that candidate with {partner}"
+
+
+def score_article(
+    article_id: str,
+    predicted: Sequence[BaseModel | Mapping[str, Any]],
+    gold: GoldArticle,
+    event_model: type[BaseModel],
+    *,
+    error: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> ArticleScore:
+    """Align one article's predicted events to its gold and count events and fields.
+
+    An article whose prediction failed (``error`` given) is scored as an empty
+    prediction, whatever ``predicted`` holds, and carries the error.
+    """
+    specs = field_specs(event_model)
+    flats = [] if error is not None else [flatten(event) for event in predicted]
+    alignment = align(flats, gold.events, specs, threshold)
+    pairs = _ArticleScorer(flats, gold, specs, alignment).pairs()
+    events = Counts(
+        tp=sum(p.status == "matched" for p in pairs),
+        fp=sum(p.status == "spurious" for p in pairs),
+        fn=sum(p.status == "missed" for p in pairs),
+    )
+    fields = {
+        path: Counts.total(f.counts for p in pairs for f in p.fields if f.field == path)
+        for path in scored_fields(specs)
+    }
+    return ArticleScore(article_id=article_id, events=events, fields=fields, pairs=pairs, error=error)
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+def event_counts(articles: Iterable[ArticleScore]) -> Counts:
+    return Counts.total(a.events for a in articles)
+
+
+def field_counts(articles: Sequence[ArticleScore]) -> dict[str, Counts]:
+    names = dict.fromkeys(name for a in articles for name in a.fields)
+    return {name: Counts.total(a.fields[name] for a in articles if name in a.fields) for name in names}
+
+
+def micro_counts(articles: Sequence[ArticleScore]) -> Counts:
+    return Counts.total(field_counts(articles).values())
+
+
+def event_f1(articles: Sequence[ArticleScore]) -> float:
+    """Corpus event F1 (a ready metric for :func:`paired_bootstrap`)."""
+    return event_counts(articles).f1
+
+
+def micro_f1(articles: Sequence[ArticleScore]) -> float:
+    """Corpus micro F1 over all fields (a ready metric for :func:`paired_bootstrap`)."""
+    return micro_counts(articles).f1
+
+
+def _resample_indices(n_items: int, n_resamples: int, seed: int) -> npt.NDArray[np.int64]:
+    """``n_resamples`` rows of ``n_items`` indices drawn with replacement (fixed seed)."""
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
+    return np.random.default_rng(seed).integers(0, n_items, size=(n_resamples, n_items))
+
+
+def _percentile_interval(values: FloatArray, confidence: float) -> Interval:
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(values, [alpha, 1.0 - alpha])
+    return Interval(low=float(low), high=float(high))
+
+
+def _metric_intervals(sums: FloatArray, confidence: float) -> MetricIntervals:
+    """``sums`` is (resamples, 3) of tp, fp, fn."""
+    precision, recall, f1 = rates(sums[:, 0], sums[:, 1], sums[:, 2])
+    return MetricIntervals(
+        precision=_percentile_interval(precision, confidence),
+        recall=_percentile_interval(recall, confidence),
+        f1=_percentile_interval(f1, confidence),
+    )
+
+
+def _as_row(counts: Counts) -> list[float]:
+    return [counts.tp, counts.fp, counts.fn]
+
+
+def score_corpus(
+    article_scores: Sequence[ArticleScore],
+    *,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> CorpusScore:
+    """Totals from summed counts, with percentile-bootstrap intervals over articles.
+
+    Each resample draws as many articles as there are, with replacement
+    (``numpy.random.default_rng(seed)``), and recomputes every metric from the
+    summed counts of the drawn articles. An empty corpus gets degenerate intervals.
+    """
+    articles = list(article_scores)
+    fields = field_counts(articles)
+    events, micro = event_counts(articles), Counts.total(fields.values())
+    names = list(fields)
+    if articles:
+        # Each resample as a weight per article (how often it was drawn), so summing is one
+        # matrix product instead of a copy of every article per resample.
+        draws = _resample_indices(len(articles), n_resamples, seed)
+        weights = np.zeros((n_resamples, len(articles)), dtype=np.float64)
+        np.add.at(weights, (np.arange(n_resamples)[:, None], draws), 1.0)
+        event_rows = np.array([_as_row(a.events) for a in articles], dtype=np.float64)
+        field_rows = np.array(
+            [[_as_row(a.fields.get(name, Counts())) for name in names] for a in articles], dtype=np.float64
+        ).reshape(len(articles), len(names) * 3)
+        event_sums = weights @ event_rows
+        field_sums = (weights @ field_rows).reshape(n_resamples, len(names), 3)
+    else:
+        event_sums = np.array([_as_row(events)], dtype=np.float64)
+        field_sums = np.array([[_as_row(fields[name]) for name in names]], dtype=np.float64).reshape(1, len(names), 3)
+    return CorpusScore(
+        events=events,
+        fields=fields,
+        micro=micro,
+        articles=articles,
+        events_ci=_metric_intervals(event_sums, confidence),
+        micro_ci=_metric_intervals(field_sums.sum(axis=1), confidence),
+        fields_f1_ci={
+            name: _percentile_interval(rates(*field_sums[:, k, :].T)[2], confidence) for k, name in enumerate(names)
+        },
+        confidence=confidence,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+
+
+def _by_id(articles: Sequence[ArticleScore], label: str) -> dict[str, ArticleScore]:
+    by_id = {a.article_id: a for a in articles}
+    if len(by_id) != len(articles):
+        raise ValueError(f"{label}: duplicate article ids")
+    return by_id
+
+
+def paired_bootstrap(
+    a: Sequence[ArticleScore],
+    b: Sequence[ArticleScore],
+    metric: Callable[[Sequence[ArticleScore]], float],
+    *,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> tuple[float, Interval]:
+    """``metric(b) - metric(a)`` and its percentile-bootstrap interval.
+
+    Articles are paired by id; each resample draws the same article ids for both
+    systems, so the interval reflects the difference, not two independent noises.
+    A positive delta means ``b`` is better (for a higher-is-better metric).
+    """
+    a_by_id, b_by_id = _by_id(a, "a"), _by_id(b, "b")
+    if set(a_by_id) != set(b_by_id):
+        only_a, only_b = sorted(set(a_by_id) - set(b_by_id)), sorted(set(b_by_id) - set(a_by_id))
+        raise ValueError(f"the two runs scored different articles: only in a {only_a}, only in b {only_b}")
+    if not a_by_id:
+        raise ValueError("no articles to compare")
+    ids = sorted(a_by_id)
+    first, second = [a_by_id[i] for i in ids], [b_by_id[i] for i in ids]
+    delta = metric(second) - metric(first)
+    deltas = np.array(
+        [
+            metric([second[k] for k in row]) - metric([first[k] for k in row])
+            for row in _resample_indices(len(ids), n_resamples, seed).tolist()
+        ],
+        dtype=np.float64,
+    )
+    return delta, _percentile_interval(deltas, confidence)

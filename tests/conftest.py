@@ -1,0 +1,24 @@
+"""Shared fixtures. Tests run offline: replay-only cassettes, and the real llama.cpp
+server only where its package and the small SmolLM2 model are present (CI pulls it)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from extractor import local_server
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "evals" / "attacks" / "articles"
+
+
+@pytest.fixture(scope="session")
+def smollm2() -> local_server.ResolvedModel:
+    """The real SmolLM2 model, or a skip that says how to get it."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed (pip install -e '.[local]')")
+    if not local_server.is_pulled(local_server.SMOLLM2):
+        pytest.skip("SmolLM2 is not pulled (extractor models pull smollm2-135m-instruct)")
+    return local_server.resolve(local_server.SMOLLM2.name)

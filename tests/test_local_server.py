@@ -1,0 +1,175 @@
+"""The embedded model: assembling and verifying GGUF files, and the real llama.cpp server."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from extractor import local_server
+from extractor.articles import load_article
+from extractor.cassettes import CassetteMode
+from extractor.client import GenerationParams
+from extractor.config import Backend, Settings
+from extractor.errors import ModelHashError, ModelNotFoundError, ServerStartError
+from extractor.extract import open_extractor
+from extractor.prompts import load_prompt
+from extractor.tasks import ATTACKS
+
+from .conftest import CORPUS
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has exited; only its table entry remains until reaped.
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split()[2] == "Z")
+
+
+def _wheel(folder: Path, project: str, member: str, payload: bytes) -> Path:
+    path = folder / f"{project}-0.1-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(member, payload)
+        zf.writestr(f"{project}-0.1.dist-info/METADATA", f"Metadata-Version: 2.1\nName: {project}\nVersion: 0.1\n")
+        zf.writestr(f"{project}-0.1.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        zf.writestr(f"{project}-0.1.dist-info/RECORD", "")
+    return path
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _split_spec(tmp_path: Path) -> tuple[local_server.ModelSpec, bytes]:
+    """A model split over two local wheels, as the embedded Qwen is split over 22 PyPI wheels."""
+    part1, part2 = b"GGUF" + b"a" * 1000, b"b" * 777
+    w1 = _wheel(tmp_path, "fakepart1", "fakepart1/data/part01.bin", part1)
+    w2 = _wheel(tmp_path, "fakepart2", "fakepart2/data/part02.bin", part2)
+    whole = part1 + part2
+    spec = local_server.ModelSpec(
+        name="fake",
+        filename="fake.gguf",
+        sha256=hashlib.sha256(whole).hexdigest(),
+        size=len(whole),
+        parts=((str(w1), "fakepart1/data/part01.bin"), (str(w2), "fakepart2/data/part02.bin")),
+        n_ctx=512,
+        description="test",
+    )
+    return spec, whole
+
+
+def test_pull_assembles_parts_in_order_and_verifies(tmp_path: Path, cache: Path) -> None:
+    spec, whole = _split_spec(tmp_path)
+    seen: list[int] = []
+    path = local_server.pull(spec, progress=lambda done, total, what: seen.append(done))
+    assert path == cache / "fake.gguf"
+    assert path.read_bytes() == whole
+    assert seen[-1] == len(whole)
+    assert not list(cache.glob("*.partial")), "no partial file may remain"
+
+
+def test_pull_is_idempotent(tmp_path: Path, cache: Path) -> None:
+    spec, _ = _split_spec(tmp_path)
+    first = local_server.pull(spec)
+    mtime = first.stat().st_mtime_ns
+    calls: list[int] = []
+    second = local_server.pull(spec, progress=lambda *a: calls.append(1))
+    assert second == first
+    assert second.stat().st_mtime_ns == mtime
+    assert calls == [], "an already verified model is not fetched again"
+
+
+def test_pull_rejects_a_wrong_hash_and_leaves_nothing(tmp_path: Path, cache: Path) -> None:
+    spec, _ = _split_spec(tmp_path)
+    bad = local_server.ModelSpec(**{**spec.__dict__, "sha256": "0" * 64})
+    with pytest.raises(ModelHashError, match="expected 000000000000"):
+        local_server.pull(bad)
+    assert not (cache / "fake.gguf").exists()
+
+
+def test_corrupt_model_file_is_detected(tmp_path: Path, cache: Path) -> None:
+    spec, _ = _split_spec(tmp_path)
+    path = local_server.pull(spec)
+    path.write_bytes(b"GGUF" + b"x" * 10)  # size and mtime change, so the stamp is not trusted
+    with pytest.raises(ModelHashError, match="corrupt"):
+        local_server.verify(spec)
+
+
+def test_unknown_or_missing_models_are_clear_errors(tmp_path: Path, cache: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="unknown model 'nope'"):
+        local_server.get_spec("nope")
+    with pytest.raises(ModelNotFoundError, match="not pulled yet"):
+        local_server.resolve(local_server.QWEN.name)
+    with pytest.raises(ModelNotFoundError, match="no such file"):
+        local_server.resolve(path=tmp_path / "missing.gguf")
+    not_gguf = tmp_path / "x.gguf"
+    not_gguf.write_bytes(b"PK\x03\x04")
+    with pytest.raises(ModelNotFoundError, match="not a GGUF file"):
+        local_server.resolve(path=not_gguf)
+
+
+@pytest.mark.server
+def test_server_that_cannot_load_its_model_fails_with_its_reason(tmp_path: Path, smollm2: local_server.ResolvedModel) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + os.urandom(4096))
+    model = local_server.ResolvedModel("broken", broken, "0" * 64, 512)
+    server = local_server.LocalServer(model, startup_timeout=60)
+    with pytest.raises(ServerStartError, match="exited with code"):
+        server.start()
+    assert server.process is None or server.process.poll() is not None
+
+
+@pytest.mark.server
+def test_real_server_extraction_plumbing(smollm2: local_server.ResolvedModel) -> None:
+    """Start llama.cpp for real, send a real extraction request, and check the server is gone after.
+
+    SmolLM2 is too small to extract well, so the assertion is about plumbing: the answer is a
+    validated record, or a typed error record, never an exception or a parse traceback.
+    """
+    settings = Settings(
+        backend=Backend.LOCAL,
+        model=smollm2.name,
+        params=GenerationParams(max_tokens=256, max_reasks=1),
+        n_ctx=2048,
+        cassette_mode=CassetteMode.OFF,
+    )
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v1")
+    article = load_article(CORPUS / "004_9ea864399c76523a.txt")
+    with open_extractor(ATTACKS, prompt, settings) as extractor:
+        base_url = str(extractor.client._openai.base_url)
+        with urllib.request.urlopen(base_url + "models", timeout=5) as resp:
+            assert resp.status == 200
+            assert smollm2.name.encode() in resp.read()
+        record = extractor.extract(article)
+    if record.status == "ok":
+        assert record.attempts >= 1
+        assert record.usage.prompt_tokens > 0
+        for event in record.events:
+            ATTACKS.event_model.model_validate(event)
+    else:
+        assert record.error_type in {"TruncatedOutputError", "InvalidOutputError", "ContextOverflowError"}
+        assert record.error and "\n" not in record.error
+    assert record.model_sha256 == local_server.SMOLLM2.sha256
+    with pytest.raises(OSError):
+        urllib.request.urlopen(base_url + "models", timeout=2)
+
+
+@pytest.mark.server
+def test_server_is_stopped_when_the_block_raises(smollm2: local_server.ResolvedModel) -> None:
+    server = local_server.LocalServer(smollm2, n_ctx=512)
+    pid = None
+    with pytest.raises(RuntimeError, match="boom"), server:
+        assert server.process is not None
+        pid = server.process.pid
+        raise RuntimeError("boom")
+    assert pid is not None
+    assert not _alive(pid)
