@@ -25,9 +25,11 @@ from extractor.client import GenerationParams
 from extractor.config import resolve_settings
 from extractor.errors import ExtractorError, InputError
 from extractor.extract import ArticleRecord, open_extractor, read_records, write_records
+from extractor.gold import GoldArticle
 from extractor.prompts import diff_prompts, list_versions, load_prompt
 from extractor.report import print_records
-from extractor.tasks import get_task
+from extractor.runs import write_atomic
+from extractor.tasks import Task, get_task
 
 app = typer.Typer(
     help="Extract structured events from news articles with an LLM, and measure how well it does.",
@@ -287,6 +289,137 @@ def prompts_diff(
         load_prompt(the_task.prompts_dir, the_task.name, a), load_prompt(the_task.prompts_dir, the_task.name, b)
     )
     console.print(text or "identical", markup=False, highlight=False)
+
+
+gold_app = typer.Typer(help="Gold labels: check them against the schema and the guideline.", no_args_is_help=True)
+app.add_typer(gold_app, name="gold")
+
+
+def _run_dir(out: Path | None, stem: str) -> Path:
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise InputError(f"--out {out} exists and is not a directory")
+        return out
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{stem}-{stamp}"
+
+
+@app.command("eval")
+def eval_(
+    task: TaskOpt = "attacks",
+    prompt: PromptOpt = "v2",
+    model: ModelOpt = None,
+    model_path: ModelPathOpt = None,
+    base_url: BaseUrlOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run directory (default runs/<prompt>-<model>-<time>).")] = None,
+    max_tokens: MaxTokensOpt = 1536,
+    record: RecordOpt = False,
+    rerecord: RerecordOpt = False,
+    live: Annotated[bool, typer.Option("--live", help="Ask the backend, record nothing.")] = False,
+    resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples for the 95% intervals.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+) -> None:
+    """Extract the gold corpus (replaying cassettes by default), score it, write a run directory."""
+    from extractor.evaluation import run_eval, write_run
+    from extractor.report import eval_html, eval_markdown, print_eval
+
+    the_task = get_task(task)
+    the_prompt = load_prompt(the_task.prompts_dir, the_task.name, prompt)
+    mode = CassetteMode.OFF if live else _cassette_mode(record, rerecord, False, CassetteMode.REPLAY)
+    if live and (record or rerecord):
+        raise InputError("--live records nothing; drop --record/--rerecord")
+    settings = resolve_settings(
+        model=model, base_url=base_url, model_path=model_path, params=_params(max_tokens), cassette_mode=mode
+    )
+    if settings.backend.value == "local" and settings.needs_backend and settings.model_path is None:
+        _ensure_pulled(settings.model)
+    directory = _run_dir(out, f"{the_task.name}@{the_prompt.version}-{settings.model}")
+    with _progress() as progress:
+        bar = progress.add_task("evaluating", total=len(list(the_task.corpus_dir.glob("*.txt"))))
+
+        def on_article(article: Article) -> None:
+            progress.update(bar, description=f"extracting {article.id}")
+            progress.advance(bar)
+
+        run = run_eval(the_task, the_prompt, settings, n_resamples=resamples, seed=seed, on_article=on_article)
+    golds, texts = _gold_and_texts(the_task)
+    write_run(run, directory)
+    write_atomic(directory / "report.md", eval_markdown(run))
+    write_atomic(directory / "report.html", eval_html(run, texts, golds))
+    print_eval(console, run)
+    console.print(f"run written to {directory}/ (manifest.json, predictions.jsonl, scores.json, report.md, report.html)")
+    for record_ in run.records:
+        if record_.status == "error":
+            err_console.print(f"[yellow]article error:[/] {record_.article_id}: {record_.error}", highlight=False, soft_wrap=True)
+
+
+def _gold_and_texts(the_task: Task) -> tuple[dict[str, GoldArticle], dict[str, str]]:
+    from extractor.articles import load_corpus
+    from extractor.gold import load_gold_dir
+
+    articles = load_corpus(the_task.corpus_dir)
+    return load_gold_dir(the_task.gold_dir, the_task.event_model), {a.id: a.original for a in articles}
+
+
+@app.command()
+def compare(
+    runs: Annotated[list[str], typer.Argument(help="Prompt versions (replayed from cassettes) or run directories; the first is the baseline.")],
+    task: TaskOpt = "attacks",
+    model: ModelOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for comparison.html and comparison.json.")] = None,
+    resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples for the paired intervals.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+) -> None:
+    """Which prompt version is better, on which fields and articles, and is the difference real."""
+    from extractor.compare import compare_runs
+    from extractor.evaluation import EvalRun, load_run, run_eval
+    from extractor.report import comparison_html, print_comparison
+
+    if len(runs) < 2:
+        raise InputError("compare needs at least two prompt versions or run directories")
+    the_task = get_task(task)
+    loaded: list[EvalRun] = []
+    for item in runs:
+        path = Path(item)
+        if path.is_dir():
+            loaded.append(load_run(path))
+            continue
+        the_prompt = load_prompt(the_task.prompts_dir, the_task.name, item)
+        settings = resolve_settings(model=model, cassette_mode=CassetteMode.REPLAY)
+        loaded.append(run_eval(the_task, the_prompt, settings, n_resamples=resamples, seed=seed))
+    golds, _ = _gold_and_texts(the_task)
+    comparison = compare_runs(loaded, golds, n_resamples=resamples, seed=seed)
+    print_comparison(console, comparison)
+    directory = _run_dir(out, "compare-" + "-".join(Path(r).name for r in runs))
+    write_atomic(directory / "comparison.json", comparison.model_dump_json(indent=2) + "\n")
+    write_atomic(directory / "comparison.html", comparison_html(comparison))
+    console.print(f"comparison written to {directory}/ (comparison.json, comparison.html)")
+
+
+@gold_app.command("check")
+def gold_check(task: TaskOpt = "attacks") -> None:
+    """Validate every gold file against the schema and the guideline's checks."""
+    from extractor.articles import load_corpus
+    from extractor.gold import check_gold, load_gold_dir
+
+    the_task = get_task(task)
+    golds = load_gold_dir(the_task.gold_dir, the_task.event_model)
+    articles = {a.id: a for a in load_corpus(the_task.corpus_dir)}
+    problems = []
+    for article_id, gold in sorted(golds.items()):
+        if article_id not in articles:
+            problems.append(f"{article_id}: gold file has no article in {the_task.corpus_dir}")
+            continue
+        problems += [f"{article_id}: {p}" for p in check_gold(gold, articles[article_id].original, the_task.event_model)]
+    for article_id in sorted(set(articles) - set(golds)):
+        problems.append(f"{article_id}: article has no gold file in {the_task.gold_dir}")
+    for problem in problems:
+        err_console.print(f"[red]gold:[/] {problem}", highlight=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(2)
+    events = sum(len(g.events) for g in golds.values())
+    optional = sum(e.optional for g in golds.values() for e in g.events)
+    console.print(f"gold OK: {len(golds)} article(s), {events} event(s) ({optional} optional), every check passed")
 
 
 def _sigterm(signum: int, frame: FrameType | None) -> None:

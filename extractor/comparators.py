@@ -80,9 +80,40 @@ def normalise_text(value: str) -> str:
     return " ".join(text.split())
 
 
+# Compass words differ by a letter or two ("western"/"eastern" score 92 on plain ratio)
+# yet name different places; each maps to its direction so "west" and "western" agree.
+_DIRECTIONS = {
+    "north": "n",
+    "northern": "n",
+    "south": "s",
+    "southern": "s",
+    "east": "e",
+    "eastern": "e",
+    "west": "w",
+    "western": "w",
+    "northeast": "ne",
+    "northeastern": "ne",
+    "northwest": "nw",
+    "northwestern": "nw",
+    "southeast": "se",
+    "southeastern": "se",
+    "southwest": "sw",
+    "southwestern": "sw",
+    "central": "c",
+}
+
+
+def _directions(normalised: str) -> frozenset[str]:
+    return frozenset(_DIRECTIONS[token] for token in normalised.split() if token in _DIRECTIONS)
+
+
 def fuzzy_equal(predicted: str, gold: str, threshold: float = 85.0) -> tuple[bool, float]:
     """Equal after normalisation, or similar enough that one is the other with
-    extra or missing words ("al-Tanf" vs "al-Tanf garrison")."""
+    extra or missing words ("al-Tanf" vs "al-Tanf garrison").
+
+    Two names that both state a compass direction and disagree on it ("western
+    Iraq" vs "eastern Iraq") are never equal, and their score is halved.
+    """
     a, b = normalise_text(predicted), normalise_text(gold)
     if not a or not b:
         return a == b, 100.0 if a == b else 0.0
@@ -90,8 +121,11 @@ def fuzzy_equal(predicted: str, gold: str, threshold: float = 85.0) -> tuple[boo
         return True, 100.0
     # token_set_ratio is 100 when one name's tokens contain the other's; plain ratio
     # catches spelling variants. Both are needed for names like "Ain al-Asad air base".
-    score = max(fuzz.token_set_ratio(a, b), fuzz.ratio(a, b))
-    return score >= threshold, float(score)
+    score = float(max(fuzz.token_set_ratio(a, b), fuzz.ratio(a, b)))
+    directions_a, directions_b = _directions(a), _directions(b)
+    if directions_a and directions_b and directions_a != directions_b:
+        return False, score / 2
+    return score >= threshold, score
 
 
 def is_empty(value: Any) -> bool:

@@ -62,10 +62,22 @@ def test_normalise_text(raw: str, expected: str) -> None:
         ("At-Tanf", "al-Tanf garrison", False),  # a real variant: needs an alias in gold
         ("Harir air base", "Ain al-Asad air base", False),
         ("Syria", "Iraq", False),
+        # Compass words: a letter apart, a region apart.
+        ("western Iraq", "eastern Iraq", False),
+        ("northeastern Syria", "southeastern Syria", False),
+        ("west Iraq", "western Iraq", True),
+        ("Iraq", "western Iraq", True),  # less specific, not contradictory
     ],
 )
 def test_fuzzy_equal(predicted: str, gold: str, equal: bool) -> None:
     assert fuzzy_equal(predicted, gold)[0] is equal
+
+
+def test_disagreeing_directions_halve_the_score() -> None:
+    equal, score = fuzzy_equal("western Iraq", "eastern Iraq")
+    assert not equal
+    # Plain ratio: 11 shared characters of 12 + 12, 2 * 11 / 24 = 91.67; halved.
+    assert score == pytest.approx(91.67 / 2, abs=0.01)
 
 
 def test_fuzzy_equal_on_names_that_normalise_to_nothing() -> None:

@@ -1,0 +1,201 @@
+"""``extractor eval``: extract the gold corpus, score it, keep everything needed to trust the numbers.
+
+An :class:`EvalRun` is a typed model that round-trips to JSON: the manifest
+(what produced it), every article's prediction record, the scores with their
+explanations, grounding and cost summaries. A prediction that failed on one
+article is a row (scored as an empty prediction, with its error), never an
+abort.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from extractor.articles import Article, load_corpus
+from extractor.config import Settings
+from extractor.errors import GoldError, RunDirError
+from extractor.extract import ArticleRecord, open_extractor, params_record, read_records, write_records
+from extractor.gold import GoldArticle, load_gold_dir
+from extractor.prompts import Prompt
+from extractor.runs import Manifest, command_line, now, write_atomic
+from extractor.scoring import ArticleScore, CorpusScore, score_article, score_corpus
+from extractor.tasks import Task
+
+MANIFEST_FILE = "manifest.json"
+PREDICTIONS_FILE = "predictions.jsonl"
+SCORES_FILE = "scores.json"
+
+
+class GroundingSummary(BaseModel):
+    """How many predicted events quote the article verbatim (or nearly)."""
+
+    events: int = 0
+    grounded_events: int = 0  # every evidence quote located in the article
+    quotes: int = 0
+    grounded_quotes: int = 0
+    by_status: dict[str, int] = {}
+    correct_but_ungrounded: int = 0  # matched a gold event, yet some quote is nowhere in the article
+
+    @property
+    def rate(self) -> float:
+        return self.grounded_events / self.events if self.events else 1.0
+
+
+class CostSummary(BaseModel):
+    articles: int = 0
+    errors: int = 0
+    prompt_tokens_per_article: float = 0.0
+    completion_tokens_per_article: float = 0.0
+    latency_s_per_article: float = 0.0
+    reasks: int = 0  # attempts beyond the first, summed over articles
+
+
+class EvalRun(BaseModel):
+    manifest: Manifest
+    records: list[ArticleRecord]
+    score: CorpusScore
+    grounding: GroundingSummary
+    cost: CostSummary
+
+    @property
+    def label(self) -> str:
+        return self.manifest.prompt.partition("@")[2] or self.manifest.prompt
+
+
+def summarize_grounding(records: Sequence[ArticleRecord], scores: Sequence[ArticleScore]) -> GroundingSummary:
+    by_article = {s.article_id: s for s in scores}
+    summary = GroundingSummary(by_status={})
+    for record in records:
+        matched = {p.pred_index for p in by_article[record.article_id].pairs if p.status == "matched"} if record.article_id in by_article else set()
+        for index, quotes in enumerate(record.grounding):
+            summary.events += 1
+            located = [q for q in quotes if q.status != "ungrounded"]
+            summary.quotes += len(quotes)
+            summary.grounded_quotes += len(located)
+            for quote in quotes:
+                summary.by_status[quote.status] = summary.by_status.get(quote.status, 0) + 1
+            if quotes and len(located) == len(quotes):
+                summary.grounded_events += 1
+            elif index in matched:
+                summary.correct_but_ungrounded += 1
+    return summary
+
+
+def summarize_cost(records: Sequence[ArticleRecord]) -> CostSummary:
+    if not records:
+        return CostSummary()
+    return CostSummary(
+        articles=len(records),
+        errors=sum(r.status == "error" for r in records),
+        prompt_tokens_per_article=statistics.fmean(r.usage.prompt_tokens for r in records),
+        completion_tokens_per_article=statistics.fmean(r.usage.completion_tokens for r in records),
+        latency_s_per_article=statistics.fmean(r.latency_s for r in records),
+        reasks=sum(max(0, r.attempts - 1) for r in records),
+    )
+
+
+def load_gold_for(task: Task, articles: Sequence[Article]) -> dict[str, GoldArticle]:
+    golds = load_gold_dir(task.gold_dir, task.event_model)
+    missing = [a.id for a in articles if a.id not in golds]
+    if missing:
+        raise GoldError(f"no gold file for article(s) {', '.join(missing)} in {task.gold_dir}")
+    return golds
+
+
+def score_records(
+    task: Task, records: Sequence[ArticleRecord], golds: dict[str, GoldArticle], *, n_resamples: int = 2000, seed: int = 0
+) -> CorpusScore:
+    scores = [
+        score_article(
+            r.article_id,
+            r.events if r.status == "ok" else [],
+            golds[r.article_id],
+            task.event_model,
+            error=r.error if r.status == "error" else None,
+        )
+        for r in records
+    ]
+    return score_corpus(scores, n_resamples=n_resamples, seed=seed)
+
+
+def run_eval(
+    task: Task,
+    prompt: Prompt,
+    settings: Settings,
+    *,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    on_article: Callable[[Article], None] | None = None,
+) -> EvalRun:
+    articles = load_corpus(task.corpus_dir)
+    golds = load_gold_for(task, articles)
+    started = now()
+    records = []
+    with open_extractor(task, prompt, settings) as extractor:
+        for article in articles:
+            if on_article:
+                on_article(article)
+            records.append(extractor.extract(article))
+        model_sha = extractor.model_sha256 or next((r.model_sha256 for r in records if r.model_sha256), None)
+    score = score_records(task, records, golds, n_resamples=n_resamples, seed=seed)
+    manifest = Manifest(
+        command=command_line(),
+        task=task.name,
+        prompt=prompt.id,
+        prompt_sha256=prompt.sha256,
+        schema_sha256=task.schema_sha256,
+        backend=settings.backend.value,
+        model=settings.model,
+        model_sha256=model_sha,
+        params=params_record(settings.params),
+        cassette_mode=settings.cassette_mode.value,
+        started_at=started,
+        finished_at=now(),
+        articles=[a.id for a in articles],
+    )
+    return EvalRun(
+        manifest=manifest,
+        records=records,
+        score=score,
+        grounding=summarize_grounding(records, score.articles),
+        cost=summarize_cost(records),
+    )
+
+
+def write_run(run: EvalRun, directory: Path) -> None:
+    """The run directory: manifest, predictions, scores with explanations (and reports, written by the caller)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    write_atomic(directory / MANIFEST_FILE, run.manifest.model_dump_json(indent=2) + "\n")
+    write_records(directory / PREDICTIONS_FILE, run.records)
+    scores = {"score": run.score.model_dump(mode="json"), "grounding": run.grounding.model_dump(), "cost": run.cost.model_dump()}
+    write_atomic(directory / SCORES_FILE, _json(scores))
+
+
+def load_run(directory: Path) -> EvalRun:
+    import json
+
+    try:
+        manifest = Manifest.model_validate_json((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+        records = read_records(directory / PREDICTIONS_FILE)
+        scores = json.loads((directory / SCORES_FILE).read_text(encoding="utf-8"))
+        return EvalRun(
+            manifest=manifest,
+            records=records,
+            score=CorpusScore.model_validate(scores["score"]),
+            grounding=GroundingSummary.model_validate(scores["grounding"]),
+            cost=CostSummary.model_validate(scores["cost"]),
+        )
+    except FileNotFoundError as exc:
+        raise RunDirError(f"{directory} is not a run directory: {Path(exc.filename).name} is missing") from exc
+    except ValueError as exc:
+        raise RunDirError(f"{directory}: unreadable run files: {str(exc).splitlines()[0]}") from exc
+
+
+def _json(data: object) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
