@@ -86,7 +86,11 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     for name in list(headers):
         lower = name.lower()
         # content-length goes too: the pretty-printed body is longer than the bytes on the wire.
-        if lower in SECRET_HEADERS or lower == "content-length" or lower.startswith(("x-stainless", "openai-", "x-request-id", "cf-")):
+        if (
+            lower in SECRET_HEADERS
+            or lower == "content-length"
+            or lower.startswith(("x-stainless", "openai-", "x-request-id", "cf-"))
+        ):
             del headers[name]
     return response
 
@@ -178,7 +182,9 @@ def use_cassette(path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_
             yield
         return
     if not path.exists():
-        raise MissingCassetteError(f"no recording at {path}; record it with: {rerecord_command.replace('--rerecord', '--record')}")
+        raise MissingCassetteError(
+            f"no recording at {path}; record it with: {rerecord_command.replace('--rerecord', '--record')}"
+        )
     recorded = _read_meta(path)
     try:
         with build_vcr("none").use_cassette(str(path), serializer="readable"):

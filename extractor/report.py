@@ -27,7 +27,21 @@ def print_records(console: Console, records: Sequence[ArticleRecord]) -> None:
             console.print(f"[bold]{title}[/]: [red]{record.error_type}: {record.error}[/]", highlight=False)
             continue
         table = Table(title=title, title_justify="left", show_lines=False)
-        for column in ("#", "date", "site", "area", "country", "perpetrator", "attribution", "weapons", "n", "killed", "injured", "casualties", "evidence"):
+        for column in (
+            "#",
+            "date",
+            "site",
+            "area",
+            "country",
+            "perpetrator",
+            "attribution",
+            "weapons",
+            "n",
+            "killed",
+            "injured",
+            "casualties",
+            "evidence",
+        ):
             table.add_column(column, overflow="fold")
         for i, event in enumerate(record.events, 1):
             location = event.get("location") or {}

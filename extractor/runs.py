@@ -21,7 +21,48 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-PACKAGES = ("extractor", "openai", "instructor", "pydantic", "httpx2", "vcrpy", "jinja2", "scipy", "rapidfuzz", "llama-cpp-python")
+PACKAGES = (
+    "extractor",
+    "openai",
+    "instructor",
+    "pydantic",
+    "httpx2",
+    "vcrpy",
+    "jinja2",
+    "scipy",
+    "rapidfuzz",
+    "llama-cpp-python",
+)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
+    versions = {}
+    for name in names:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[name] = importlib.metadata.version(name)
+    return versions
+
+
+def current_git_commit() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{out}-dirty" if dirty else out
 
 
 class Manifest(BaseModel):
@@ -39,40 +80,10 @@ class Manifest(BaseModel):
     cassette_mode: str
     started_at: str
     finished_at: str | None = None
-    python: str = Field(default_factory=lambda: platform.python_version())
-    packages: dict[str, str] = Field(default_factory=lambda: package_versions())
-    git_commit: str | None = Field(default_factory=lambda: git_commit())
+    python: str = Field(default_factory=platform.python_version)
+    packages: dict[str, str] = Field(default_factory=package_versions)
+    git_commit: str | None = Field(default_factory=current_git_commit)
     articles: list[str] = Field(default_factory=list)
-
-
-def now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-
-
-def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
-    versions = {}
-    for name in names:
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            versions[name] = importlib.metadata.version(name)
-    return versions
-
-
-def git_commit() -> str | None:
-    root = Path(__file__).resolve().parent.parent
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=5
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return f"{out}-dirty" if dirty else out
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -62,7 +62,7 @@ class Location(BaseModel):
         "or a described area ('western Iraq'). Null if not stated.",
     )
     country: Annotated[str | None, Compare(Kind.FUZZY, identify=1.0)] = Field(
-        description="Country where the attack happened (a base in Syria is in Syria even if the attackers came from Iraq).",
+        description="Country where the attack happened (a base in Syria is in Syria even if the attackers came from Iraq).",  # noqa: E501
     )
 
 
@@ -99,7 +99,7 @@ class AttackEvent(BaseModel):
     )
     weapons: Annotated[list[Weapon], Compare(Kind.SET, identify=1.0)] = Field(
         min_length=1,
-        description="Weapons used: 'indirect fire' stays indirect_fire; 'rocket or mortar' gives both rocket and mortar; "
+        description="Weapons used: 'indirect fire' stays indirect_fire; 'rocket or mortar' gives both rocket and mortar; "  # noqa: E501
         "use other if none fits.",
     )
     weapon_count: Annotated[int | None, Compare(Kind.EXACT)] = Field(
@@ -118,6 +118,7 @@ class AttackEvent(BaseModel):
     casualties: Annotated[Casualties, Compare(Kind.EXACT)] = Field(
         description="Outcome even without numbers: none, injured, killed, killed_and_injured, or unknown if not said.",
     )
+
     @field_validator("date")
     @classmethod
     def _not_after_publication(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:

@@ -96,6 +96,12 @@ class Counts(BaseModel):
     def __add__(self, other: Counts) -> Counts:
         return Counts(tp=self.tp + other.tp, fp=self.fp + other.fp, fn=self.fn + other.fn)
 
+    def __radd__(self, other: object) -> Counts:
+        # Lets the built-in sum() start from 0.
+        if other == 0:
+            return self
+        return NotImplemented
+
     @classmethod
     def total(cls, counts: Iterable[Counts]) -> Counts:
         """Sum with ``math.fsum``: exact, so the total does not depend on the order."""
@@ -307,8 +313,16 @@ class Alignment(BaseModel):
         return next((p for p, g in self.matches if g == gold_index), None)
 
 
+def _json_default(value: Any) -> Any:
+    # Sets are sorted: their iteration order changes with the hash seed, and the key
+    # must not change from one process to the next.
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    return str(value)
+
+
 def _content_key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    return json.dumps(value, sort_keys=True, default=_json_default)
 
 
 def align(
@@ -349,7 +363,7 @@ def _show(values: Mapping[str, Any], paths: Iterable[str]) -> str:
 
 
 def _plain(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    return json.loads(json.dumps(value, default=_json_default))
 
 
 def _gold_identity(gold_event: GoldEvent, specs: Mapping[str, Compare]) -> str:
@@ -496,7 +510,7 @@ class _ArticleScorer:
             return f"{closest} with similarity {sim:.2f} < threshold {self.alignment.threshold:.2f}"
         if partner is None:  # cannot happen for an optimal alignment; said plainly if it does
             return f"{closest} (similarity {sim:.2f}), left unpaired"
-        return f"{closest} (similarity {sim:.2f}), but the optimal one-to-one alignment paired that candidate with {partner}"
+        return f"{closest} (similarity {sim:.2f}), but the optimal one-to-one alignment paired it with {partner}"
 
 
 def score_article(
@@ -563,6 +577,8 @@ def _resample_indices(n_items: int, n_resamples: int, seed: int) -> npt.NDArray[
 
 
 def _percentile_interval(values: FloatArray, confidence: float) -> Interval:
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(values, [alpha, 1.0 - alpha])
     return Interval(low=float(low), high=float(high))

@@ -18,7 +18,7 @@ from extractor.gold import (
     load_gold_dir,
     schema_fields,
 )
-from extractor.schemas import Attribution, AttackEvent, Casualties, Weapon
+from extractor.schemas import AttackEvent, Attribution, Casualties, Weapon
 from extractor.tasks import ATTACKS
 
 ARTICLE = "000_test.txt"
@@ -226,7 +226,7 @@ def test_malformed_file(tmp_path: Path, mutate: Any, says: str) -> None:
 
 @pytest.mark.parametrize("text", ["events: [\n", "- just\n- a list\n", ""])
 def test_not_a_gold_mapping(tmp_path: Path, text: str) -> None:
-    with pytest.raises(GoldError, match="000_test.yaml"):
+    with pytest.raises(GoldError, match=r"000_test\.yaml"):
         load(tmp_path, text)
 
 

@@ -54,12 +54,12 @@ def test_normalised_maps_back_to_the_original_span(quote: str, original: str) ->
 
 
 def test_curly_quote_in_the_quote_straight_in_the_text() -> None:
-    text = "He said it's over and \"done\"."
+    text = 'He said it\'s over and "done".'
     result = ground("it’s over and “done”", text)
     assert result.status == "normalised"
     assert result.start is not None
     assert result.end is not None
-    assert text[result.start : result.end] == "it's over and \"done\""
+    assert text[result.start : result.end] == 'it\'s over and "done"'
 
 
 def test_fuzzy_accepts_a_near_copy() -> None:

@@ -118,7 +118,9 @@ def test_unknown_or_missing_models_are_clear_errors(tmp_path: Path, cache: Path)
 
 
 @pytest.mark.server
-def test_server_that_cannot_load_its_model_fails_with_its_reason(tmp_path: Path, smollm2: local_server.ResolvedModel) -> None:
+def test_server_that_cannot_load_its_model_fails_with_its_reason(
+    tmp_path: Path, smollm2: local_server.ResolvedModel
+) -> None:
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + os.urandom(4096))
     model = local_server.ResolvedModel("broken", broken, "0" * 64, 512)
@@ -159,17 +161,22 @@ def test_real_server_extraction_plumbing(smollm2: local_server.ResolvedModel) ->
         assert record.error_type in {"TruncatedOutputError", "InvalidOutputError", "ContextOverflowError"}
         assert record.error and "\n" not in record.error
     assert record.model_sha256 == local_server.SMOLLM2.sha256
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="Connection refused"):
         urllib.request.urlopen(base_url + "models", timeout=2)
 
 
 @pytest.mark.server
 def test_server_is_stopped_when_the_block_raises(smollm2: local_server.ResolvedModel) -> None:
     server = local_server.LocalServer(smollm2, n_ctx=512)
-    pid = None
-    with pytest.raises(RuntimeError, match="boom"), server:
-        assert server.process is not None
-        pid = server.process.pid
-        raise RuntimeError("boom")
-    assert pid is not None
-    assert not _alive(pid)
+    pids: list[int] = []
+
+    def crash_inside() -> None:
+        with server:
+            assert server.process is not None
+            pids.append(server.process.pid)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        crash_inside()
+    assert pids
+    assert not _alive(pids[0])

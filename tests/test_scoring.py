@@ -212,6 +212,7 @@ def test_counts_add_and_total() -> None:
     thirds = [Counts(tp=1 / 3), Counts(tp=1 / 3), Counts(tp=1 / 3), Counts(tp=0.1)]
     assert Counts.total(thirds) == Counts.total(reversed(thirds))  # exact sum: order does not matter
     assert Counts.total([]) == Counts()
+    assert sum([a, b]) == a + b  # the built-in sum starts from 0
 
 
 def test_counts_round_trip_through_json_with_rates() -> None:
@@ -550,9 +551,7 @@ def varied_corpus() -> list[ArticleScore]:
         (article(AIN_AL_ASAD, HARIR), [prediction_from(HARIR)]),
         (TWO, []),
     ]
-    return [
-        score_article(f"a{i}", predicted, gold, AttackEvent) for i, (gold, predicted) in enumerate(cases)
-    ]
+    return [score_article(f"a{i}", predicted, gold, AttackEvent) for i, (gold, predicted) in enumerate(cases)]
 
 
 def test_corpus_totals_sum_counts_not_averages() -> None:
@@ -602,6 +601,13 @@ def test_bootstrap_is_degenerate_when_all_articles_are_identical() -> None:
     ]:
         assert interval.low == pytest.approx(point)
         assert interval.high == pytest.approx(point)
+
+
+def test_bootstrap_arguments_are_checked() -> None:
+    with pytest.raises(ValueError, match="n_resamples"):
+        score_corpus(varied_corpus(), n_resamples=0)
+    with pytest.raises(ValueError, match="confidence"):
+        score_corpus(varied_corpus(), confidence=95)
 
 
 def test_an_empty_corpus() -> None:

@@ -1,0 +1,174 @@
+"""Record/replay: body matching, staleness, re-ask chains, hygiene, and the committed cassettes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from extractor.articles import load_article
+from extractor.cassettes import CassetteMode, cassette_path, match_json_body, read_meta, use_cassette
+from extractor.client import GenerationParams, LLMClient
+from extractor.config import Backend, Settings
+from extractor.errors import MissingCassetteError, StaleCassetteError
+from extractor.extract import open_extractor
+from extractor.local_server import QWEN
+from extractor.prompts import list_versions, load_prompt
+from extractor.schemas import ArticleEvents
+from extractor.tasks import ATTACKS
+
+from .conftest import CORPUS, ROOT
+from .loopback import scripted, tool_call
+from .test_client import CONTEXT, MESSAGES, event
+
+CASSETTES = ROOT / "cassettes"
+SECRET_SHAPES = re.compile(
+    r"sk-[A-Za-z0-9_-]{20,}|Bearer\s+[A-Za-z0-9._-]{12,}|api[_-]?key[\"']?\s*[:=]\s*[\"'][^\"'\s]{12,}", re.I
+)
+
+
+def _committed() -> list[Path]:
+    return sorted(CASSETTES.rglob("*.yaml"))
+
+
+def _replay_settings(cassette_dir: Path = CASSETTES) -> Settings:
+    return Settings(Backend.LOCAL, QWEN.name, cassette_mode=CassetteMode.REPLAY, cassette_dir=cassette_dir)
+
+
+def test_json_body_matcher_ignores_key_order_and_spacing_but_not_content() -> None:
+    a = SimpleNamespace(body=b'{"model": "m", "messages": [{"role": "user", "content": "x"}]}')
+    b = SimpleNamespace(body=b'{"messages":[{"role":"user","content":"x"}],"model":"m"}')
+    c = SimpleNamespace(body=b'{"messages":[{"role":"user","content":"y"}],"model":"m"}')
+    match_json_body(a, b)
+    with pytest.raises(AssertionError):
+        match_json_body(a, c)
+
+
+def test_layout_is_model_then_prompt_then_article(tmp_path: Path) -> None:
+    path = cassette_path(tmp_path, "qwen2.5-coder-1.5b-instruct", "attacks@v2", "000_abc")
+    assert path == tmp_path / "qwen2.5-coder-1.5b-instruct" / "attacks@v2" / "000_abc.yaml"
+
+
+def test_reask_chain_records_and_replays_in_order_with_secrets_scrubbed(tmp_path: Path) -> None:
+    path = tmp_path / "chain.yaml"
+    replies = [tool_call({"events": [event(date="2030-01-01")]}), tool_call({"events": [event()]})]
+    with scripted(replies) as server:
+        live = LLMClient(server.base_url, "sk-" + "A" * 40, "test-model", GenerationParams(http_retries=0))
+        with use_cassette(path, CassetteMode.RECORD, {"prompt_sha256": "p1"}, "cmd --rerecord"):
+            recorded = live.complete(MESSAGES, ArticleEvents, CONTEXT)
+    assert recorded.attempts == 2
+    text = path.read_text()
+    assert "sk-AAAA" not in text and "authorization" not in text.lower() and "x-stainless" not in text.lower()
+    assert len(yaml.safe_load(text)["interactions"]) == 2
+    # Replay: no server at all; both POSTs answered from the recording, in order.
+    offline = LLMClient("http://127.0.0.1:9/v1", None, "test-model", GenerationParams(http_retries=0))
+    with use_cassette(path, CassetteMode.REPLAY, {"prompt_sha256": "p1"}, "cmd --rerecord"):
+        replayed = offline.complete(MESSAGES, ArticleEvents, CONTEXT)
+    assert replayed.attempts == 2
+    assert replayed.value.model_dump() == recorded.value.model_dump()
+    assert replayed.usage == recorded.usage
+
+
+def test_replay_of_a_changed_request_is_stale_and_names_what_changed(tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    with scripted([tool_call({"events": []})]) as server:
+        live = LLMClient(server.base_url, None, "test-model", GenerationParams(http_retries=0))
+        with use_cassette(path, CassetteMode.RECORD, {"prompt_sha256": "p1", "params": {"t": 0}}, "x --rerecord"):
+            live.complete(MESSAGES, ArticleEvents, CONTEXT)
+    offline = LLMClient("http://127.0.0.1:9/v1", None, "test-model", GenerationParams(http_retries=0))
+    changed = [MESSAGES[0], {"role": "user", "content": "Another article."}]
+    with (
+        pytest.raises(
+            StaleCassetteError,
+            match=r"stale cassette .*one\.yaml: prompt changed since recording; re-record with: x --rerecord",
+        ),
+        use_cassette(path, CassetteMode.REPLAY, {"prompt_sha256": "p2", "params": {"t": 0}}, "x --rerecord"),
+    ):
+        offline.complete(changed, ArticleEvents, CONTEXT)
+
+
+def test_missing_cassette_says_how_to_record(tmp_path: Path) -> None:
+    with (
+        pytest.raises(MissingCassetteError, match="record it with: x --record"),
+        use_cassette(tmp_path / "none.yaml", CassetteMode.REPLAY, {}, "x --rerecord"),
+    ):
+        pass
+
+
+def test_failed_recording_leaves_no_cassette(tmp_path: Path) -> None:
+    path = tmp_path / "never.yaml"
+    with pytest.raises(KeyboardInterrupt), use_cassette(path, CassetteMode.RECORD, {}, "x"):
+        raise KeyboardInterrupt
+    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- the committed cassettes
+
+
+def test_committed_cassettes_hold_no_secrets() -> None:
+    cassettes = _committed()
+    assert cassettes, "cassettes/ is empty: record them (make record)"
+    for path in cassettes:
+        text = path.read_text(encoding="utf-8")
+        found = SECRET_SHAPES.search(text)
+        assert found is None, f"{path} holds something shaped like a secret: {found.group(0)[:12]}…"
+        assert "authorization:" not in text.lower(), f"{path} kept an authorization header"
+
+
+def test_every_prompt_version_is_recorded_on_the_whole_corpus_and_frozen() -> None:
+    """A recorded prompt is frozen: its file hash must equal the hash its cassettes were recorded with."""
+    articles = sorted(p.stem for p in CORPUS.glob("*.txt"))
+    for version in list_versions(ATTACKS.prompts_dir):
+        prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
+        for article_id in articles:
+            path = cassette_path(CASSETTES, QWEN.name, prompt.id, article_id)
+            assert path.exists(), (
+                f"{prompt.id} is not recorded for {article_id}: extractor eval --prompt {version} --record"
+            )
+            meta = read_meta(path)
+            assert meta["prompt_sha256"] == prompt.sha256, (
+                f"prompts/attacks/{version}.yaml changed after it was recorded (frozen versions are immutable: "
+                "make a new version, or re-record with --rerecord)"
+            )
+            assert meta["schema_sha256"] == ATTACKS.schema_sha256, f"the schema changed since {path} was recorded"
+            assert meta["model_sha256"] == QWEN.sha256
+
+
+def test_editing_one_word_of_a_prompt_makes_replay_stale(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts"
+    shutil.copytree(ATTACKS.prompts_dir, prompts)
+    v2 = prompts / "v2.yaml"
+    v2.write_text(
+        v2.read_text(encoding="utf-8").replace("You are an analyst", "You are an expert", 1), encoding="utf-8"
+    )
+    task = replace(ATTACKS, prompts_dir=prompts)
+    prompt = load_prompt(prompts, task.name, "v2")
+    article = load_article(CORPUS / "002_a21afc5445094d1e.txt")
+    with open_extractor(task, prompt, _replay_settings()) as extractor:
+        record = extractor.extract(article)
+    assert record.status == "error"
+    assert record.error_type == "StaleCassetteError"
+    assert record.error is not None
+    assert "prompt changed since recording" in record.error
+    assert "extractor eval --task attacks --prompt v2" in record.error and "--rerecord" in record.error
+
+
+def test_replay_returns_exactly_what_was_recorded() -> None:
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
+    article = load_article(CORPUS / "004_9ea864399c76523a.txt")
+    path = cassette_path(CASSETTES, QWEN.name, prompt.id, article.id)
+    recorded = yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"][-1]["response"]["body"]["string"]
+    arguments = yaml.safe_load(recorded)["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    expected = ArticleEvents.model_validate_json(arguments, context={"published": article.meta.published})
+    with open_extractor(ATTACKS, prompt, _replay_settings()) as extractor:
+        first = extractor.extract(article)
+        second = extractor.extract(article)
+    assert first.status == "ok"
+    assert first.events == [e.model_dump(mode="json") for e in expected.events]
+    assert second.events == first.events  # the same every time
