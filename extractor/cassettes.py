@@ -167,19 +167,23 @@ def _is_cassette_miss(error: BaseException) -> bool:
 
 
 @contextlib.contextmanager
-def use_cassette(path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_command: str) -> Iterator[None]:
+def use_cassette(
+    path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_command: str
+) -> Iterator[dict[str, Any]]:
     """Record or replay every HTTP exchange made inside the block.
 
-    Recording goes to a temporary file that replaces ``path`` only when the
-    block ends without a transport failure, so an interrupted recording never
-    leaves a half cassette that would later replay as if complete.
+    Yields the cassette's metadata: while recording, keys the caller adds
+    (the measured latency) are saved with it; on replay it is what was
+    recorded. Recording goes to a temporary file that replaces ``path`` only
+    when the block ends without a transport failure, so an interrupted
+    recording never leaves a half cassette that would replay as if complete.
     """
     if mode is CassetteMode.OFF:
-        yield
+        yield {}
         return
     if mode is CassetteMode.RERECORD or (mode is CassetteMode.RECORD and not path.exists()):
-        with _recording(path, meta):
-            yield
+        with _recording(path, meta) as recorded_meta:
+            yield recorded_meta
         return
     if not path.exists():
         raise MissingCassetteError(
@@ -188,7 +192,7 @@ def use_cassette(path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_
     recorded = _read_meta(path)
     try:
         with build_vcr("none").use_cassette(str(path), serializer="readable"):
-            yield
+            yield dict(recorded)
     except ExtractorError as exc:
         if _is_cassette_miss(exc):
             why = describe_changes(recorded, meta)
@@ -197,7 +201,7 @@ def use_cassette(path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_
 
 
 @contextlib.contextmanager
-def _recording(path: Path, meta: dict[str, Any]) -> Iterator[None]:
+def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".recording-", dir=path.parent) as tmp:
         tmp_path = Path(tmp) / path.name
@@ -205,8 +209,8 @@ def _recording(path: Path, meta: dict[str, Any]) -> Iterator[None]:
         failed = False
         try:
             with build_vcr("all").use_cassette(str(tmp_path), serializer="readable") as cassette:
-                cassette.get_metadata(META_KEY, recorded_meta)
-                yield
+                cassette.get_metadata(META_KEY, recorded_meta)  # saved by reference when the cassette is written
+                yield recorded_meta
         except ExtractorError as exc:
             # A model's own failure (invalid or truncated output) is a faithful recording and
             # replays as the same failure; a transport failure is not worth keeping.

@@ -255,8 +255,10 @@ def compare_runs(
 def _labels(runs: Sequence[EvalRun]) -> list[str]:
     """The prompt version of each run; the model is added where two runs share a version,
     and a number where that is not enough."""
-    versions = Counter(run.label for run in runs)
-    labels = [f"{run.label}/{run.manifest.model}" if versions[run.label] > 1 else run.label for run in runs]
+    models: dict[str, set[str]] = {}
+    for run in runs:
+        models.setdefault(run.label, set()).add(run.manifest.model)
+    labels = [f"{run.label}/{run.manifest.model}" if len(models[run.label]) > 1 else run.label for run in runs]
     repeats, seen = Counter(labels), Counter[str]()
     unique = []
     for label in labels:

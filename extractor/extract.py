@@ -171,9 +171,14 @@ class Extractor:
             with (
                 use_cassette(cassette, self.settings.cassette_mode, self.cassette_meta(), self.rerecord_command)
                 if cassette is not None
-                else contextlib.nullcontext()
-            ):
+                else contextlib.nullcontext({})
+            ) as cassette_meta:
                 completion = self.client.complete(messages, self.task.result_model, context)
+                if self.settings.cassette_mode is CassetteMode.REPLAY:
+                    # Report the model's latency measured when recording, not the replay's microseconds.
+                    completion.latency_s = float(cassette_meta.get("latency_s", completion.latency_s))
+                else:
+                    cassette_meta["latency_s"] = round(completion.latency_s, 3)
         except ExtractorError as exc:
             return ArticleRecord(
                 **base,
