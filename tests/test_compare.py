@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from extractor.compare import Comparison, caveat, compare_runs
+from extractor.compare import Comparison, caveat, compare_runs, micro, outcome
 from extractor.errors import InputError
 from extractor.evaluation import EvalRun, summarize_cost, summarize_grounding
 from extractor.extract import ArticleRecord, GroundedQuote, UsageRecord
@@ -350,6 +350,9 @@ def test_interval_excludes_zero_when_the_effect_is_consistent(ab: Comparison) ->
     assert wc.interval.low < 0
     assert wc.interval.high == 0.0
     assert not wc.significant
+    # Grounding is worse only in a4 (1 of B's 2 events there is ungrounded): [<0, 0].
+    assert h["grounding_rate"].interval.low < 0
+    assert h["grounding_rate"].interval.high == 0.0
     assert not h["grounding_rate"].significant
     # No difference at all: a degenerate interval at 0, not significant.
     assert (h["event_precision"].interval.low, h["event_precision"].interval.high) == (0.0, 0.0)
@@ -369,14 +372,24 @@ def test_interval_includes_zero_when_the_effect_is_mixed(abc: Comparison) -> Non
     assert not d.headline["micro_f1"].significant
 
 
-def test_intervals_are_the_paired_bootstrap_of_scoring() -> None:
-    a, b = run_a(), run_b()
-    comparison = compare_runs([a, b], GOLDS, n_resamples=500, seed=7)
+@pytest.mark.parametrize(("n_resamples", "seed"), [(7, 1), (13, 5), (500, 7)])
+def test_intervals_are_the_paired_bootstrap_of_scoring(n_resamples: int, seed: int) -> None:
+    # Few resamples make the quantiles interpolate between draws, so any other draws show.
+    a, c = run_a(), run_c()
+    comparison = compare_runs([a, c], GOLDS, n_resamples=n_resamples, seed=seed)
     for name, metric in (("event_f1", event_f1), ("micro_f1", micro_f1)):
-        delta, interval = paired_bootstrap(a.score.articles, b.score.articles, metric, n_resamples=500, seed=7)
+        delta, interval = paired_bootstrap(
+            a.score.articles, c.score.articles, metric, n_resamples=n_resamples, seed=seed
+        )
         mine = comparison.deltas[0].headline[name]
         assert mine.delta == pytest.approx(delta)
         assert (mine.interval.low, mine.interval.high) == pytest.approx((interval.low, interval.high))
+
+
+def test_another_seed_draws_other_intervals() -> None:
+    first = compare_runs([run_a(), run_c()], GOLDS, n_resamples=7, seed=1).deltas[0].headline["micro_f1"]
+    second = compare_runs([run_a(), run_c()], GOLDS, n_resamples=7, seed=2).deltas[0].headline["micro_f1"]
+    assert first.interval != second.interval
 
 
 def test_the_seed_fixes_the_intervals() -> None:
@@ -418,6 +431,48 @@ def test_per_article_outcomes_with_three_versions(abc: Comparison) -> None:
     a3 = next(a for a in abc.articles if a.article_id == "a3")
     assert a3.errors == {"v3": "still invalid after 2 re-asks"}
     assert a3.micro_f1["v3"] == 0.0
+
+
+def test_micro_f1_decides_an_article_and_event_f1_breaks_a_tie() -> None:
+    gold = GOLDS["a1"]
+    base = score_article("a1", [tanf()], gold, AttackEvent)  # events F1 2/3, micro 22/31 = 0.71
+    # Finds both events (events F1 1) but gets most values wrong: e1 tp 5, fp 6, fn 6 and
+    # e2 tp 5, fp 7, fn 4 -> micro 2*10 / (2*10 + 13 + 10) = 20/43 = 0.47: a loss on micro F1.
+    sloppy = [
+        tanf(
+            location__area="Homs",
+            attribution="suspected",
+            target="nobody",
+            weapon_count=9,
+            injured=4,
+            casualties="killed_and_injured",
+        ),
+        asad(
+            location__area="Homs",
+            attribution="claimed",
+            target="nobody",
+            weapon_count=5,
+            killed=3,
+            injured=2,
+            casualties="killed",
+        ),
+    ]
+    other = score_article("a1", sloppy, gold, AttackEvent)
+    assert other.events.f1 == 1.0
+    assert base.events.f1 == pytest.approx(2 / 3)
+    assert micro(other).f1 == pytest.approx(20 / 43)
+    assert outcome(base, other) == "loss"
+    assert outcome(other, base) == "win"
+    # Equal micro F1, so event F1 decides: an extra event that states no scored value is an
+    # event FP (events 2/1/0, F1 0.8) and adds no field counts (micro stays 20/0/0).
+    nothing_stated = {"evidence": [E2_QUOTE], "location": {}, "weapons": []}
+    perfect = score_article("a1", [tanf(), asad()], gold, AttackEvent)
+    extra = score_article("a1", [tanf(), asad(), nothing_stated], gold, AttackEvent)
+    assert micro(extra) == micro(perfect)
+    assert extra.events.f1 == pytest.approx(0.8)
+    assert outcome(perfect, extra) == "loss"
+    assert outcome(extra, perfect) == "win"
+    assert outcome(perfect, perfect) == "tie"
 
 
 def test_identical_runs_tie_everywhere() -> None:
@@ -525,6 +580,14 @@ def test_refuses_runs_over_different_articles() -> None:
     fewer = make_run("v2", {a: [tanf(), asad()] for a in ARTICLE_IDS[:4]})
     with pytest.raises(InputError, match=r"different articles.*only in v1: \['a4'\]"):
         compare_runs([run_a(), fewer], GOLDS)
+
+
+def test_refuses_article_sets_of_the_same_size() -> None:
+    golds = {**GOLDS, "a5": gold_for("a5")}
+    texts = {**TEXTS, "a5": article_text("a5")}
+    other = make_run("v2", {a: [tanf()] for a in [*ARTICLE_IDS[:4], "a5"]}, golds=golds, texts=texts)
+    with pytest.raises(InputError, match=r"only in v1: \['a4'\]; only in v2: \['a5'\]"):
+        compare_runs([run_a(), other], golds)
 
 
 def test_refuses_runs_of_different_tasks() -> None:

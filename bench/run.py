@@ -1,0 +1,205 @@
+"""Where the time goes, as ratios measured in one run (not a timed test).
+
+    python bench/run.py [--quick]
+
+1. harness overhead: `extractor extract` on a seed article (live, embedded Qwen)
+   against llama-cpp-python in-process doing the same chat completion (same
+   messages, tools, grammar, sampling) — end to end, and per request;
+2. prefix reuse: time per article when the static instructions come first
+   (the server's KV cache reuses them) versus article first;
+3. replay and scoring: offline `extractor eval` wall time over the corpus, and
+   scorer time as the number of events grows ×10, ×100, ×1000;
+4. cost: prompt and completion tokens per article for each prompt version
+   (from the recorded cassettes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from extractor import local_server  # noqa: E402
+from extractor.articles import load_article, load_corpus  # noqa: E402
+from extractor.cassettes import CassetteMode  # noqa: E402
+from extractor.client import GenerationParams  # noqa: E402
+from extractor.config import resolve_settings  # noqa: E402
+from extractor.evaluation import load_gold_for, run_eval  # noqa: E402
+from extractor.extract import render_messages  # noqa: E402
+from extractor.prompts import list_versions, load_prompt  # noqa: E402
+from extractor.scoring import flatten, score_article  # noqa: E402
+from extractor.tasks import ATTACKS  # noqa: E402
+
+SEED = ATTACKS.corpus_dir / "004_9ea864399c76523a.txt"
+
+
+def _tools() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    schema = ATTACKS.result_model.model_json_schema()
+    name = ATTACKS.result_model.__name__
+    tool = {"type": "function", "function": {"name": name, "description": ATTACKS.result_model.__doc__, "parameters": schema}}
+    return [tool], {"type": "function", "function": {"name": name}}
+
+
+def harness_overhead(model: local_server.ResolvedModel) -> dict[str, float]:
+    from llama_cpp import Llama
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "x.jsonl"
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "extractor", "extract", str(SEED), "--prompt", "v2", "--out", str(out)],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        cli_wall = time.perf_counter() - started
+        record = json.loads(out.read_text())
+    params = GenerationParams()
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
+    messages = render_messages(ATTACKS, prompt, load_article(SEED))
+    tools, choice = _tools()
+    started = time.perf_counter()
+    llm = Llama(model_path=str(model.path), n_ctx=model.n_ctx, verbose=False, seed=params.seed)
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    direct = llm.create_chat_completion(
+        messages=messages,  # type: ignore[arg-type]
+        tools=tools,  # type: ignore[arg-type]
+        tool_choice=choice,  # type: ignore[arg-type]
+        temperature=params.temperature,
+        seed=params.seed,
+        max_tokens=params.max_tokens,
+    )
+    direct_s = time.perf_counter() - started
+    usage = direct["usage"]  # type: ignore[index]
+    return {
+        "cli_wall_s": cli_wall,
+        "harness_request_s": record["latency_s"],
+        "direct_load_s": load_s,
+        "direct_completion_s": direct_s,
+        "harness_tokens": record["usage"]["prompt_tokens"] + record["usage"]["completion_tokens"],
+        "direct_tokens": usage["prompt_tokens"] + usage["completion_tokens"],
+        "ratio_request": record["latency_s"] / direct_s,
+        "ratio_end_to_end": cli_wall / (load_s + direct_s),
+    }
+
+
+def prefix_reuse(model: local_server.ResolvedModel, n_articles: int) -> dict[str, float]:
+    """Prompt processing per article, static part first vs article first (generation capped at 8 tokens)."""
+    from llama_cpp import Llama
+
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
+    articles = load_corpus(ATTACKS.corpus_dir)[:n_articles]
+    llm = Llama(model_path=str(model.path), n_ctx=model.n_ctx, verbose=False)
+    results = {}
+    for label in ("static_first", "article_first"):
+        llm.reset()
+        times = []
+        for article in articles:
+            system, user = render_messages(ATTACKS, prompt, article)
+            order = [system, user] if label == "static_first" else [user, system]
+            text = "\n\n".join(m["content"] for m in order)
+            started = time.perf_counter()
+            llm.create_completion(text, max_tokens=8, temperature=0.0)
+            times.append(time.perf_counter() - started)
+        # The first article warms the cache either way; reuse shows from the second on.
+        results[label] = sum(times[1:]) / max(1, len(times) - 1)
+    results["ratio_without_over_with"] = results["article_first"] / results["static_first"]
+    return results
+
+
+def replay_and_scoring(scales: list[int]) -> dict[str, float]:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "extractor", "eval", "--prompt", "v2", "--out", tempfile.mkdtemp()],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    figures = {"offline_eval_wall_s": time.perf_counter() - started}
+    articles = load_corpus(ATTACKS.corpus_dir)
+    golds = load_gold_for(ATTACKS, articles)
+    gold = golds["003_92522f6ea047d03a"]
+    base_events = [
+        ATTACKS.event_model.model_validate(
+            _unflatten({path: options[0] for path, options in event.fields.items()} | {"evidence": event.evidence})
+        )
+        for event in gold.events
+    ]
+    baseline = None
+    for scale in [1, *scales]:
+        preds = [e.model_copy(update={"target": f"{e.target} #{i}"}) for i in range(scale) for e in base_events]
+        golden = gold.model_copy(
+            update={"events": [g.model_copy(update={"id": f"{g.id}-{i}"}) for i in range(scale) for g in gold.events]}
+        )
+        started = time.perf_counter()
+        score_article("synthetic", preds, golden, ATTACKS.event_model)
+        elapsed = time.perf_counter() - started
+        baseline = baseline or elapsed
+        figures[f"score_x{scale}_s"] = elapsed
+        figures[f"score_x{scale}_ratio"] = elapsed / baseline
+    return figures
+
+
+def _unflatten(flat: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        node = out
+        *parents, leaf = path.split(".")
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value.value if hasattr(value, "value") else value
+    return out
+
+
+def cost_per_version() -> dict[str, dict[str, float]]:
+    table = {}
+    for version in list_versions(ATTACKS.prompts_dir):
+        prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
+        run = run_eval(ATTACKS, prompt, resolve_settings(cassette_mode=CassetteMode.REPLAY), n_resamples=10)
+        table[version] = {
+            "prompt_tokens_per_article": run.cost.prompt_tokens_per_article,
+            "completion_tokens_per_article": run.cost.completion_tokens_per_article,
+            "latency_s_per_article_recorded": run.cost.latency_s_per_article,
+        }
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="skip the live-model measurements (1 and 2)")
+    args = parser.parse_args()
+    _ = flatten  # the scorer's own flattening is what score_article uses
+    report: dict[str, Any] = {}
+    if not args.quick:
+        model = local_server.resolve(local_server.QWEN.name)
+        report["harness_overhead"] = harness_overhead(model)
+        report["prefix_reuse"] = prefix_reuse(model, n_articles=3)
+    report["replay_and_scoring"] = replay_and_scoring([10, 100, 1000])
+    report["cost"] = cost_per_version()
+    print(json.dumps(report, indent=2))
+    print()
+    if "harness_overhead" in report:
+        h = report["harness_overhead"]
+        print(f"harness overhead, per request   : {h['ratio_request']:.3f}x llama-cpp-python direct ({h['harness_request_s']:.1f}s vs {h['direct_completion_s']:.1f}s)")
+        print(f"harness overhead, end to end    : {h['ratio_end_to_end']:.3f}x (CLI {h['cli_wall_s']:.1f}s incl. server start vs load+completion {h['direct_load_s'] + h['direct_completion_s']:.1f}s)")
+        p = report["prefix_reuse"]
+        print(f"prefix reuse                    : {p['ratio_without_over_with']:.2f}x slower per article without it ({p['article_first']:.1f}s vs {p['static_first']:.1f}s)")
+    r = report["replay_and_scoring"]
+    print(f"offline eval over the corpus    : {r['offline_eval_wall_s']:.2f}s wall")
+    for scale in (10, 100, 1000):
+        print(f"scorer at x{scale:<5} events        : {r[f'score_x{scale}_ratio']:.1f}x the time at x1 ({r[f'score_x{scale}_s']:.3f}s)")
+    for version, c in report["cost"].items():
+        print(f"cost {version}                         : {c['prompt_tokens_per_article']:.0f} prompt + {c['completion_tokens_per_article']:.0f} completion tokens/article, {c['latency_s_per_article_recorded']:.1f}s/article recorded")
+
+
+if __name__ == "__main__":
+    main()
