@@ -35,7 +35,7 @@ from extractor.config import resolve_settings  # noqa: E402
 from extractor.evaluation import load_gold_for, run_eval  # noqa: E402
 from extractor.extract import render_messages  # noqa: E402
 from extractor.prompts import list_versions, load_prompt  # noqa: E402
-from extractor.scoring import flatten, score_article  # noqa: E402
+from extractor.scoring import score_article, score_corpus  # noqa: E402
 from extractor.tasks import ATTACKS  # noqa: E402
 
 SEED = ATTACKS.corpus_dir / "004_9ea864399c76523a.txt"
@@ -44,7 +44,8 @@ SEED = ATTACKS.corpus_dir / "004_9ea864399c76523a.txt"
 def _tools() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     schema = ATTACKS.result_model.model_json_schema()
     name = ATTACKS.result_model.__name__
-    tool = {"type": "function", "function": {"name": name, "description": ATTACKS.result_model.__doc__, "parameters": schema}}
+    function = {"name": name, "description": ATTACKS.result_model.__doc__, "parameters": schema}
+    tool = {"type": "function", "function": function}
     return [tool], {"type": "function", "function": {"name": name}}
 
 
@@ -101,7 +102,7 @@ def prefix_reuse(model: local_server.ResolvedModel, n_articles: int) -> dict[str
     llm = Llama(model_path=str(model.path), n_ctx=model.n_ctx, verbose=False)
     results = {}
     for label in ("static_first", "article_first"):
-        llm.reset()
+        llm.reset()  # type: ignore[no-untyped-call]
         times = []
         for article in articles:
             system, user = render_messages(ATTACKS, prompt, article)
@@ -117,6 +118,8 @@ def prefix_reuse(model: local_server.ResolvedModel, n_articles: int) -> dict[str
 
 
 def replay_and_scoring(scales: list[int]) -> dict[str, float]:
+    """Offline eval wall time; scorer time as the corpus grows (x10, x100, x1000 articles, so
+    x10… gold and predicted events) and as events grow inside one article (all-pairs: quadratic)."""
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "extractor", "eval", "--prompt", "v2", "--out", tempfile.mkdtemp()],
@@ -125,8 +128,27 @@ def replay_and_scoring(scales: list[int]) -> dict[str, float]:
         cwd=ROOT,
     )
     figures = {"offline_eval_wall_s": time.perf_counter() - started}
-    articles = load_corpus(ATTACKS.corpus_dir)
-    golds = load_gold_for(ATTACKS, articles)
+    run = run_eval(
+        ATTACKS,
+        load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2"),
+        resolve_settings(cassette_mode=CassetteMode.REPLAY),
+        n_resamples=10,
+    )
+    golds = load_gold_for(ATTACKS, load_corpus(ATTACKS.corpus_dir))
+    baseline = 0.0
+    for scale in [1, *scales]:
+        started = time.perf_counter()
+        scores = [
+            score_article(f"{r.article_id}-{i}", r.events, golds[r.article_id], ATTACKS.event_model)
+            for i in range(scale)
+            for r in run.records
+        ]
+        score_corpus(scores, n_resamples=2000)
+        elapsed = time.perf_counter() - started
+        baseline = baseline or elapsed
+        figures[f"corpus_x{scale}_events"] = float(scale * sum(len(g.events) for g in golds.values()))
+        figures[f"corpus_x{scale}_s"] = elapsed
+        figures[f"corpus_x{scale}_ratio"] = elapsed / baseline
     gold = golds["003_92522f6ea047d03a"]
     base_events = [
         ATTACKS.event_model.model_validate(
@@ -134,9 +156,13 @@ def replay_and_scoring(scales: list[int]) -> dict[str, float]:
         )
         for event in gold.events
     ]
-    baseline = None
-    for scale in [1, *scales]:
-        preds = [e.model_copy(update={"target": f"{e.target} #{i}"}) for i in range(scale) for e in base_events]
+    baseline = 0.0
+    for scale in (1, 10, 40):
+        preds = [
+            e.model_copy(update={"target": f"{getattr(e, 'target', '')} #{i}"})
+            for i in range(scale)
+            for e in base_events
+        ]
         golden = gold.model_copy(
             update={"events": [g.model_copy(update={"id": f"{g.id}-{i}"}) for i in range(scale) for g in gold.events]}
         )
@@ -144,8 +170,8 @@ def replay_and_scoring(scales: list[int]) -> dict[str, float]:
         score_article("synthetic", preds, golden, ATTACKS.event_model)
         elapsed = time.perf_counter() - started
         baseline = baseline or elapsed
-        figures[f"score_x{scale}_s"] = elapsed
-        figures[f"score_x{scale}_ratio"] = elapsed / baseline
+        figures[f"article_x{scale}_s"] = elapsed
+        figures[f"article_x{scale}_ratio"] = elapsed / baseline
     return figures
 
 
@@ -177,7 +203,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the live-model measurements (1 and 2)")
     args = parser.parse_args()
-    _ = flatten  # the scorer's own flattening is what score_article uses
     report: dict[str, Any] = {}
     if not args.quick:
         model = local_server.resolve(local_server.QWEN.name)
@@ -187,18 +212,44 @@ def main() -> None:
     report["cost"] = cost_per_version()
     print(json.dumps(report, indent=2))
     print()
+    for label, text in summary_lines(report):
+        print(f"{label:<44}: {text}")
+
+
+def summary_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
+    lines = []
     if "harness_overhead" in report:
         h = report["harness_overhead"]
-        print(f"harness overhead, per request   : {h['ratio_request']:.3f}x llama-cpp-python direct ({h['harness_request_s']:.1f}s vs {h['direct_completion_s']:.1f}s)")
-        print(f"harness overhead, end to end    : {h['ratio_end_to_end']:.3f}x (CLI {h['cli_wall_s']:.1f}s incl. server start vs load+completion {h['direct_load_s'] + h['direct_completion_s']:.1f}s)")
+        direct = h["direct_load_s"] + h["direct_completion_s"]
+        lines += [
+            ("harness overhead, per request", f"{h['ratio_request']:.3f}x llama-cpp-python in-process "
+             f"({h['harness_request_s']:.1f}s vs {h['direct_completion_s']:.1f}s)"),
+            ("harness overhead, end to end", f"{h['ratio_end_to_end']:.3f}x (CLI {h['cli_wall_s']:.1f}s, "
+             f"server start included, vs model load + completion {direct:.1f}s)"),
+        ]  # fmt: skip
         p = report["prefix_reuse"]
-        print(f"prefix reuse                    : {p['ratio_without_over_with']:.2f}x slower per article without it ({p['article_first']:.1f}s vs {p['static_first']:.1f}s)")
+        lines.append(
+            ("prefix reuse", f"{p['ratio_without_over_with']:.2f}x slower per article without it "
+             f"({p['article_first']:.1f}s vs {p['static_first']:.1f}s)")
+        )  # fmt: skip
     r = report["replay_and_scoring"]
-    print(f"offline eval over the corpus    : {r['offline_eval_wall_s']:.2f}s wall")
+    lines.append(("offline eval over the corpus", f"{r['offline_eval_wall_s']:.2f}s wall"))
     for scale in (10, 100, 1000):
-        print(f"scorer at x{scale:<5} events        : {r[f'score_x{scale}_ratio']:.1f}x the time at x1 ({r[f'score_x{scale}_s']:.3f}s)")
+        ratio, seconds, events = r[f"corpus_x{scale}_ratio"], r[f"corpus_x{scale}_s"], r[f"corpus_x{scale}_events"]
+        lines.append(
+            (f"scorer, corpus x{scale} ({events:.0f} gold events)", f"{ratio:.1f}x the time at x1 ({seconds:.2f}s)")
+        )
+    for scale in (10, 40):
+        ratio, seconds = r[f"article_x{scale}_ratio"], r[f"article_x{scale}_s"]
+        lines.append(
+            (f"scorer, one article, events x{scale}", f"{ratio:.0f}x the time at x1 ({seconds:.2f}s): all-pairs")
+        )
     for version, c in report["cost"].items():
-        print(f"cost {version}                         : {c['prompt_tokens_per_article']:.0f} prompt + {c['completion_tokens_per_article']:.0f} completion tokens/article, {c['latency_s_per_article_recorded']:.1f}s/article recorded")
+        tokens = f"{c['prompt_tokens_per_article']:.0f} prompt + {c['completion_tokens_per_article']:.0f} completion"
+        lines.append(
+            (f"cost {version}", f"{tokens} tokens/article, {c['latency_s_per_article_recorded']:.1f}s recorded")
+        )
+    return lines
 
 
 if __name__ == "__main__":
