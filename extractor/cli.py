@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import sys
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -24,7 +26,7 @@ from extractor.cassettes import CassetteMode
 from extractor.client import GenerationParams
 from extractor.config import resolve_settings
 from extractor.errors import ExtractorError, InputError
-from extractor.extract import ArticleRecord, open_extractor, read_records, write_records
+from extractor.extract import ArticleRecord, is_reusable, open_extractor, write_records
 from extractor.gold import GoldArticle
 from extractor.prompts import diff_prompts, list_versions, load_prompt
 from extractor.report import print_records
@@ -60,10 +62,19 @@ RecordOpt = Annotated[bool, typer.Option("--record", help="Record the cassettes 
 RerecordOpt = Annotated[bool, typer.Option("--rerecord", help="Record all cassettes again, replacing them.")]
 
 
-def _params(max_tokens: int) -> GenerationParams:
+def _params(max_tokens: int, timeout_s: float | None = None, retries: int | None = None) -> GenerationParams:
     if max_tokens < 1:
         raise InputError("--max-tokens must be at least 1")
-    return GenerationParams(max_tokens=max_tokens)
+    defaults = GenerationParams()
+    if timeout_s is not None and not timeout_s > 0:
+        raise InputError("--timeout must be a positive number of seconds")
+    if retries is not None and retries < 0:
+        raise InputError("--retries must be 0 or more")
+    return GenerationParams(
+        max_tokens=max_tokens,
+        timeout_s=defaults.timeout_s if timeout_s is None else timeout_s,
+        http_retries=defaults.http_retries if retries is None else retries,
+    )
 
 
 def _cassette_mode(record: bool, rerecord: bool, replay: bool, default: CassetteMode) -> CassetteMode:
@@ -95,25 +106,69 @@ def extract(
     model: ModelOpt = None,
     model_path: ModelPathOpt = None,
     base_url: BaseUrlOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write one JSON record per article here.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write one JSON record per article here, saved as the batch goes. "
+            "An existing file is replaced, unless --resume.",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Keep the records in --out that succeeded for the same article bytes, prompt, schema and model; "
+            "extract only the rest, and write the merged file.",
+        ),
+    ] = False,
     published: Annotated[
         str | None, typer.Option("--published", help="Publication date YYYY-MM-DD for every article given.")
     ] = None,
     max_tokens: MaxTokensOpt = 1536,
+    n_ctx: Annotated[
+        int | None,
+        typer.Option(
+            "--n-ctx",
+            help="The model's context window in tokens. With --base-url or OpenAI it enables splitting articles "
+            "too long for it into overlapping chunks; for the embedded server it is the context it is started with.",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for one answer from the model server.")
+    ] = GenerationParams.timeout_s,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries",
+            help="Retries per request, with exponential backoff, on HTTP 408/429/5xx, timeouts and lost connections.",
+        ),
+    ] = GenerationParams.http_retries,
     replay: Annotated[bool, typer.Option("--replay", help="Answer from cassettes only (offline).")] = False,
     record: RecordOpt = False,
     rerecord: RerecordOpt = False,
 ) -> None:
-    """Extract events from articles, show them, and write JSONL."""
+    """Extract events from articles, show them, and write JSONL.
+
+    A failed article becomes a record with status "error", and the batch goes on.
+
+    On Ctrl-C or SIGTERM the finished records are written (exit 130); --resume then finishes the batch.
+    """
     the_task = get_task(task)
     the_prompt = load_prompt(the_task.prompts_dir, the_task.name, prompt)
     if out is not None and out.is_dir():
         raise InputError(f"--out {out} is a directory; give a file name such as {out / 'events.jsonl'}")
+    if resume and out is None:
+        raise InputError("--resume needs --out FILE: the records to resume from")
+    if n_ctx is not None and n_ctx <= max_tokens:
+        raise InputError(f"--n-ctx {n_ctx} leaves no room for the prompt after --max-tokens {max_tokens}")
     settings = resolve_settings(
         model=model,
         base_url=base_url,
         model_path=model_path,
-        params=_params(max_tokens),
+        params=_params(max_tokens, timeout, retries),
+        n_ctx=n_ctx,
         cassette_mode=_cassette_mode(record, rerecord, replay, CassetteMode.OFF),
     )
     loaded = load_articles(expand_paths(paths), published=_parse_date(published, "--published"))
@@ -130,42 +185,110 @@ def extract(
     if not articles:
         raise InputError("no article could be read; nothing to extract")
 
-    records: list[ArticleRecord] = []
-    if out is not None and out.exists():
-        records_before = read_records(out) if out.stat().st_size else []
-        del records_before  # a fresh run replaces the file; --resume (issue 6) keeps it
-
-    if settings.backend.value == "local" and settings.needs_backend and settings.model_path is None:
-        _ensure_pulled(settings.model)
-    try:
-        with open_extractor(the_task, the_prompt, settings) as extractor, _progress() as progress:
-            bar = progress.add_task("extracting", total=len(articles))
-            for article in articles:
-                progress.update(bar, description=f"extracting {article.id}")
-                records.append(extractor.extract(article))
-                progress.advance(bar)
-    except KeyboardInterrupt:
-        if out is not None and records:
-            write_records(out, records)
+    previous = _previous_records(out) if resume and out is not None else {}
+    batch = _Batch(articles, previous)
+    for index, article in enumerate(articles):
+        kept = previous.get(article.id)
+        if kept is not None and is_reusable(kept, article, the_prompt, the_task, settings.model):
+            batch.done[index] = kept
+    todo = [(index, a) for index, a in enumerate(articles) if index not in batch.done]
+    if resume:
         err_console.print(
-            f"interrupted: {len(records)} of {len(articles)} article(s) done"
-            + (f", written to {out}" if out and records else "")
+            f"resuming from {out}: {len(articles) - len(todo)} of {len(articles)} article(s) already done, "
+            f"{len(todo)} to extract"
+        )
+
+    if todo and settings.backend.value == "local" and settings.needs_backend and settings.model_path is None:
+        _ensure_pulled(settings.model)
+    extracted = 0
+    try:
+        if todo:
+            with open_extractor(the_task, the_prompt, settings) as extractor, _progress() as progress:
+                bar = progress.add_task("extracting", total=len(todo))
+                for index, article in todo:
+                    progress.update(bar, description=f"extracting {article.id}")
+                    batch.done[index] = extractor.extract(article)
+                    extracted += 1
+                    if out is not None:
+                        batch.checkpoint(out)
+                    progress.advance(bar)
+        if out is not None:
+            batch.save(out)
+    except KeyboardInterrupt:
+        if out is not None and extracted:
+            batch.save(out)
+        err_console.print(
+            f"interrupted: {extracted} of {len(todo)} article(s) extracted"
+            + (f", {out} holds every finished record; run again with --resume to finish" if out and extracted else "")
         )
         raise typer.Exit(130) from None
-    finally:
-        pass
 
+    records = [batch.done[index] for index in range(len(articles))]
     print_records(console, records)
     if out is not None:
-        write_records(out, records)
-        console.print(f"wrote {len(records)} record(s) to {out}")
-    for done in records:
+        console.print(f"wrote {len(batch.merged())} record(s) to {out}")
+    for done in (batch.done[index] for index, _ in todo):
         if done.status == "error":
             err_console.print(f"[red]error:[/] {done.article_id}: {done.error}", highlight=False, soft_wrap=True)
             failures += 1
             exit_code = exit_code or _exit_code_of(done.error_type)
     if failures:
         raise typer.Exit(exit_code or 1)
+
+
+class _Batch:
+    """The records of one ``extract`` batch: what ``--out`` will hold, in a stable order.
+
+    Records from ``--out`` for articles outside the batch come first, untouched (``--resume``
+    never drops work); then one record per article of the batch in the order given: the new
+    one, else the previous one, if any.
+    """
+
+    CHECKPOINT_EVERY_S = 2.0
+
+    def __init__(self, articles: Sequence[Article], previous: Mapping[str, ArticleRecord]) -> None:
+        self.ids = [a.id for a in articles]
+        self.previous = dict(previous)
+        self.done: dict[int, ArticleRecord] = {}  # by position in the batch
+        self._saved_at = time.monotonic()
+
+    def merged(self) -> list[ArticleRecord]:
+        batch = set(self.ids)
+        others = [r for article_id, r in self.previous.items() if article_id not in batch]
+        mine = [self.done.get(index) or self.previous.get(article_id) for index, article_id in enumerate(self.ids)]
+        return others + [r for r in mine if r is not None]
+
+    def save(self, out: Path) -> None:
+        write_records(out, self.merged())  # atomic: the file is always whole JSONL
+        self._saved_at = time.monotonic()
+
+    def checkpoint(self, out: Path) -> None:
+        """Save now and then, so that even a kill that cannot be caught loses little work."""
+        if time.monotonic() - self._saved_at >= self.CHECKPOINT_EVERY_S:
+            self.save(out)
+
+
+def _previous_records(out: Path) -> dict[str, ArticleRecord]:
+    """The records of an earlier run in ``out``, by article id (the last one wins); none if no file."""
+    if not out.exists():
+        return {}
+    records: dict[str, ArticleRecord] = {}
+    try:
+        lines = out.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--resume: cannot read {out}: {exc}") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = ArticleRecord.model_validate_json(line)
+        except ValueError as exc:
+            raise InputError(
+                f"--resume: {out} line {number} is not an extract record ({str(exc).splitlines()[0]}); "
+                "give another --out, or drop --resume to replace the file"
+            ) from exc
+        records[record.article_id] = record
+    return records
 
 
 def _exit_code_of(error_type: str | None) -> int:

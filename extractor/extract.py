@@ -8,6 +8,18 @@ in the file as the user has it.
 
 A failure on one article becomes a record with ``status="error"``; the batch
 goes on.
+
+Articles longer than the context window
+---------------------------------------
+When the context size is known (``--n-ctx``, or the embedded server's) and the
+rendered prompt surely cannot fit, the cleaned text is split on paragraph
+boundaries (blank lines; a paragraph that alone is too long is split further at
+its line breaks) into chunks that fit, each overlapping the previous one by one
+paragraph. Every chunk is rendered with the same prompt, the chunk as the
+article text, and extracted on its own. The chunks' events are merged and
+de-duplicated (:func:`same_event`, :func:`merge_events`), and every evidence quote is grounded in
+the whole article, so offsets still point into the original file. A paragraph
+that cannot fit even alone is a :class:`~extractor.errors.ContextOverflowError`.
 """
 
 from __future__ import annotations
@@ -15,19 +27,23 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import math
+import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from extractor.articles import Article
 from extractor.cassettes import CassetteMode, cassette_path, read_meta, use_cassette
-from extractor.client import GenerationParams, LLMClient, Usage
+from extractor.client import Completion, GenerationParams, LLMClient
+from extractor.comparators import Compare, Kind, is_empty, similarity, values_equal
 from extractor.config import Backend, Settings
 from extractor.errors import ContextOverflowError, ExtractorError
+from extractor.gold import compare_marker, schema_fields
 from extractor.grounding import Grounding, ground
 from extractor.local_server import MODELS, LocalServer, resolve
 from extractor.prompts import Prompt
@@ -35,9 +51,21 @@ from extractor.runs import write_atomic
 from extractor.tasks import Task
 
 # llama.cpp tokenizers give about 3.5-4 characters per token on English news; 3 is a
-# conservative bound so the pre-check never lets through a prompt that cannot fit.
+# conservative bound. Deciding *whether* an article must be split uses a generous
+# estimate (never refuse or split what might fit); sizing the chunks uses the
+# conservative one (a chunk must fit).
 CHARS_PER_TOKEN_LOWER_BOUND = 3.0
+_GENEROUS_FACTOR = 1.3
+# Two events from different chunks are one event when no identifying field disagrees and
+# their weighted identifying similarity reaches this (see merge_events).
+SAME_EVENT_MIN_SIMILARITY = 0.75
+EVIDENCE_FIELD = "evidence"
 _REPLAY_URL = "http://127.0.0.1:9/v1"  # discard port: replay never reaches a server
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_LINE_BREAK = re.compile(r"\n")
+_NUMBER = re.compile(r"\d+")
+
+Span = tuple[int, int]
 
 
 class UsageRecord(BaseModel):
@@ -68,10 +96,11 @@ class ArticleRecord(BaseModel):
     error_type: str | None = None
     events: list[dict[str, Any]] = Field(default_factory=list)
     grounding: list[list[GroundedQuote]] = Field(default_factory=list)
-    usage: UsageRecord = Field(default_factory=UsageRecord)
-    attempts: int = 0
+    usage: UsageRecord = Field(default_factory=UsageRecord)  # summed over attempts and chunks
+    attempts: int = 0  # requests that produced an answer, summed over chunks
     reask_errors: list[str] = Field(default_factory=list)
     latency_s: float = 0.0
+    chunks: int = 1  # parts the article was split into to fit the context window
     model: str
     model_sha256: str | None = None
     prompt: str
@@ -90,10 +119,11 @@ def params_record(params: GenerationParams) -> dict[str, Any]:
     }
 
 
-def render_messages(task: Task, prompt: Prompt, article: Article) -> list[dict[str, str]]:
+def render_messages(task: Task, prompt: Prompt, article: Article, text: str | None = None) -> list[dict[str, str]]:
+    """The chat messages for ``article``; ``text`` replaces its cleaned text (one chunk of it)."""
     published = article.meta.published.isoformat() if article.meta.published else "unknown"
     return prompt.render(
-        text=article.text,
+        text=article.text if text is None else text,
         title=article.meta.title or "(no title)",
         published=published,
         schema_json=json.dumps(task.result_model.model_json_schema(), separators=(",", ":")),
@@ -115,6 +145,184 @@ def ground_quotes(article: Article, quotes: Sequence[str]) -> list[GroundedQuote
             start, end = found.start, found.end
         located.append(GroundedQuote(quote=quote, status=found.status, start=start, end=end, score=found.score))
     return located
+
+
+def is_reusable(record: ArticleRecord, article: Article, prompt: Prompt, task: Task, model: str) -> bool:
+    """Whether ``--resume`` may keep ``record`` for ``article`` instead of extracting it again:
+    it succeeded, on the same bytes, with the same prompt, schema and model."""
+    return (
+        record.status == "ok"
+        and record.article_id == article.id
+        and record.article_sha256 == article.sha256
+        and record.prompt_sha256 == prompt.sha256
+        and record.schema_sha256 == task.schema_sha256
+        and record.model == model
+    )
+
+
+# --------------------------------------------------------------------------- chunking
+
+
+def estimated_tokens(messages: Sequence[Mapping[str, str]], *, generous: bool) -> int:
+    """Prompt tokens from characters: ``generous`` gives a low estimate (may fit), otherwise a high one (fits)."""
+    chars = sum(len(m["content"]) for m in messages)
+    if generous:
+        return int(chars / CHARS_PER_TOKEN_LOWER_BOUND / _GENEROUS_FACTOR)
+    return math.ceil(chars / CHARS_PER_TOKEN_LOWER_BOUND)
+
+
+def split_spans(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[Span]:
+    """Non-blank pieces of ``text[start:end]`` between ``separator`` matches, stripped of whitespace."""
+    pieces: list[Span] = []
+    pos = start
+    for match in separator.finditer(text, start, end):
+        pieces.append((pos, match.start()))
+        pos = match.end()
+    pieces.append((pos, end))
+    stripped = []
+    for first, stop in pieces:
+        a, b = first, stop
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            stripped.append((a, b))
+    return stripped
+
+
+def paragraph_spans(text: str, fits: Callable[[Span], bool] = lambda span: True) -> list[Span]:
+    """Paragraphs of ``text`` (separated by blank lines); one that does not ``fit`` is split at its line breaks.
+
+    A text without blank lines is split at line breaks throughout.
+    """
+    if not _BLANK_LINE.search(text):
+        return split_spans(text, 0, len(text), _LINE_BREAK)
+    units: list[Span] = []
+    for span in split_spans(text, 0, len(text), _BLANK_LINE):
+        units.extend([span] if fits(span) else split_spans(text, *span, _LINE_BREAK))
+    return units
+
+
+def pack_chunks(units: Sequence[Span], fits: Callable[[Span], bool]) -> list[Span]:
+    """Greedy chunks of consecutive units that ``fit``, each starting with the last unit of the one before.
+
+    The overlap is dropped where the shared unit and the next one cannot fit together (no chunk may
+    repeat the previous one). A unit that does not fit alone becomes a chunk by itself; the caller
+    decides whether it can be sent.
+    """
+    chunks: list[Span] = []
+    first = 0
+    while first < len(units):
+        last = first
+        while last + 1 < len(units) and fits((units[first][0], units[last + 1][1])):
+            last += 1
+        chunks.append((units[first][0], units[last][1]))
+        if last + 1 >= len(units):
+            break
+        first = last if last > first and fits((units[last][0], units[last + 1][1])) else last + 1
+    return chunks
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def identifying_fields(event_model: type[BaseModel]) -> list[tuple[str, Compare, float]]:
+    """(dotted path, marker, weight) of the fields that identify an event, from the schema's ``Compare`` markers.
+
+    A schema that marks no identifying field identifies events by all its compared fields, alike.
+    """
+    marked = [(path, m) for path, info in schema_fields(event_model).items() if (m := compare_marker(info)) is not None]
+    weighted = [(path, m, m.identify) for path, m in marked if m.identify > 0]
+    return weighted or [(path, m, 1.0) for path, m in marked if m.kind is not Kind.IGNORE]
+
+
+def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, leaf in value.items():
+        if isinstance(leaf, Mapping):
+            flat.update(_flatten(leaf, f"{prefix}{name}."))
+        else:
+            flat[f"{prefix}{name}"] = leaf
+    return flat
+
+
+def _agree(compare: Compare, x: Any, y: Any) -> bool:
+    if compare.kind is Kind.FUZZY:
+        # Fuzzy names that differ only by a number are near-identical strings but different
+        # places: "Tower 22" is not "Tower 21".
+        numbers_x, numbers_y = ([int(n) for n in _NUMBER.findall(str(v))] for v in (x, y))
+        if numbers_x and numbers_y and numbers_x != numbers_y:
+            return False
+    return values_equal(compare.kind, x, y, compare.threshold)
+
+
+def same_event(a: Mapping[str, Any], b: Mapping[str, Any], fields: Sequence[tuple[str, Compare, float]]) -> bool:
+    """Two extracted events describe one event.
+
+    No identifying field may disagree where both events fill it (a list field such as the weapons
+    may be reported piecemeal, so it never disagrees; names that carry different numbers always
+    disagree), and the weighted identifying similarity
+    (the scorer's: a field empty on both sides agrees, empty on one side does not) must reach
+    :data:`SAME_EVENT_MIN_SIMILARITY`. For attacks: same site, day, perpetrator and country where
+    both say them, and the site and most of the rest stated alike.
+    """
+    flat_a, flat_b = _flatten(a), _flatten(b)
+    total = math.fsum(weight for _, _, weight in fields)
+    agreement = 0.0
+    for path, compare, weight in fields:
+        x, y = flat_a.get(path), flat_b.get(path)
+        both = not (is_empty(x) or is_empty(y))
+        if both and compare.kind is not Kind.SET and not _agree(compare, x, y):
+            return False
+        agreement += weight * similarity(compare.kind, x, [y], compare.threshold)
+    return total <= 0 or agreement / total >= SAME_EVENT_MIN_SIMILARITY
+
+
+def _stated(event: Mapping[str, Any]) -> int:
+    """How many fields, besides the evidence, an event states."""
+    return sum(not is_empty(value) for path, value in _flatten(event).items() if path != EVIDENCE_FIELD)
+
+
+def merge_events(
+    events: Sequence[Mapping[str, Any]],
+    event_model: type[BaseModel],
+    context: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """De-duplicate events gathered from overlapping chunks, in order of first appearance.
+
+    Of two sightings that are :func:`same_event`, the one that states more fields is kept whole
+    (the first on a tie): one answer of the model is internally consistent, a field-by-field
+    mix of two may not be (a perpetrator from one, "attribution: none" from the other). The other
+    sighting's evidence quotes are added when the result still validates against ``event_model``
+    (the schema caps the number of quotes).
+    """
+    fields = identifying_fields(event_model)
+    kept: list[dict[str, Any]] = []
+    for event in events:
+        match = next((i for i, k in enumerate(kept) if same_event(k, event, fields)), None)
+        if match is None:
+            kept.append(dict(event))
+            continue
+        first = kept[match]
+        best = dict(event) if _stated(event) > _stated(first) else first
+        if EVIDENCE_FIELD in best:
+            quotes = list(first.get(EVIDENCE_FIELD) or [])
+            quotes += [q for q in event.get(EVIDENCE_FIELD) or [] if q not in quotes]
+            with contextlib.suppress(ValidationError):  # too many quotes: keep the best sighting's own
+                valid = event_model.model_validate({**best, EVIDENCE_FIELD: quotes}, context=dict(context or {}))
+                best = valid.model_dump(mode="json")
+        kept[match] = best
+    return kept
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+@dataclass
+class _Chunk:
+    text: str
+    messages: list[dict[str, str]]
 
 
 @dataclass
@@ -144,7 +352,7 @@ class Extractor:
         }
 
     def extract(self, article: Article) -> ArticleRecord:
-        base = {
+        base: dict[str, Any] = {
             "article_id": article.id,
             "path": str(article.path),
             "article_sha256": article.sha256,
@@ -157,28 +365,45 @@ class Extractor:
             "schema_sha256": self.task.schema_sha256,
             "params": params_record(self.settings.params),
         }
+        mode = self.settings.cassette_mode
         cassette = None
-        if self.settings.cassette_mode is not CassetteMode.OFF:
+        recorded: dict[str, Any] = {}
+        if mode is not CassetteMode.OFF:
             cassette = cassette_path(self.settings.cassette_dir, self.settings.model, self.prompt.id, article.id)
             base["cassette"] = str(cassette)
+            if cassette.exists() and (self.model_sha256 is None or mode is CassetteMode.REPLAY):
+                recorded = read_meta(cassette)
             if self.model_sha256 is None and cassette.exists():
-                base["model_sha256"] = read_meta(cassette).get("model_sha256")
+                base["model_sha256"] = recorded.get("model_sha256")
+        # Replay splits an article as it was split when recorded, so the requests match.
+        n_ctx = recorded.get("n_ctx") if mode is CassetteMode.REPLAY else self.n_ctx
         started = time.perf_counter()
+        context = {"published": article.meta.published}
+        chunks: list[_Chunk] = []
+        completions: list[Completion[Any]] = []
         try:
-            messages = render_messages(self.task, self.prompt, article)
-            self._check_fits(messages)
-            context = {"published": article.meta.published}
-            with (
-                use_cassette(cassette, self.settings.cassette_mode, self.cassette_meta(), self.rerecord_command)
+            chunks = self._chunks(article, n_ctx if isinstance(n_ctx, int) else None)
+            scope: contextlib.AbstractContextManager[dict[str, Any]] = (
+                use_cassette(cassette, mode, self.cassette_meta(), self.rerecord_command)
                 if cassette is not None
                 else contextlib.nullcontext({})
-            ) as cassette_meta:
-                completion = self.client.complete(messages, self.task.result_model, context)
-                if self.settings.cassette_mode is CassetteMode.REPLAY:
+            )
+            with scope as cassette_meta:
+                for number, chunk in enumerate(chunks, 1):
+                    try:
+                        completions.append(self.client.complete(chunk.messages, self.task.result_model, context))
+                    except ExtractorError as exc:
+                        if len(chunks) == 1:
+                            raise
+                        raise type(exc)(f"chunk {number} of {len(chunks)}: {exc}") from exc
+                latency = math.fsum(c.latency_s for c in completions)
+                if mode is CassetteMode.REPLAY:
                     # Report the model's latency measured when recording, not the replay's microseconds.
-                    completion.latency_s = float(cassette_meta.get("latency_s", completion.latency_s))
+                    latency = float(cassette_meta.get("latency_s", latency))
                 else:
-                    cassette_meta["latency_s"] = round(completion.latency_s, 3)
+                    cassette_meta["latency_s"] = round(latency, 3)
+                    if len(chunks) > 1:
+                        cassette_meta.update({"n_ctx": n_ctx, "chunks": len(chunks)})
         except ExtractorError as exc:
             return ArticleRecord(
                 **base,
@@ -186,34 +411,58 @@ class Extractor:
                 error=str(exc),
                 error_type=type(exc).__name__,
                 latency_s=time.perf_counter() - started,
+                chunks=max(1, len(chunks)),
             )
-        events = list(getattr(completion.value, "events", []))
+        found = [event.model_dump(mode="json") for c in completions for event in getattr(c.value, "events", [])]
+        events = merge_events(found, self.task.event_model, context) if len(chunks) > 1 else found
         return ArticleRecord(
             **base,
             status="ok",
-            events=[event.model_dump(mode="json") for event in events],
-            grounding=[ground_quotes(article, getattr(event, "evidence", [])) for event in events],
-            usage=_usage(completion.usage),
-            attempts=completion.attempts,
-            reask_errors=completion.reask_errors,
-            latency_s=completion.latency_s,
+            events=events,
+            grounding=[ground_quotes(article, event.get(EVIDENCE_FIELD) or []) for event in events],
+            usage=UsageRecord(
+                prompt_tokens=sum(c.usage.prompt_tokens for c in completions),
+                completion_tokens=sum(c.usage.completion_tokens for c in completions),
+            ),
+            attempts=sum(c.attempts for c in completions),
+            reask_errors=[
+                f"chunk {n}: {e}" if len(chunks) > 1 else e
+                for n, c in enumerate(completions, 1)
+                for e in c.reask_errors
+            ],
+            latency_s=latency,
+            chunks=len(chunks),
         )
 
-    def _check_fits(self, messages: list[dict[str, str]]) -> None:
-        if not self.n_ctx or self.settings.cassette_mode is CassetteMode.REPLAY:
-            return
-        chars = sum(len(m["content"]) for m in messages)
-        least_tokens = int(chars / CHARS_PER_TOKEN_LOWER_BOUND / 1.3)  # generous: never refuse what might fit
-        budget = self.n_ctx - self.settings.params.max_tokens
-        if least_tokens > budget:
-            raise ContextOverflowError(
-                f"article is too long for the model's context: at least ~{least_tokens} prompt tokens, "
-                f"but only {budget} of n_ctx={self.n_ctx} remain after max_tokens={self.settings.params.max_tokens}"
-            )
+    def _chunks(self, article: Article, n_ctx: int | None) -> list[_Chunk]:
+        """The whole article when it may fit (or the context size is unknown), else chunks that fit."""
+        whole = render_messages(self.task, self.prompt, article)
+        if not n_ctx:
+            return [_Chunk(article.text, whole)]
+        budget = n_ctx - self.settings.params.max_tokens
+        if estimated_tokens(whole, generous=True) <= budget:
+            return [_Chunk(article.text, whole)]
+        text = article.text
+        rendered: dict[Span, list[dict[str, str]]] = {}
 
+        def messages(span: Span) -> list[dict[str, str]]:
+            if span not in rendered:
+                rendered[span] = render_messages(self.task, self.prompt, article, text[span[0] : span[1]])
+            return rendered[span]
 
-def _usage(usage: Usage) -> UsageRecord:
-    return UsageRecord(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
+        def fits(span: Span) -> bool:
+            return estimated_tokens(messages(span), generous=False) <= budget
+
+        units = paragraph_spans(text, fits)
+        for number, unit in enumerate(units, 1):
+            least = estimated_tokens(messages(unit), generous=True)
+            if least > budget:
+                raise ContextOverflowError(
+                    f"article is too long for the model's context, and paragraph {number} of {len(units)} "
+                    f"({unit[1] - unit[0]} characters) cannot fit even alone: at least ~{least} prompt tokens, "
+                    f"but only {budget} of n_ctx={n_ctx} remain after max_tokens={self.settings.params.max_tokens}"
+                )
+        return [_Chunk(text[a:b], messages((a, b))) for a, b in pack_chunks(units, fits)]
 
 
 @contextlib.contextmanager

@@ -1,8 +1,12 @@
 """A real HTTP server on 127.0.0.1 that answers chat completions from a script.
 
 Used to put the real openai client (and instructor) through faults: 5xx,
-429, slow answers, truncated output, invalid output. Nothing is mocked on
-the client side; requests cross a real socket.
+429, slow answers, dropped connections, truncated output, invalid output.
+Nothing is mocked on the client side; requests cross a real socket.
+
+The script is either a list of replies (each POST takes the next one; the last
+one repeats) or a function of the request body, for servers whose answer
+depends on what is asked (which article, which chunk, how many times).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +28,9 @@ class Reply:
     delay_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection without answering
+
+
+Responder = Callable[[dict[str, Any]], Reply]
 
 
 def tool_call(arguments: str | dict[str, Any], *, finish_reason: str = "tool_calls", name: str = "ArticleEvents",
@@ -61,12 +68,21 @@ def error(status: int, message: str, **headers: str) -> Reply:
     return Reply(status=status, body={"error": {"message": message, "type": "server_error"}}, headers=headers)
 
 
-class ScriptedServer:
-    """Answers each POST with the next scripted reply; the last one repeats."""
+def user_text(request: dict[str, Any]) -> str:
+    """The last user message of a chat request: the rendered article (or chunk)."""
+    users = [m.get("content") or "" for m in request.get("messages", []) if m.get("role") == "user"]
+    return str(users[-1]) if users else ""
 
-    def __init__(self, replies: list[Reply]) -> None:
-        self.replies = list(replies)
+
+class ScriptedServer:
+    """Answers each POST from the script; records every request body and when it arrived."""
+
+    def __init__(self, script: list[Reply] | Responder) -> None:
+        self.replies = list(script) if isinstance(script, list) else []
+        self.responder = None if isinstance(script, list) else script
         self.requests: list[dict[str, Any]] = []
+        self.arrived: list[float] = []  # time.monotonic() of each POST
+        self.stopping = threading.Event()  # set on shutdown: cuts slow replies short
         self._lock = threading.Lock()
         server = self
 
@@ -82,9 +98,10 @@ class ScriptedServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with server._lock:
                     server.requests.append(body)
-                    reply = server.replies.pop(0) if len(server.replies) > 1 else server.replies[0]
-                if reply.delay_s:
-                    time.sleep(reply.delay_s)
+                    server.arrived.append(time.monotonic())
+                    reply = server._next(body)
+                if reply.delay_s and server.stopping.wait(reply.delay_s):
+                    reply = Reply(drop=True)  # shutting down: don't keep the thread asleep
                 if reply.drop:
                     self.close_connection = True
                     self.connection.close()
@@ -107,19 +124,30 @@ class ScriptedServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
 
+    def _next(self, body: dict[str, Any]) -> Reply:
+        if self.responder is not None:
+            return self.responder(body)
+        return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
 
+    def count(self, needle: str) -> int:
+        """How many requests so far carried ``needle`` in their user message."""
+        with self._lock:
+            return sum(needle in user_text(r) for r in self.requests)
+
 
 @contextmanager
-def scripted(replies: list[Reply]) -> Iterator[ScriptedServer]:
-    server = ScriptedServer(replies)
+def scripted(script: list[Reply] | Responder) -> Iterator[ScriptedServer]:
+    server = ScriptedServer(script)
     thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield server
     finally:
+        server.stopping.set()
         server.httpd.shutdown()
         server.httpd.server_close()
         thread.join(timeout=5)
