@@ -342,6 +342,7 @@ class Extractor:
         return f"extractor eval --task {task} --prompt {version} --model {model} --rerecord"
 
     def cassette_meta(self) -> dict[str, Any]:
+        """What produced an answer: stored in each cassette and in each record."""
         return {
             "model": self.settings.model,
             "model_sha256": self.model_sha256,
@@ -358,12 +359,7 @@ class Extractor:
             "article_sha256": article.sha256,
             "title": article.meta.title,
             "published": article.meta.published,
-            "model": self.settings.model,
-            "model_sha256": self.model_sha256,
-            "prompt": self.prompt.id,
-            "prompt_sha256": self.prompt.sha256,
-            "schema_sha256": self.task.schema_sha256,
-            "params": params_record(self.settings.params),
+            **self.cassette_meta(),
         }
         mode = self.settings.cassette_mode
         cassette = None

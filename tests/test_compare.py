@@ -41,6 +41,8 @@ from extractor.runs import Manifest
 from extractor.schemas import AttackEvent, Attribution, Casualties, Weapon
 from extractor.scoring import event_f1, micro_f1, paired_bootstrap, score_article, score_corpus
 
+from .test_scoring import ASAD, TANF
+
 # --------------------------------------------------------------------------- synthetic runs (shared with test_report)
 
 PUBLISHED = dt.date(2023, 10, 23)
@@ -48,36 +50,6 @@ E1_QUOTE = "Two drones struck the al-Tanf garrison on Monday, officials said."
 E2_QUOTE = "Rockets and drones hit Ain al-Asad air base in Anbar province on Sunday."
 E3_QUOTE = "In December 2019 a rocket attack on K-1 air base killed a contractor."
 
-TANF: dict[str, Any] = {
-    "date": dt.date(2023, 10, 23),
-    "date_text": "Monday",
-    "location.site": "al-Tanf garrison",
-    "location.area": "southeastern Syria",
-    "location.country": "Syria",
-    "perpetrator": "Islamic Resistance in Iraq",
-    "attribution": Attribution.CLAIMED,
-    "target": "U.S. forces",
-    "weapons": [Weapon.DRONE],
-    "weapon_count": 2,
-    "killed": None,
-    "injured": 0,
-    "casualties": Casualties.NONE,
-}
-ASAD: dict[str, Any] = {
-    "date": dt.date(2023, 10, 22),
-    "date_text": "Sunday",
-    "location.site": "Ain al-Asad air base",
-    "location.area": "Anbar province",
-    "location.country": "Iraq",
-    "perpetrator": "Islamic Resistance in Iraq",
-    "attribution": Attribution.ATTRIBUTED,
-    "target": "U.S. and Coalition forces",
-    "weapons": [Weapon.DRONE, Weapon.ROCKET],
-    "weapon_count": None,
-    "killed": None,
-    "injured": None,
-    "casualties": Casualties.UNKNOWN,
-}
 K1: dict[str, Any] = {
     "date": dt.date(2019, 12, 27),
     "date_text": "December 2019",

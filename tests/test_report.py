@@ -33,14 +33,12 @@ from extractor.report import (
     print_records,
 )
 from tests.test_compare import (
-    ASAD,
     E1_QUOTE,
     E2_QUOTE,
     E3_QUOTE,
     GOLDS,
     K1,
     PUBLISHED,
-    TANF,
     article_text,
     asad,
     gold_event,
@@ -52,6 +50,7 @@ from tests.test_compare import (
     run_c,
     tanf,
 )
+from tests.test_scoring import ASAD, TANF
 
 # --------------------------------------------------------------------------- a run with every status
 
