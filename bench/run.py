@@ -89,6 +89,11 @@ def harness_overhead(model: local_server.ResolvedModel) -> dict[str, float]:
         "harness_tokens": record["usage"]["prompt_tokens"] + record["usage"]["completion_tokens"],
         "direct_tokens": usage["prompt_tokens"] + usage["completion_tokens"],
         "ratio_request": record["latency_s"] / direct_s,
+        # The two sides render the tool schema slightly differently, so compare per token too.
+        "ratio_request_per_token": (
+            record["latency_s"] / (record["usage"]["prompt_tokens"] + record["usage"]["completion_tokens"])
+        )
+        / (direct_s / (usage["prompt_tokens"] + usage["completion_tokens"])),
         "ratio_end_to_end": cli_wall / (load_s + direct_s),
     }
 
@@ -223,7 +228,8 @@ def summary_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
         direct = h["direct_load_s"] + h["direct_completion_s"]
         lines += [
             ("harness overhead, per request", f"{h['ratio_request']:.3f}x llama-cpp-python in-process "
-             f"({h['harness_request_s']:.1f}s vs {h['direct_completion_s']:.1f}s)"),
+             f"({h['harness_request_s']:.1f}s vs {h['direct_completion_s']:.1f}s); per token "
+             f"{h['ratio_request_per_token']:.3f}x ({h['harness_tokens']} vs {h['direct_tokens']} tokens)"),
             ("harness overhead, end to end", f"{h['ratio_end_to_end']:.3f}x (CLI {h['cli_wall_s']:.1f}s, "
              f"server start included, vs model load + completion {direct:.1f}s)"),
         ]  # fmt: skip
