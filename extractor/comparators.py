@@ -112,7 +112,9 @@ def fuzzy_equal(predicted: str, gold: str, threshold: float = 85.0) -> tuple[boo
     extra or missing words ("al-Tanf" vs "al-Tanf garrison").
 
     Two names that both state a compass direction and disagree on it ("western
-    Iraq" vs "eastern Iraq") are never equal, and their score is halved.
+    Iraq" vs "eastern Iraq"), or that both carry numbers and disagree on them
+    ("Tower 22" vs "Tower 21"), are near-identical strings but different places:
+    never equal, and their score is halved.
     """
     a, b = normalise_text(predicted), normalise_text(gold)
     if not a or not b:
@@ -123,9 +125,19 @@ def fuzzy_equal(predicted: str, gold: str, threshold: float = 85.0) -> tuple[boo
     # catches spelling variants. Both are needed for names like "Ain al-Asad air base".
     score = float(max(fuzz.token_set_ratio(a, b), fuzz.ratio(a, b)))
     directions_a, directions_b = _directions(a), _directions(b)
-    if directions_a and directions_b and directions_a != directions_b:
+    numbers_a, numbers_b = _numbers(a), _numbers(b)
+    if (directions_a and directions_b and directions_a != directions_b) or (
+        numbers_a and numbers_b and numbers_a != numbers_b
+    ):
         return False, score / 2
     return score >= threshold, score
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in _NUMBER.findall(text)]
 
 
 def is_empty(value: Any) -> bool:

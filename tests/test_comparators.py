@@ -203,3 +203,18 @@ def test_scalar_counts_are_zero_or_one(value: Any, gold: str) -> None:
     assert {tp, fp, fn} <= {0, 1}
     assert tp + fp <= 1
     assert tp + fn <= 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Tower 22", "Tower 21"), ("Outpost 01", "Outpost 02"), ("Camp 7 north gate", "Camp 9 north gate")],
+)
+def test_names_with_different_numbers_are_different_places(a: str, b: str) -> None:
+    equal, score = fuzzy_equal(a, b)
+    assert not equal
+    assert score < 85.0
+
+
+def test_the_same_number_still_matches() -> None:
+    assert fuzzy_equal("Tower 22", "Tower 22 base")[0]
+    assert fuzzy_equal("K-1 air base", "K1 air base")[0]

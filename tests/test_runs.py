@@ -1,0 +1,44 @@
+"""Run records: atomic writes and the manifest."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from extractor.runs import Manifest, package_versions, write_atomic
+
+
+def test_write_atomic_replaces_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out.jsonl"
+    write_atomic(target, "old\n")
+
+    def failing_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, "new and longer\n")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"], "no temporary file is left behind"
+
+
+def test_manifest_records_versions_and_commit() -> None:
+    manifest = Manifest(
+        command="extractor eval",
+        task="attacks",
+        prompt="attacks@v2",
+        prompt_sha256="p" * 64,
+        schema_sha256="s" * 64,
+        backend="local",
+        model="m",
+        model_sha256="f" * 64,
+        params={"temperature": 0.0},
+        cassette_mode="replay",
+        started_at="2026-01-01T00:00:00+00:00",
+    )
+    assert manifest.packages["openai"] == package_versions()["openai"]
+    assert {"instructor", "pydantic", "vcrpy"} <= set(manifest.packages)
+    assert manifest.git_commit is None or len(manifest.git_commit.removesuffix("-dirty")) == 40
+    assert Manifest.model_validate_json(manifest.model_dump_json()) == manifest

@@ -1,0 +1,106 @@
+"""A task is a parameter: a user's own schema, prompts and gold run through the same pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import pytest
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractor.cassettes import CassetteMode, cassette_path
+from extractor.comparators import Compare, Kind
+from extractor.config import Backend, Settings
+from extractor.errors import InputError
+from extractor.evaluation import run_eval
+from extractor.prompts import load_prompt
+from extractor.tasks import ATTACKS, Task, get_task
+
+from .loopback import scripted, tool_call
+
+ARTICLE = "Thousands marched in Velmora on Saturday.\n\nAbout 5000 people joined the march, organisers said.\n"
+
+
+class Protest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    evidence: Annotated[list[str], Compare(Kind.IGNORE)] = Field(min_length=1, description="Verbatim quotes.")
+    city: Annotated[str | None, Compare(Kind.FUZZY, identify=2.0, key=True)] = Field(description="City.")
+    date: Annotated[dt.date | None, Compare(Kind.DATE, identify=1.0)] = Field(description="Day.")
+    crowd: Annotated[int | None, Compare(Kind.EXACT)] = Field(description="Crowd size, if stated.")
+
+
+class Protests(BaseModel):
+    """Protests reported in one article."""
+
+    events: list[Protest]
+
+
+@pytest.fixture
+def protests(tmp_path: Path) -> Task:
+    prompts, corpus, gold = tmp_path / "prompts", tmp_path / "corpus", tmp_path / "gold"
+    for folder in (prompts, corpus, gold):
+        folder.mkdir()
+    (prompts / "v1.yaml").write_text(
+        "version: v1\ndescription: protests\nsystem: |\n  List protests.\n"
+        "  {% for name, text in field_guide %}- {{ name }}: {{ text }}\n  {% endfor %}\n"
+        "user: |\n  Published {{ published }}.\n  {{ text }}\n"
+    )
+    (corpus / "p1.txt").write_text(ARTICLE)
+    (corpus / "metadata.json").write_text(
+        json.dumps({"articles": [{"file": "p1.txt", "published": "2024-06-02", "title": "March"}]})
+    )
+    (gold / "p1.yaml").write_text(
+        "article: p1.txt\npublished: 2024-06-02\nevents:\n"
+        "  - id: e1\n    incident: velmora-march\n    city: Velmora\n    date: 2024-06-01\n    crowd: 5000\n"
+        "    evidence: ['Thousands marched in Velmora on Saturday.']\n"
+    )
+    return Task("protests", Protest, Protests, prompts, corpus, gold)
+
+
+def test_a_users_task_records_replays_and_scores_without_core_changes(protests: Task, tmp_path: Path) -> None:
+    answer = {
+        "events": [
+            {
+                "evidence": ["Thousands marched in Velmora on Saturday."],
+                "city": "Velmora",
+                "date": "2024-06-01",
+                "crowd": 5000,
+            }
+        ]
+    }
+    prompt = load_prompt(protests.prompts_dir, protests.name, "v1")
+    cassettes = tmp_path / "cassettes"
+    with scripted([tool_call(answer, name="Protests")]) as server:
+        live = Settings(
+            Backend.COMPATIBLE, "test-model", base_url=server.base_url,
+            cassette_mode=CassetteMode.RECORD, cassette_dir=cassettes,
+        )  # fmt: skip
+        recorded = run_eval(protests, prompt, live, n_resamples=50)
+    sent = server.requests[0]
+    assert sent["tool_choice"]["function"]["name"] == "Protests"
+    assert "- crowd: Crowd size, if stated." in sent["messages"][0]["content"]
+    assert cassette_path(cassettes, "test-model", "protests@v1", "p1").exists()
+    assert recorded.score.events.f1 == 1.0
+    assert recorded.score.micro.f1 == 1.0
+    assert set(recorded.score.fields) == {"city", "date", "crowd"}
+    assert recorded.records[0].grounding[0][0].status == "exact"
+
+    offline = Settings(Backend.COMPATIBLE, "test-model", base_url="http://127.0.0.1:9/v1",
+                       cassette_mode=CassetteMode.REPLAY, cassette_dir=cassettes)  # fmt: skip
+    replayed = run_eval(protests, prompt, offline, n_resamples=50)
+    assert replayed.score.model_dump() == recorded.score.model_dump()
+    assert replayed.manifest.task == "protests" and replayed.manifest.schema_sha256 == protests.schema_sha256
+
+
+def test_tasks_are_found_by_name_or_import_path() -> None:
+    assert get_task("attacks") is ATTACKS
+    assert get_task("extractor.tasks:ATTACKS") is ATTACKS
+    with pytest.raises(InputError, match="unknown task 'riots'"):
+        get_task("riots")
+    with pytest.raises(InputError, match="cannot load task"):
+        get_task("no_such_module:TASK")
+    with pytest.raises(InputError, match=r"is not an extractor\.tasks\.Task"):
+        get_task("extractor.schemas:AttackEvent")
