@@ -549,9 +549,8 @@ def gold_check(task: TaskOpt = "attacks") -> None:
         if article_id not in articles:
             problems.append(f"{article_id}: gold file has no article in {the_task.corpus_dir}")
             continue
-        problems += [
-            f"{article_id}: {p}" for p in check_gold(gold, articles[article_id].original, the_task.event_model)
-        ]
+        # check_gold's lines already start with the article file name.
+        problems += check_gold(gold, articles[article_id].original, the_task.event_model)
     for article_id in sorted(set(articles) - set(golds)):
         problems.append(f"{article_id}: article has no gold file in {the_task.gold_dir}")
     for problem in problems:

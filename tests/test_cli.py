@@ -143,3 +143,22 @@ def test_replayed_extract_prints_the_events_and_writes_jsonl(tmp_path: Path) -> 
     assert record["model_sha256"] == QWEN.sha256 and len(record["schema_sha256"]) == 64
     site = record["events"][0]["location"]["site"]
     assert site and site in result.stdout
+
+
+def test_gold_check_passes_on_the_suite_and_names_a_broken_quote(tmp_path: Path) -> None:
+    result = run("gold", "check")
+    assert result.returncode == 0, result.stderr
+    assert "every check passed" in result.stdout
+    shutil.copytree(ROOT / "evals", tmp_path / "evals")
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
+    gold = tmp_path / "evals" / "attacks" / "gold" / "004_9ea864399c76523a.yaml"
+    text = gold.read_text(encoding="utf-8")
+    assert "targeted an American army base" in text
+    gold.write_text(
+        text.replace("targeted an American army base", "targeted an American air base", 1), encoding="utf-8"
+    )
+    result = run("gold", "check", env={"EXTRACTOR_ROOT": str(tmp_path)})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "004_9ea864399c76523a.txt: e1: evidence is not an exact substring" in result.stderr
+    assert "American air base" in result.stderr
