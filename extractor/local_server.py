@@ -286,16 +286,23 @@ class LocalServer:
             start_new_session=True,  # Ctrl-C in the terminal reaches us, and we stop it in order
             preexec_fn=_die_with_parent,  # noqa: PLW1509
         )
+        try:
+            self._wait_until_ready(self.process)
+        except BaseException:
+            # Raised inside __enter__ (Ctrl-C while the model loads, a start-up timeout): __exit__ won't run.
+            self.stop()
+            raise
+
+    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 raise ServerStartError(
-                    f"llama.cpp server exited with code {self.process.returncode}: {self._last_log_line()}"
+                    f"llama.cpp server exited with code {process.returncode}: {self._last_log_line()}"
                 )
             if self._answers():
                 return
             time.sleep(0.25)
-        self.stop()
         raise ServerStartError(
             f"llama.cpp server did not answer within {self.startup_timeout:.0f}s (log: {self.log_path})"
         )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import subprocess
+import sys
+import time
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -180,3 +184,70 @@ def test_server_is_stopped_when_the_block_raises(smollm2: local_server.ResolvedM
         crash_inside()
     assert pids
     assert not _alive(pids[0])
+
+
+def _server_pids(alias: str) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"llama_cpp.server" in cmdline and alias.encode() in cmdline and _alive(int(proc.name)):
+            pids.append(int(proc.name))
+    return pids
+
+
+def _start_cli_and_wait_for_server(alias: str) -> tuple[subprocess.Popen[bytes], list[int]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "extractor", "extract", str(CORPUS / "000_db009ee41178654f.txt"),
+         "--model", alias, "--max-tokens", "1024"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pids = _server_pids(alias)
+        if pids:
+            # Signal at once: the CLI is waiting for the model to load (which takes longer than this
+            # poll), so the interrupt always lands before the extraction could finish.
+            return proc, pids
+        time.sleep(0.1)
+    proc.kill()
+    pytest.fail("the CLI never started the local server")
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_no_orphan_server_after_ctrl_c_term_or_kill(smollm2: local_server.ResolvedModel, how: signal.Signals) -> None:
+    """Ctrl-C and SIGTERM unwind and stop the server; even SIGKILL of the CLI, which runs no
+    cleanup at all, takes the server down (PR_SET_PDEATHSIG)."""
+    assert not _server_pids(smollm2.name), "a server from an earlier test is still running"
+    proc, pids = _start_cli_and_wait_for_server(smollm2.name)
+    proc.send_signal(how)
+    _, stderr = proc.communicate(timeout=30)
+    if how is not signal.SIGKILL:
+        assert proc.returncode == 130
+        assert b"Traceback" not in stderr
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in pids), f"llama.cpp server outlived the CLI after {how.name}"
+
+
+@pytest.mark.server
+def test_interrupt_while_the_server_starts_stops_it(smollm2: local_server.ResolvedModel) -> None:
+    server = local_server.LocalServer(smollm2, n_ctx=512)
+    started: list[int] = []
+
+    def interrupt_while_waiting(process: subprocess.Popen[bytes]) -> None:
+        started.append(process.pid)
+        raise KeyboardInterrupt
+
+    server._wait_until_ready = interrupt_while_waiting  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        server.start()
+    assert started
+    assert server.process is None
+    assert not _alive(started[0])
