@@ -65,6 +65,17 @@ class EvalRun(BaseModel):
     def label(self) -> str:
         return self.manifest.prompt.partition("@")[2] or self.manifest.prompt
 
+    @classmethod
+    def of(cls, manifest: Manifest, records: Sequence[ArticleRecord], score: CorpusScore) -> EvalRun:
+        """A run from its records and scores; the grounding and cost summaries are derived."""
+        return cls(
+            manifest=manifest,
+            records=list(records),
+            score=score,
+            grounding=summarize_grounding(records, score.articles),
+            cost=summarize_cost(records),
+        )
+
 
 def summarize_grounding(records: Sequence[ArticleRecord], scores: Sequence[ArticleScore]) -> GroundingSummary:
     by_article = {s.article_id: s for s in scores}
@@ -166,13 +177,7 @@ def run_eval(
         finished_at=now(),
         articles=[a.id for a in articles],
     )
-    return EvalRun(
-        manifest=manifest,
-        records=records,
-        score=score,
-        grounding=summarize_grounding(records, score.articles),
-        cost=summarize_cost(records),
-    )
+    return EvalRun.of(manifest, records, score)
 
 
 def write_run(run: EvalRun, directory: Path) -> None:

@@ -34,7 +34,7 @@ import pytest
 
 from extractor.compare import Comparison, caveat, compare_runs, micro, outcome
 from extractor.errors import InputError
-from extractor.evaluation import EvalRun, summarize_cost, summarize_grounding
+from extractor.evaluation import EvalRun
 from extractor.extract import ArticleRecord, GroundedQuote, UsageRecord
 from extractor.gold import GoldArticle, GoldEvent
 from extractor.runs import Manifest
@@ -201,13 +201,7 @@ def make_run(
         git_commit=None,
         articles=sorted(predictions),
     )
-    return EvalRun(
-        manifest=manifest,
-        records=records,
-        score=score,
-        grounding=summarize_grounding(records, score.articles),
-        cost=summarize_cost(records),
-    )
+    return EvalRun.of(manifest, records, score)
 
 
 def run_a(**kwargs: Any) -> EvalRun:
