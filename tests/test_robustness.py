@@ -23,15 +23,12 @@ import pytest
 
 from extractor.articles import load_article
 from extractor.cassettes import CassetteMode
+from extractor.chunking import estimated_tokens, merge_events, pack_chunks, paragraph_spans
 from extractor.client import GenerationParams
 from extractor.config import resolve_settings
 from extractor.extract import (
     ArticleRecord,
-    estimated_tokens,
-    merge_events,
     open_extractor,
-    pack_chunks,
-    paragraph_spans,
     render_messages,
 )
 from extractor.prompts import load_prompt
