@@ -395,14 +395,14 @@ def prompts_show(
     the_task = get_task(task)
     p = load_prompt(the_task.prompts_dir, the_task.name, version)
     if article is None:
-        console.print(p.path.read_text(encoding="utf-8"), markup=False, highlight=False)
+        console.print(p.path.read_text(encoding="utf-8"), markup=False, highlight=False, soft_wrap=True)
         return
     loaded = load_articles([article])[0]
     if isinstance(loaded, ExtractorError):
         raise loaded
     for message in render_messages(the_task, p, loaded):
         console.rule(message["role"])
-        console.print(message["content"], markup=False, highlight=False)
+        console.print(message["content"], markup=False, highlight=False, soft_wrap=True)
 
 
 @prompts_app.command("diff")
@@ -416,7 +416,7 @@ def prompts_diff(
     text = diff_prompts(
         load_prompt(the_task.prompts_dir, the_task.name, a), load_prompt(the_task.prompts_dir, the_task.name, b)
     )
-    console.print(text or "identical", markup=False, highlight=False)
+    console.print(text or "identical", markup=False, highlight=False, soft_wrap=True)
 
 
 gold_app = typer.Typer(help="Gold labels: check them against the schema and the guideline.", no_args_is_help=True)
