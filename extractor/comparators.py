@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
 
 
@@ -42,8 +43,9 @@ class Compare:
     threshold: float = 85.0  # FUZZY only: rapidfuzz score (0..100) that counts as equal
 
 
-@dataclass(frozen=True)
-class FieldScore:
+class FieldScore(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     """One field of one aligned pair: counts plus the why.
 
     ``tp``/``fp``/``fn`` are fractional for SET fields (set precision/recall
@@ -221,22 +223,58 @@ def score_field(field: str, compare: Compare, predicted: Any, gold_options: Sequ
 
     if is_empty(predicted):
         if gold_allows_empty:
-            return FieldScore(field, 0, 0, 0, None, shown, "both empty: the article does not say")
-        return FieldScore(field, 0, 0, 1, None, shown, f"missed: gold has {shown[0]!r}")
+            return FieldScore(
+                field=field,
+                tp=0,
+                fp=0,
+                fn=0,
+                predicted=None,
+                gold=shown,
+                explanation="both empty: the article does not say",
+            )
+        return FieldScore(
+            field=field, tp=0, fp=0, fn=1, predicted=None, gold=shown, explanation=f"missed: gold has {shown[0]!r}"
+        )
     if not filled:
         return FieldScore(
-            field, 0, 1, 0, _jsonable(predicted), shown, "spurious: gold says the article does not state it"
+            field=field,
+            tp=0,
+            fp=1,
+            fn=0,
+            predicted=_jsonable(predicted),
+            gold=shown,
+            explanation="spurious: gold says the article does not state it",
         )
     for gold in filled:
         if values_equal(compare.kind, predicted, gold, compare.threshold):
             return FieldScore(
-                field, 1, 0, 0, _jsonable(predicted), shown, f"match ({compare.kind.value}): {_jsonable(gold)!r}"
+                field=field,
+                tp=1,
+                fp=0,
+                fn=0,
+                predicted=_jsonable(predicted),
+                gold=shown,
+                explanation=f"match ({compare.kind.value}): {_jsonable(gold)!r}",
             )
     if gold_allows_empty:
         # Gold says "either this value or not stated": a wrong value is spurious, not a miss.
-        return FieldScore(field, 0, 1, 0, _jsonable(predicted), shown, "wrong value; gold also accepts not stated")
+        return FieldScore(
+            field=field,
+            tp=0,
+            fp=1,
+            fn=0,
+            predicted=_jsonable(predicted),
+            gold=shown,
+            explanation="wrong value; gold also accepts not stated",
+        )
     return FieldScore(
-        field, 0, 1, 1, _jsonable(predicted), shown, f"wrong value ({compare.kind.value}): expected one of {shown}"
+        field=field,
+        tp=0,
+        fp=1,
+        fn=1,
+        predicted=_jsonable(predicted),
+        gold=shown,
+        explanation=f"wrong value ({compare.kind.value}): expected one of {shown}",
     )
 
 
@@ -255,7 +293,7 @@ def _score_set(field: str, predicted: Any, options: list[Any], shown: list[Any])
             why = "both empty"
         else:
             why = f"set: {sorted(pred & g)} matched, {sorted(pred - g)} extra, {sorted(g - pred)} missing"
-        cand = FieldScore(field, tp, fp, fn, sorted(pred), shown, why)
+        cand = FieldScore(field=field, tp=tp, fp=fp, fn=fn, predicted=sorted(pred), gold=shown, explanation=why)
         # Choose the alternative that is best for the prediction: fewest errors, then most hits.
         if best is None or (cand.fp + cand.fn, -cand.tp) < (best.fp + best.fn, -best.tp):
             best = cand

@@ -29,7 +29,7 @@ import datetime as dt
 import json
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -327,18 +327,4 @@ def read_records(path: Path) -> list[ArticleRecord]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             records.append(ArticleRecord.model_validate_json(line))
-    return records
-
-
-def run_batch(
-    extractor: Extractor,
-    articles: Sequence[Article],
-    on_done: Callable[[ArticleRecord], None] | None = None,
-) -> list[ArticleRecord]:
-    records = []
-    for article in articles:
-        record = extractor.extract(article)
-        records.append(record)
-        if on_done:
-            on_done(record)
     return records

@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -342,10 +342,3 @@ class LocalServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-
-
-@contextlib.contextmanager
-def serving(model: ResolvedModel, **kwargs: int | float | None) -> Iterator[LocalServer]:
-    server = LocalServer(model, **kwargs)  # type: ignore[arg-type]
-    with server:
-        yield server

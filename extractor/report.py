@@ -23,11 +23,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from extractor.comparators import FieldScore
 from extractor.compare import HEADLINE, Comparison, Delta, FlippedEvent
 from extractor.evaluation import EvalRun
 from extractor.extract import ArticleRecord
 from extractor.gold import GoldArticle
-from extractor.scoring import ArticleScore, Counts, FieldResult, Interval, PairResult
+from extractor.scoring import ArticleScore, Counts, Interval, PairResult
 
 # --------------------------------------------------------------------------- shared formatting
 
@@ -85,7 +86,7 @@ def pair_class(pair: PairResult) -> str:
     return pair.status
 
 
-def _field_mark(field: FieldResult) -> tuple[str, str]:
+def _field_mark(field: FieldScore) -> tuple[str, str]:
     """(css class, symbol) for one field result."""
     if field.fp or field.fn:
         return ("f-half", "◐") if field.tp else ("f-wrong", "✗")

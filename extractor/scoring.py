@@ -111,36 +111,6 @@ class Counts(BaseModel):
         )
 
 
-class FieldResult(BaseModel):
-    """One field of one pair: counts, the values compared, and why."""
-
-    model_config = ConfigDict(frozen=True)
-
-    field: str
-    tp: float
-    fp: float
-    fn: float
-    predicted: Any
-    gold: list[Any]
-    explanation: str
-
-    @classmethod
-    def from_score(cls, score: FieldScore, explanation: str | None = None) -> FieldResult:
-        return cls(
-            field=score.field,
-            tp=score.tp,
-            fp=score.fp,
-            fn=score.fn,
-            predicted=score.predicted,
-            gold=score.gold,
-            explanation=score.explanation if explanation is None else explanation,
-        )
-
-    @property
-    def counts(self) -> Counts:
-        return Counts(tp=self.tp, fp=self.fp, fn=self.fn)
-
-
 PairStatus = Literal["matched", "optional_matched", "spurious", "missed", "optional_missed"]
 
 
@@ -154,7 +124,7 @@ class PairResult(BaseModel):
     gold_id: str | None
     incident: str | None
     similarity: float | None  # the pair's alignment similarity; None when unpaired
-    fields: list[FieldResult]
+    fields: list[FieldScore]
     explanation: str
 
 
@@ -407,10 +377,10 @@ class _ArticleScorer:
         )
         if event.optional:
             why += "; the gold event is optional, so the pair counts nowhere and its fields are not scored"
-            fields: list[FieldResult] = []
+            fields: list[FieldScore] = []
         else:
             fields = [
-                FieldResult.from_score(score_field(path, spec, self.flats[i].get(path), gold_options(event, path)))
+                score_field(path, spec, self.flats[i].get(path), gold_options(event, path))
                 for path, spec in self.scored.items()
             ]
         status: PairStatus = "optional_matched" if event.optional else "matched"
@@ -430,7 +400,7 @@ class _ArticleScorer:
         for path, spec in self.scored.items():
             score = score_field(path, spec, flat.get(path), [None])
             why = "no gold event: a stated value is a false positive" if score.fp else "no gold event; empty"
-            fields.append(FieldResult.from_score(score, why))
+            fields.append(score.model_copy(update={"explanation": why}))
         why = f"{_pred_identity(i, flat, self.specs)} matches no gold event: {self._why_unmatched_pred(i)}"
         return PairResult(
             status="spurious",
@@ -451,7 +421,7 @@ class _ArticleScorer:
                 if score.fn
                 else "gold event not found; gold says not stated"
             )
-            fields.append(FieldResult.from_score(score, why))
+            fields.append(score.model_copy(update={"explanation": why}))
         why = f"{_gold_identity(event, self.specs)} was not found: {self._why_unmatched_gold(j)}"
         return PairResult(
             status="missed",
@@ -537,7 +507,7 @@ def score_article(
         fn=sum(p.status == "missed" for p in pairs),
     )
     fields = {
-        path: Counts.total(f.counts for p in pairs for f in p.fields if f.field == path)
+        path: Counts.total(Counts(tp=f.tp, fp=f.fp, fn=f.fn) for p in pairs for f in p.fields if f.field == path)
         for path in scored_fields(specs)
     }
     return ArticleScore(article_id=article_id, events=events, fields=fields, pairs=pairs, error=error)
