@@ -185,5 +185,7 @@ def write_rows(path: Path, rows: Sequence[Mapping[str, Cell]], columns: Sequence
 def columns_markdown(columns: Mapping[str, str]) -> str:
     """The README's column table."""
     lines = ["| column | meaning |", "| --- | --- |"]
-    lines += [f"| `{name}` | {description} |" for name, description in columns.items()]
+    for name, description in columns.items():
+        cell = description.replace("|", "\\|")  # a bare '|' would end the cell
+        lines.append(f"| `{name}` | {cell} |")
     return "\n".join(lines)
