@@ -453,7 +453,11 @@ def _link_dated(nodes: Sequence[_Node], clusters: _Clusters) -> None:
         # Best-agreeing pairs first: when one article's two events both fit a third,
         # the closer one wins and the union-find refuses the other.
         for _, _, i, j in sorted(pairs):
-            clusters.union(i, j)
+            # Linking is not transitive: an unnamed perpetrator agrees with two groups
+            # that disagree with each other, so every member of both sides is checked.
+            a, b = clusters.find(i), clusters.find(j)
+            if a != b and not any(_conflict(nodes[x], nodes[y]) for x in clusters.nodes[a] for y in clusters.nodes[b]):
+                clusters.union(a, b)
 
 
 def _join_undated(nodes: Sequence[_Node], clusters: _Clusters, window_days: int) -> None:

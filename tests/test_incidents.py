@@ -150,6 +150,17 @@ def test_two_events_the_extractor_kept_apart_are_never_merged() -> None:
     assert frozenset({("one", 1), ("two", 0)}) in groups(incidents)  # the closer match wins
 
 
+def test_an_unnamed_perpetrator_does_not_bridge_two_groups() -> None:
+    records = [
+        record("a", "2023-10-23", event("al-Tanf", "2023-10-23", perpetrator="Islamic Resistance in Iraq")),
+        record("b", "2023-10-23", event("al-Tanf", "2023-10-23", perpetrator=None)),
+        record("c", "2023-10-23", event("al-Tanf", "2023-10-23", perpetrator="Kataib Hezbollah")),
+    ]
+    incidents = cluster_events(members_from_records(records))
+    assert len(incidents) == 2
+    assert not any({("a", 0), ("c", 0)} <= group for group in groups(incidents))
+
+
 def test_an_undated_event_joins_the_only_incident_at_its_place() -> None:
     records = [
         record("dated", "2023-10-23", event("al-Tanf garrison", "2023-10-23")),
