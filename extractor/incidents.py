@@ -10,7 +10,8 @@ Clustering runs in two passes:
 1. **Dated events** are blocked by (normalised country, day) and linked inside a
    block when their places agree (both sites named and equal, or neither named
    and the areas do not disagree) and their perpetrators do not disagree. Links
-   are made greedily, best agreement first, with a union-find.
+   are made greedily, best agreement first, with a union-find; sites may chain
+   through a shorter name, perpetrators may not chain through an unnamed one.
 2. **Undated events** ("last week", "recently") may join an incident at the same
    place whose day lies within ``window_days`` before the article was published,
    but only when that incident is the single best candidate: when anything else
@@ -325,6 +326,10 @@ def _conflict(a: _Node, b: _Node) -> bool:
         return True
     if a.country and b.country and a.country != b.country and not _agree(a.country, b.country, _COUNTRY_THRESHOLD):
         return True
+    return _actor_conflict(a, b)
+
+
+def _actor_conflict(a: _Node, b: _Node) -> bool:
     return bool(a.perp and b.perp and not _agree(a.perp, b.perp, _ACTOR_THRESHOLD))
 
 
@@ -453,10 +458,13 @@ def _link_dated(nodes: Sequence[_Node], clusters: _Clusters) -> None:
         # Best-agreeing pairs first: when one article's two events both fit a third,
         # the closer one wins and the union-find refuses the other.
         for _, _, i, j in sorted(pairs):
-            # Linking is not transitive: an unnamed perpetrator agrees with two groups
-            # that disagree with each other, so every member of both sides is checked.
+            # An unnamed perpetrator agrees with two groups that disagree with each other,
+            # so the actors of every member on both sides are checked. Sites may chain:
+            # "Tanf garrison" and "Tanf air base" both equal "al-Tanf", and are one place.
             a, b = clusters.find(i), clusters.find(j)
-            if a != b and not any(_conflict(nodes[x], nodes[y]) for x in clusters.nodes[a] for y in clusters.nodes[b]):
+            if a != b and not any(
+                _actor_conflict(nodes[x], nodes[y]) for x in clusters.nodes[a] for y in clusters.nodes[b]
+            ):
                 clusters.union(a, b)
 
 
@@ -476,7 +484,9 @@ def _join_undated(nodes: Sequence[_Node], clusters: _Clusters, window_days: int)
             if node.article in clusters.articles[root]:
                 continue  # never two events of one article
             members = [nodes[i] for i in clusters.nodes[root]]
-            if any(_conflict(node, m) for m in members):
+            # The place must be one member's place (sites chain, as in the dated pass);
+            # no member's perpetrator may disagree.
+            if all(_conflict(node, m) for m in members) or any(_actor_conflict(node, m) for m in members):
                 continue
             scored.append((max(_agreement(node, m) for m in members), root))
         scored.sort(reverse=True)
