@@ -29,6 +29,7 @@ __all__ = [
     "CleanedText",
     "Removal",
     "clean_text",
+    "corpus_splits",
     "expand_paths",
     "load_article",
     "load_articles",
@@ -47,6 +48,7 @@ class ArticleMeta:
     url: str | None = None
     published: datetime.date | None = None
     published_source: str | None = None  # "cli" | "sidecar" | "manifest" | "text" | None
+    split: str | None = None  # the corpus split it belongs to ("seeds", "dev", "test"), from the manifest
 
 
 @dataclass(frozen=True)
@@ -372,6 +374,7 @@ class _MetaRecord:
     outlet: str | None = None
     url: str | None = None
     published: datetime.date | None = None
+    split: str | None = None
 
 
 def _read_article(path: Path) -> tuple[bytes, str]:
@@ -425,12 +428,14 @@ def _record(raw: object, where: str) -> _MetaRecord:
     if not isinstance(raw, dict):
         raise MetadataError(f"{where}: expected a JSON object")
     values: dict[str, str | None] = {}
-    for key in ("title", "outlet", "url", "published"):
+    for key in ("title", "outlet", "url", "published", "split"):
         value = raw.get(key)
         if value is not None and not isinstance(value, str):
             raise MetadataError(f"{where}: {key!r} must be a string or null, not {type(value).__name__}")
         values[key] = value
-    return _MetaRecord(values["title"], values["outlet"], values["url"], _parse_date(values["published"], where))
+    return _MetaRecord(
+        values["title"], values["outlet"], values["url"], _parse_date(values["published"], where), values["split"]
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -444,6 +449,9 @@ def _read_manifest(manifest: Path, mtime_ns: int, size: int) -> Mapping[str, _Me
     articles = raw.get("articles") if isinstance(raw, dict) else None
     if not isinstance(articles, list):
         raise MetadataError(f"{manifest}: expected a JSON object with an 'articles' list")
+    declared = raw.get("splits") if isinstance(raw, dict) else None
+    if declared is not None and not (isinstance(declared, dict) and all(isinstance(k, str) for k in declared)):
+        raise MetadataError(f"{manifest}: 'splits' must map each split name to its description")
     entries: dict[str, _MetaRecord] = {}
     for number, item in enumerate(articles):
         name = item.get("file") if isinstance(item, dict) else None
@@ -451,8 +459,22 @@ def _read_manifest(manifest: Path, mtime_ns: int, size: int) -> Mapping[str, _Me
             raise MetadataError(f"{manifest}: articles[{number}] has no 'file' name")
         if name in entries:
             raise MetadataError(f"{manifest}: {name!r} is listed twice")
-        entries[name] = _record(item, f"{manifest} ({name})")
+        entries[name] = record = _record(item, f"{manifest} ({name})")
+        if declared is not None and record.split is not None and record.split not in declared:
+            raise MetadataError(
+                f"{manifest} ({name}): split {record.split!r} is not one of the declared splits ({', '.join(declared)})"
+            )
     return MappingProxyType(entries)
+
+
+def corpus_splits(directory: Path) -> dict[str, str]:
+    """The splits a corpus manifest declares (name -> description); empty when it declares none."""
+    manifest = directory / MANIFEST_NAME
+    if not manifest.is_file():
+        return {}
+    raw = _load_json(manifest)
+    declared = raw.get("splits") if isinstance(raw, dict) else None
+    return {str(k): str(v) for k, v in declared.items()} if isinstance(declared, dict) else {}
 
 
 def _manifest_entry(path: Path) -> _MetaRecord | None:
@@ -495,6 +517,7 @@ def _resolve_meta(path: Path, cleaned: CleanedText, published: datetime.date | N
         url=next((r.url for r in layers if r.url), None),
         published=when,
         published_source=source,
+        split=entry.split if entry else None,
     )
 
 

@@ -28,7 +28,14 @@ import vcr
 import vcr.errors
 import yaml
 
-from extractor.errors import BackendUnreachableError, ExtractorError, MissingCassetteError, StaleCassetteError
+from extractor.errors import (
+    BackendHTTPError,
+    BackendUnreachableError,
+    CorruptCassetteError,
+    ExtractorError,
+    MissingCassetteError,
+    StaleCassetteError,
+)
 
 SECRET_HEADERS = frozenset(
     {"authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie", "set-cookie"}
@@ -81,7 +88,18 @@ def _scrub_request(request: Any) -> Any:
     return request
 
 
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+def is_transient_status(code: int) -> bool:
+    """A status that says nothing about the model: the server was busy, down or slow."""
+    return code in (408, 429) or code >= 500
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any] | None:
+    status = response.get("status", {})
+    code = status.get("code") if isinstance(status, dict) else None
+    if isinstance(code, int) and is_transient_status(code):
+        # Never freeze a failure: a 429/5xx is not the model's answer, and a replay
+        # (which does not retry) would return it again forever. vcrpy drops None.
+        return None
     headers = response.get("headers", {})
     for name in list(headers):
         lower = name.lower()
@@ -189,7 +207,7 @@ def use_cassette(
         raise MissingCassetteError(
             f"no recording at {path}; record it with: {rerecord_command.replace('--rerecord', '--record')}"
         )
-    recorded = _read_meta(path)
+    recorded = _check_cassette(path, rerecord_command)
     try:
         with build_vcr("none").use_cassette(str(path), serializer="readable"):
             yield dict(recorded)
@@ -213,8 +231,9 @@ def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield recorded_meta
         except ExtractorError as exc:
             # A model's own failure (invalid or truncated output) is a faithful recording and
-            # replays as the same failure; a transport failure is not worth keeping.
-            failed = isinstance(exc, BackendUnreachableError)
+            # replays as the same failure; a transport or HTTP failure (timeouts, 429/5xx after
+            # the retries) is the server's state, not an answer, and is never kept.
+            failed = isinstance(exc, (BackendUnreachableError, BackendHTTPError))
             raise
         except BaseException:
             failed = True
@@ -223,6 +242,25 @@ def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
             if not failed and tmp_path.exists():
                 os.replace(tmp_path, path)
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check_cassette(path: Path, rerecord_command: str) -> dict[str, Any]:
+    """The cassette's metadata, or a :class:`CorruptCassetteError` naming what is wrong with the file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CorruptCassetteError(
+            f"corrupt cassette {path}: not readable YAML ({problem}); delete it and re-record with: {rerecord_command}"
+        ) from exc
+    interactions = data.get("interactions") if isinstance(data, dict) else None
+    if not isinstance(interactions, list) or not interactions:
+        raise CorruptCassetteError(
+            f"corrupt cassette {path}: it holds no recorded interactions; delete it and re-record with: "
+            f"{rerecord_command}"
+        )
+    meta = data.get("metadata", {}).get(META_KEY, {}) if isinstance(data.get("metadata"), dict) else {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _read_meta(path: Path) -> dict[str, Any]:

@@ -7,6 +7,7 @@ doesn't already offer.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import signal
 import sys
@@ -14,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,10 +24,14 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from extractor import local_server
 from extractor.articles import Article, expand_paths, load_articles
 from extractor.cassettes import CassetteMode
+from extractor.cli_incidents import export_command, incidents_command
 from extractor.client import GenerationParams
 from extractor.config import resolve_settings
-from extractor.errors import ExtractorError, InputError
+from extractor.errors import ExtractorError, InputError, QualityGateError
 from extractor.extract import ArticleRecord, is_reusable, open_extractor, write_records
+
+if TYPE_CHECKING:
+    from extractor.evaluation import EvalRun
 from extractor.gold import GoldArticle
 from extractor.prompts import diff_prompts, list_versions, load_prompt
 from extractor.report import print_records
@@ -58,6 +63,18 @@ BaseUrlOpt = Annotated[
     typer.Option("--base-url", help="OpenAI-compatible server (vLLM, Ollama, llama.cpp). Env: EXTRACTOR_BASE_URL."),
 ]
 MaxTokensOpt = Annotated[int, typer.Option("--max-tokens", help="Cap on generated tokens per request.")]
+CorpusOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--corpus",
+        help="Your own labelled corpus: a folder of .txt articles with metadata.json and gold/*.yaml "
+        "(the format of evals/attacks/gold/FORMAT.md).",
+    ),
+]
+SplitOpt = Annotated[
+    str | None,
+    typer.Option("--split", help="Evaluate one split of the corpus (seeds, dev, test); default: all of it."),
+]
 RecordOpt = Annotated[bool, typer.Option("--record", help="Record the cassettes that are missing.")]
 RerecordOpt = Annotated[bool, typer.Option("--rerecord", help="Record all cassettes again, replacing them.")]
 
@@ -419,6 +436,9 @@ def prompts_diff(
     console.print(text or "identical", markup=False, highlight=False, soft_wrap=True)
 
 
+app.command("incidents")(incidents_command)
+app.command("export")(export_command)
+
 gold_app = typer.Typer(help="Gold labels: check them against the schema and the guideline.", no_args_is_help=True)
 app.add_typer(gold_app, name="gold")
 
@@ -448,12 +468,34 @@ def eval_(
     live: Annotated[bool, typer.Option("--live", help="Ask the backend, record nothing.")] = False,
     resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples for the 95% intervals.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+    corpus: CorpusOpt = None,
+    split: SplitOpt = None,
+    allow_errors: Annotated[
+        bool,
+        typer.Option(
+            "--allow-errors",
+            help="Exit 0 even when some articles failed (they are scored as empty predictions either way).",
+        ),
+    ] = False,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-under",
+            help="METRIC=VALUE: exit 6 when the metric is below VALUE (event_f1, micro_f1, a field such as "
+            "location.site, or FIELD.precision/.recall). Repeatable.",
+        ),
+    ] = None,
 ) -> None:
-    """Extract the gold corpus (replaying cassettes by default), score it, write a run directory."""
+    """Extract the gold corpus (replaying cassettes by default), score it, write a run directory.
+
+    Exits non-zero when any article failed (unless --allow-errors) or a --fail-under bound is missed.
+    """
     from extractor.evaluation import run_eval, write_run
+    from extractor.gates import below_thresholds, parse_threshold
     from extractor.report import eval_html, eval_markdown, print_eval
 
-    the_task = get_task(task)
+    thresholds = [parse_threshold(text) for text in fail_under or []]
+    the_task = _with_corpus(get_task(task), corpus)
     the_prompt = load_prompt(the_task.prompts_dir, the_task.name, prompt)
     mode = CassetteMode.OFF if live else _cassette_mode(record, rerecord, False, CassetteMode.REPLAY)
     if live and (record or rerecord):
@@ -465,26 +507,69 @@ def eval_(
         _ensure_pulled(settings.model)
     directory = _run_dir(out, f"{the_task.name}@{the_prompt.version}-{settings.model}")
     with _progress() as progress:
-        bar = progress.add_task("evaluating", total=len(list(the_task.corpus_dir.glob("*.txt"))))
+        bar = progress.add_task("evaluating", total=None)
 
         def on_article(article: Article) -> None:
             progress.update(bar, description=f"extracting {article.id}")
             progress.advance(bar)
 
-        run = run_eval(the_task, the_prompt, settings, n_resamples=resamples, seed=seed, on_article=on_article)
+        run = run_eval(
+            the_task, the_prompt, settings, n_resamples=resamples, seed=seed, on_article=on_article, split=split
+        )
     golds, texts = _gold_and_texts(the_task)
     write_run(run, directory)
     write_atomic(directory / "report.md", eval_markdown(run))
     write_atomic(directory / "report.html", eval_html(run, texts, golds))
     print_eval(console, run)
+    _print_split_totals(the_task, run)
     console.print(
         f"run written to {directory}/ (manifest.json, predictions.jsonl, scores.json, report.md, report.html)"
     )
-    for record_ in run.records:
-        if record_.status == "error":
-            err_console.print(
-                f"[yellow]article error:[/] {record_.article_id}: {record_.error}", highlight=False, soft_wrap=True
-            )
+    failed = [r for r in run.records if r.status == "error"]
+    for record_ in failed:
+        err_console.print(
+            f"[yellow]article error:[/] {record_.article_id}: {record_.error}", highlight=False, soft_wrap=True
+        )
+    problems = below_thresholds(run.score, thresholds)
+    for problem in problems:
+        err_console.print(f"[red]{problem}[/]", highlight=False, soft_wrap=True)
+    if failed and not allow_errors:
+        first = failed[0]
+        raise _error_of(first.error_type)(
+            f"eval: {len(failed)} of {len(run.records)} article(s) failed (first: {first.article_id}: {first.error}); "
+            "they are scored as empty predictions; pass --allow-errors to accept that"
+        )
+    if problems:
+        raise QualityGateError(f"eval: {len(problems)} --fail-under bound(s) missed: " + "; ".join(problems))
+
+
+def _with_corpus(the_task: Task, corpus: Path | None) -> Task:
+    """The task pointed at a user's own labelled corpus: ``DIR/*.txt``, ``DIR/metadata.json``, ``DIR/gold/*.yaml``."""
+    if corpus is None:
+        return the_task
+    if not corpus.is_dir():
+        raise InputError(f"--corpus {corpus}: no such directory")
+    gold_dir = corpus / "gold"
+    if not gold_dir.is_dir():
+        raise InputError(f"--corpus {corpus}: no gold/ folder with one YAML file per article")
+    return dataclasses.replace(the_task, corpus_dir=corpus, gold_dir=gold_dir)
+
+
+def _print_split_totals(the_task: Task, run: EvalRun) -> None:
+    from extractor.evaluation import split_totals
+    from extractor.report import print_split_totals
+
+    totals = split_totals(run, the_task)
+    if len(totals) > 1:
+        print_split_totals(console, totals)
+
+
+def _error_of(error_type: str | None) -> type[ExtractorError]:
+    """The error class a record's ``error_type`` names, so the exit code is the failure's own."""
+    from extractor import errors
+
+    cls = getattr(errors, error_type or "", None)
+    return cls if isinstance(cls, type) and issubclass(cls, ExtractorError) else ExtractorError
 
 
 def _gold_and_texts(the_task: Task) -> tuple[dict[str, GoldArticle], dict[str, str]]:
@@ -508,40 +593,96 @@ def compare(
     ] = None,
     resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples for the paired intervals.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+    max_tokens: MaxTokensOpt = 1536,
+    corpus: CorpusOpt = None,
+    split: SplitOpt = None,
+    fail_on_regression: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-regression",
+            help="Exit 6 when a later run is worse than the baseline on event F1 or field micro F1 "
+            "with a paired interval that excludes 0.",
+        ),
+    ] = False,
 ) -> None:
-    """Which prompt version is better, on which fields and articles, and is the difference real."""
+    """Which prompt version is better, on which fields and articles, and is the difference real.
+
+    Stored run directories are re-scored against the current gold; one whose articles changed is refused.
+    """
     from extractor.compare import compare_runs
-    from extractor.evaluation import EvalRun, load_run, run_eval
+    from extractor.evaluation import load_run, rescore_stored, run_eval, select_split
+    from extractor.gates import regressions
     from extractor.report import comparison_html, print_comparison
 
     if len(runs) < 2:
         raise InputError("compare needs at least two prompt versions or run directories")
-    the_task = get_task(task)
+    the_task = _with_corpus(get_task(task), corpus)
     loaded: list[EvalRun] = []
     for item in runs:
         path = Path(item)
         if path.is_dir():
-            loaded.append(load_run(path))
+            stored, changed = rescore_stored(load_run(path), the_task, n_resamples=resamples, seed=seed)
+            if changed:
+                err_console.print(
+                    f"[yellow]note:[/] {path}: gold changed since the run ({', '.join(changed)}); "
+                    "re-scored against the current gold",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            loaded.append(stored)
             continue
         the_prompt = load_prompt(the_task.prompts_dir, the_task.name, item)
-        settings = resolve_settings(model=model, cassette_mode=CassetteMode.REPLAY)
-        loaded.append(run_eval(the_task, the_prompt, settings, n_resamples=resamples, seed=seed))
+        settings = resolve_settings(model=model, params=_params(max_tokens), cassette_mode=CassetteMode.REPLAY)
+        loaded.append(run_eval(the_task, the_prompt, settings, n_resamples=resamples, seed=seed, split=split))
+    if split is not None:
+        from extractor.articles import load_corpus
+
+        wanted = {a.id for a in select_split(load_corpus(the_task.corpus_dir), split, the_task.corpus_dir)}
+        loaded = [_only_articles(run, wanted, the_task, resamples, seed) for run in loaded]
     golds, _ = _gold_and_texts(the_task)
     comparison = compare_runs(loaded, golds, n_resamples=resamples, seed=seed)
     print_comparison(console, comparison)
+    if split is None:
+        from extractor.evaluation import split_totals
+        from extractor.report import print_split_comparison
+
+        per_split = {label: split_totals(run, the_task) for label, run in zip(comparison.labels, loaded, strict=True)}
+        if any(len(rows) > 1 for rows in per_split.values()):
+            print_split_comparison(console, per_split)
     directory = _run_dir(out, "compare-" + "-".join(Path(r).name for r in runs))
     write_atomic(directory / "comparison.json", comparison.model_dump_json(indent=2) + "\n")
     write_atomic(directory / "comparison.html", comparison_html(comparison))
     console.print(f"comparison written to {directory}/ (comparison.json, comparison.html)")
+    if fail_on_regression:
+        found = regressions(comparison)
+        for regression in found:
+            err_console.print(f"[red]{regression}[/]", highlight=False, soft_wrap=True)
+        if found:
+            raise QualityGateError(f"compare: {len(found)} regression(s) against {comparison.baseline}: {found[0]}")
+
+
+def _only_articles(run: EvalRun, wanted: set[str], the_task: Task, resamples: int, seed: int) -> EvalRun:
+    """A run cut down to the articles of one split (a stored run may cover the whole corpus)."""
+    from extractor.evaluation import EvalRun, load_gold_for, score_records
+
+    if {r.article_id for r in run.records} <= wanted:
+        return run
+    from extractor.articles import load_corpus
+
+    records = [r for r in run.records if r.article_id in wanted]
+    articles = [a for a in load_corpus(the_task.corpus_dir) if a.id in wanted]
+    score = score_records(the_task, records, load_gold_for(the_task, articles), n_resamples=resamples, seed=seed)
+    manifest = run.manifest.model_copy(update={"articles": [r.article_id for r in records]})
+    return EvalRun.of(manifest, records, score)
 
 
 @gold_app.command("check")
-def gold_check(task: TaskOpt = "attacks") -> None:
+def gold_check(task: TaskOpt = "attacks", corpus: CorpusOpt = None) -> None:
     """Validate every gold file against the schema and the guideline's checks."""
     from extractor.articles import load_corpus
     from extractor.gold import check_gold, load_gold_dir
 
-    the_task = get_task(task)
+    the_task = _with_corpus(get_task(task), corpus)
     golds = load_gold_dir(the_task.gold_dir, the_task.event_model)
     articles = {a.id: a for a in load_corpus(the_task.corpus_dir)}
     problems = []

@@ -34,12 +34,16 @@ class Compare:
     ``identify`` is the field's weight in the event-to-event similarity used
     for one-to-one alignment; 0 means the field does not identify an event.
     ``key``: when both sides fill this field and the values disagree, the two
-    events are different events and cannot be aligned (two named bases).
+    events are different events and cannot be aligned (two named bases, two countries).
+    ``anchor``: the field is positive evidence of identity (a place or a day): a
+    prediction may be aligned to a gold event only if the two state the same value
+    in at least one anchor field. Two empty values are never evidence.
     """
 
     kind: Kind
     identify: float = 0.0
     key: bool = False
+    anchor: bool = False
     threshold: float = 85.0  # FUZZY only: rapidfuzz score (0..100) that counts as equal
 
 

@@ -112,6 +112,9 @@ class Delta(BaseModel):
     delta: float
     interval: Interval
     significant: bool  # the interval excludes 0
+    # Paired permutation test (approximate randomisation over articles): the chance of a
+    # difference at least this large if the two runs were interchangeable. None where not computed.
+    p_value: float | None = None
 
 
 class VersionDeltas(BaseModel):
@@ -214,6 +217,7 @@ def compare_runs(
 
     versions = [_summary(run, label) for run, label in zip(runs, labels, strict=True)]
     weights = _weights(len(ids), n_resamples, seed)
+    swaps = _swaps(len(ids), n_resamples, seed)
     sides = [_Side(v, _ArticleRows(run, by_id, ids)) for v, run, by_id in zip(versions, runs, scores, strict=True)]
     articles = _articles(scores, labels, ids)
     deltas = []
@@ -223,7 +227,7 @@ def compare_runs(
             VersionDeltas(
                 label=labels[k],
                 against=labels[0],
-                headline=_headline_deltas(sides[0], sides[k], weights, confidence),
+                headline=_headline_deltas(sides[0], sides[k], weights, confidence, swaps),
                 fields=_field_deltas(sides[0], sides[k], weights, confidence),
                 wins=outcomes.count("win"),
                 losses=outcomes.count("loss"),
@@ -453,18 +457,52 @@ class _Side:
     rows: _ArticleRows
 
 
-def _headline_deltas(base: _Side, other: _Side, weights: FloatArray, confidence: float) -> dict[str, Delta]:
+def _swaps(n_items: int, n_resamples: int, seed: int) -> npt.NDArray[np.bool_]:
+    """(resamples, articles): whether each article's two runs trade places in a permutation."""
+    return np.random.default_rng([seed, 1]).random((n_resamples, n_items)) < 0.5
+
+
+def permutation_p_values(base: FloatArray, other: FloatArray, swaps: npt.NDArray[np.bool_]) -> tuple[float, ...]:
+    """Two-sided paired permutation test of precision, recall and F1 from per-article count rows.
+
+    Under the null hypothesis the two runs are interchangeable on every article, so each
+    permutation swaps the runs' counts on a random half of the articles and recomputes the
+    corpus-level difference from summed counts (approximate randomisation, Noreen 1989).
+    The p-value counts permutations at least as extreme as the observed difference, plus one.
+    """
+    swapped = swaps[:, :, None]
+    a = np.where(swapped, other[None, :, :], base[None, :, :]).sum(axis=1)
+    b = np.where(swapped, base[None, :, :], other[None, :, :]).sum(axis=1)
+    ra, rb = rates(a[:, 0], a[:, 1], a[:, 2]), rates(b[:, 0], b[:, 1], b[:, 2])
+    observed_a = rates(*base.sum(axis=0))
+    observed_b = rates(*other.sum(axis=0))
+    out = []
+    for k in range(3):
+        observed = abs(float(observed_b[k]) - float(observed_a[k]))
+        extreme = int(np.sum(np.abs(rb[k] - ra[k]) >= observed - 1e-12))
+        out.append((extreme + 1) / (len(swaps) + 1))
+    return tuple(out)
+
+
+def _headline_deltas(
+    base: _Side, other: _Side, weights: FloatArray, confidence: float, swaps: npt.NDArray[np.bool_]
+) -> dict[str, Delta]:
     resampled: dict[str, FloatArray] = {}
+    p_values: dict[str, float] = {}
     for group in ("events", "micro"):
         ra = _resampled_rates(weights, getattr(base.rows, group))
         rb = _resampled_rates(weights, getattr(other.rows, group))
+        ps = permutation_p_values(getattr(base.rows, group), getattr(other.rows, group), swaps)
         for k, rate in enumerate(("precision", "recall", "f1")):
             resampled[f"{group.removesuffix('s')}_{rate}"] = rb[k] - ra[k]
+            p_values[f"{group.removesuffix('s')}_{rate}"] = ps[k]
     resampled["grounding_rate"] = _resampled_grounding(weights, other.rows.grounding) - _resampled_grounding(
         weights, base.rows.grounding
     )
     return {
-        name: _delta(name, base.summary.metric(name), other.summary.metric(name), resampled[name], confidence)
+        name: _delta(
+            name, base.summary.metric(name), other.summary.metric(name), resampled[name], confidence
+        ).model_copy(update={"p_value": p_values.get(name)})
         for name in HEADLINE
     }
 

@@ -3,7 +3,9 @@
 Backend choice, in order: ``--base-url`` / ``EXTRACTOR_BASE_URL`` (any
 OpenAI-compatible server: vLLM, Ollama, a llama.cpp server already running),
 then ``OPENAI_API_KEY`` (the OpenAI API), else ``local``: the embedded
-llama.cpp server that the harness starts and stops itself.
+llama.cpp server that the harness starts and stops itself. A replay needs no
+backend, so it ignores ``OPENAI_API_KEY`` and ``EXTRACTOR_BASE_URL``: it answers
+from the cassettes of ``--model`` (or the embedded default) only.
 """
 
 from __future__ import annotations
@@ -57,10 +59,24 @@ def resolve_settings(
     cassette_dir: Path | None = None,
 ) -> Settings:
     env = os.environ
+    params = params or GenerationParams()
+    if cassette_mode is CassetteMode.REPLAY and base_url is None and model_path is None:
+        # Offline means offline: a replay answers from the cassettes of the model named
+        # (--model, EXTRACTOR_MODEL) or the embedded default, never of one inferred from
+        # an API key or a server address that happen to be in the environment.
+        name = model or env.get("EXTRACTOR_MODEL") or DEFAULT_MODEL
+        local = name in _local_names()
+        return Settings(
+            Backend.LOCAL if local else Backend.COMPATIBLE,
+            get_spec(name).name if local else name,
+            params=params,
+            n_ctx=n_ctx,
+            cassette_mode=cassette_mode,
+            cassette_dir=cassette_dir or DEFAULT_CASSETTES,
+        )
     base_url = base_url or env.get("EXTRACTOR_BASE_URL") or None
     model = model or env.get("EXTRACTOR_MODEL") or None
     api_key = env.get("OPENAI_API_KEY") or None
-    params = params or GenerationParams()
     common = {
         "params": params,
         "n_ctx": n_ctx,

@@ -14,16 +14,19 @@ The CLI catches the root, prints ``str(error)`` as one line and exits with
     │   ├── ModelNotFoundError        no such model, not pulled, bad --model-path
     │   ├── ModelHashError            file on disk does not match its SHA-256
     │   ├── ModelPullError            pip could not fetch the model's wheels
-    │   └── ServerStartError          llama.cpp server did not come up
+    │   ├── ServerStartError          llama.cpp server did not come up
+    │   └── ServerDiedError           the embedded server died during a request (signal, log tail)
     ├── BackendError                  talking to the LLM failed (exit 4)
     │   ├── BackendUnreachableError   connection refused / DNS / timeouts after retries
     │   ├── BackendHTTPError          non-retryable HTTP status from the server
     │   ├── ContextOverflowError      prompt + article exceed the context window
     │   ├── TruncatedOutputError      generation hit max_tokens (finish_reason=length)
     │   └── InvalidOutputError        still invalid after the bounded re-asks
-    └── CassetteError                 record/replay problems (exit 5)
-        ├── MissingCassetteError      replay asked for a recording that does not exist
-        └── StaleCassetteError        recording no longer matches prompt/schema/params
+    ├── CassetteError                 record/replay problems (exit 5)
+    │   ├── MissingCassetteError      replay asked for a recording that does not exist
+    │   ├── StaleCassetteError        recording no longer matches prompt/schema/params
+    │   └── CorruptCassetteError      the cassette file is not a readable recording
+    └── QualityGateError              a score below --fail-under, or a real regression (exit 6)
 """
 
 from __future__ import annotations
@@ -83,6 +86,10 @@ class ServerStartError(ModelError):
     pass
 
 
+class ServerDiedError(ModelError):
+    pass
+
+
 class BackendError(ExtractorError):
     exit_code = 4
 
@@ -117,3 +124,13 @@ class MissingCassetteError(CassetteError):
 
 class StaleCassetteError(CassetteError):
     pass
+
+
+class CorruptCassetteError(CassetteError):
+    pass
+
+
+class QualityGateError(ExtractorError):
+    """The job ran, but what it measured fails a bound the user set (CI should go red)."""
+
+    exit_code = 6

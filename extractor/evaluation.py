@@ -9,15 +9,16 @@ abort.
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from extractor.articles import Article, load_corpus
+from extractor.articles import MANIFEST_NAME, Article, corpus_splits, load_corpus
 from extractor.config import Settings
-from extractor.errors import GoldError, RunDirError
+from extractor.errors import GoldError, InputError, RunDirError
 from extractor.extract import ArticleRecord, open_extractor, params_record, read_records, write_records
 from extractor.gold import GoldArticle, load_gold_dir
 from extractor.prompts import Prompt
@@ -113,6 +114,53 @@ def summarize_cost(records: Sequence[ArticleRecord]) -> CostSummary:
     )
 
 
+ALL_SPLITS = "all"
+
+
+def select_split(articles: Sequence[Article], split: str | None, corpus_dir: Path) -> list[Article]:
+    """The articles of one split (``None`` or ``"all"``: every article), in corpus order."""
+    if split is None or split == ALL_SPLITS:
+        return list(articles)
+    chosen = [a for a in articles if a.meta.split == split]
+    if not chosen:
+        known = sorted({a.meta.split for a in articles if a.meta.split} | set(corpus_splits(corpus_dir)))
+        raise InputError(
+            f"--split {split!r}: no article of {corpus_dir} is in that split "
+            f"(splits: {', '.join(known) or 'none declared'}; or {ALL_SPLITS})"
+        )
+    return chosen
+
+
+def split_names(articles: Sequence[Article]) -> list[str]:
+    """The splits present among ``articles``, in first-seen order."""
+    return list(dict.fromkeys(a.meta.split for a in articles if a.meta.split))
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def gold_fingerprint(task: Task, article_ids: Sequence[str]) -> dict[str, str]:
+    """SHA-256 of the gold file of every article, by file name."""
+    out = {}
+    for article_id in article_ids:
+        path = task.gold_dir / f"{article_id}.yaml"
+        if path.is_file():
+            out[path.name] = file_sha256(path)
+    return out
+
+
+def corpus_fingerprint(articles: Sequence[Article], corpus_dir: Path) -> str:
+    """One SHA-256 over the evaluated articles' bytes (by id) and the corpus manifest."""
+    digest = hashlib.sha256()
+    for article in sorted(articles, key=lambda a: a.id):
+        digest.update(f"{article.id}\0{article.sha256}\n".encode())
+    manifest = corpus_dir / MANIFEST_NAME
+    if manifest.is_file():
+        digest.update(b"manifest\0" + file_sha256(manifest).encode())
+    return digest.hexdigest()
+
+
 def load_gold_for(task: Task, articles: Sequence[Article]) -> dict[str, GoldArticle]:
     golds = load_gold_dir(task.gold_dir, task.event_model)
     missing = [a.id for a in articles if a.id not in golds]
@@ -150,8 +198,9 @@ def run_eval(
     n_resamples: int = 2000,
     seed: int = 0,
     on_article: Callable[[Article], None] | None = None,
+    split: str | None = None,
 ) -> EvalRun:
-    articles = load_corpus(task.corpus_dir)
+    articles = select_split(load_corpus(task.corpus_dir), split, task.corpus_dir)
     golds = load_gold_for(task, articles)
     started = now()
     records = []
@@ -176,8 +225,42 @@ def run_eval(
         started_at=started,
         finished_at=now(),
         articles=[a.id for a in articles],
+        corpus=str(task.corpus_dir),
+        split=None if split == ALL_SPLITS else split,
+        corpus_sha256=corpus_fingerprint(articles, task.corpus_dir),
+        gold_sha256=gold_fingerprint(task, [a.id for a in articles]),
     )
     return EvalRun.of(manifest, records, score)
+
+
+def rescore_stored(run: EvalRun, task: Task, *, n_resamples: int = 2000, seed: int = 0) -> tuple[EvalRun, list[str]]:
+    """A stored run re-scored against the current gold, never its old scores beside new gold.
+
+    Refuses (:class:`RunDirError`, naming the files) when an article the run extracted
+    has changed or gone since: its predictions answer a text that no longer exists.
+    Returns the re-scored run and the gold files that changed since the run was made.
+    """
+    current = {a.id: a for a in load_corpus(task.corpus_dir)}
+    changed_articles = [
+        r.article_id
+        for r in run.records
+        if r.article_id not in current or current[r.article_id].sha256 != r.article_sha256
+    ]
+    if changed_articles:
+        raise RunDirError(
+            f"run {run.label}: article(s) changed or removed since it was made: {', '.join(changed_articles)}; "
+            "its predictions no longer answer the corpus, so run the eval again"
+        )
+    golds = load_gold_for(task, [current[r.article_id] for r in run.records])
+    now_gold = gold_fingerprint(task, [r.article_id for r in run.records])
+    changed_gold = sorted(
+        name
+        for name in set(now_gold) | set(run.manifest.gold_sha256)
+        if now_gold.get(name) != run.manifest.gold_sha256.get(name)
+    )
+    score = score_records(task, run.records, golds, n_resamples=n_resamples, seed=seed)
+    manifest = run.manifest.model_copy(update={"gold_sha256": now_gold})
+    return EvalRun.of(manifest, run.records, score), changed_gold
 
 
 def write_run(run: EvalRun, directory: Path) -> None:
@@ -209,7 +292,7 @@ def load_run(directory: Path) -> EvalRun:
         )
     except FileNotFoundError as exc:
         raise RunDirError(f"{directory} is not a run directory: {Path(exc.filename).name} is missing") from exc
-    except ValueError as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise RunDirError(f"{directory}: unreadable run files: {str(exc).splitlines()[0]}") from exc
 
 
@@ -217,3 +300,34 @@ def _json(data: object) -> str:
     import json
 
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+class SplitTotal(BaseModel):
+    """One split's totals inside a run over several splits."""
+
+    split: str
+    articles: int
+    score: CorpusScore
+
+
+def split_totals(run: EvalRun, task: Task) -> list[SplitTotal]:
+    """Per-split scores of a run, in corpus order, with the whole run last as ``all``.
+
+    Each split is re-totalled from its own articles' counts (and bootstrapped over them),
+    never averaged from other totals. A run over one split (or an unsplit corpus) gets one row.
+    """
+    splits = {a.id: a.meta.split for a in load_corpus(task.corpus_dir)}
+    by_split: dict[str, list[ArticleScore]] = {}
+    for article in run.score.articles:
+        by_split.setdefault(splits.get(article.article_id) or "unsplit", []).append(article)
+    rows = [
+        SplitTotal(
+            split=name,
+            articles=len(scores),
+            score=score_corpus(scores, n_resamples=run.score.n_resamples, seed=run.score.seed),
+        )
+        for name, scores in by_split.items()
+    ]
+    if len(rows) > 1:
+        rows.append(SplitTotal(split=ALL_SPLITS, articles=len(run.score.articles), score=run.score))
+    return rows

@@ -29,7 +29,7 @@ import datetime as dt
 import json
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -41,7 +41,7 @@ from extractor.cassettes import CassetteMode, cassette_path, read_meta, use_cass
 from extractor.chunking import EVIDENCE_FIELD, Span, estimated_tokens, merge_events, pack_chunks, paragraph_spans
 from extractor.client import Completion, GenerationParams, LLMClient
 from extractor.config import Backend, Settings
-from extractor.errors import ContextOverflowError, ExtractorError
+from extractor.errors import BackendUnreachableError, ContextOverflowError, ExtractorError, ServerDiedError
 from extractor.grounding import Grounding, ground
 from extractor.local_server import MODELS, LocalServer, resolve
 from extractor.prompts import Prompt
@@ -162,6 +162,8 @@ class Extractor:
     client: LLMClient
     model_sha256: str | None
     n_ctx: int | None = None
+    # How the embedded server died, if it did: a lost connection then reads as the crash it is.
+    backend_death: Callable[[], str | None] | None = None
 
     @property
     def rerecord_command(self) -> str:
@@ -228,6 +230,9 @@ class Extractor:
                     if len(chunks) > 1:
                         cassette_meta.update({"n_ctx": n_ctx, "chunks": len(chunks)})
         except ExtractorError as exc:
+            died = self.backend_death() if self.backend_death and isinstance(exc, BackendUnreachableError) else None
+            if died:
+                exc = ServerDiedError(f"the embedded llama.cpp server died during the request: {died}")
             return ArticleRecord(
                 **base,
                 status="error",
@@ -307,7 +312,9 @@ def open_extractor(task: Task, prompt: Prompt, settings: Settings) -> Iterator[E
         with LocalServer(model, n_ctx=settings.n_ctx) as server:
             client = LLMClient(server.base_url, None, model.name, params)
             try:
-                yield Extractor(task, prompt, settings, client, model.sha256, n_ctx=server.n_ctx)
+                yield Extractor(
+                    task, prompt, settings, client, model.sha256, n_ctx=server.n_ctx, backend_death=server.death
+                )
             finally:
                 client.close()
         return

@@ -223,11 +223,12 @@ def free_port() -> int:
 
 
 def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: if the harness dies, even by SIGKILL,
-    # the kernel sends the server SIGTERM, so no orphan outlives it.
+    # Runs in the child between fork and exec: if the harness dies, even by SIGKILL, the
+    # kernel kills the server too. SIGKILL, not SIGTERM: on SIGTERM uvicorn shuts down
+    # gracefully and finishes the abandoned request first, an orphan for a minute or more.
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class LocalServer:
@@ -288,9 +289,9 @@ class LocalServer:
         )
         try:
             self._wait_until_ready(self.process)
-        except BaseException:
+        except BaseException as exc:
             # Raised inside __enter__ (Ctrl-C while the model loads, a start-up timeout): __exit__ won't run.
-            self.stop()
+            self.stop(keep_log=isinstance(exc, ServerStartError))
             raise
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
@@ -314,6 +315,22 @@ class LocalServer:
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             return False
 
+    def death(self) -> str | None:
+        """How the server died, with the last lines of its log, if it is no longer running."""
+        proc = self.process
+        if proc is None or proc.poll() is None:
+            return None
+        code = proc.returncode
+        how = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        return f"{how}; last log lines: {self._log_tail(5)}"
+
+    def _log_tail(self, n: int) -> str:
+        try:
+            lines = [ln.strip() for ln in self.log_path.read_text(errors="replace").splitlines() if ln.strip()]
+        except OSError:
+            return "no log"
+        return " | ".join(line[:200] for line in lines[-n:]) if lines else "no output"
+
     def _last_log_line(self) -> str:
         try:
             lines = [ln for ln in self.log_path.read_text(errors="replace").splitlines() if ln.strip()]
@@ -321,18 +338,23 @@ class LocalServer:
             return "no log"
         return lines[-1][:300] if lines else "no output"
 
-    def stop(self) -> None:
+    def stop(self, *, keep_log: bool = False) -> None:
         proc, self.process = self.process, None
         if proc is not None and proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
             try:
-                proc.wait(timeout=10)
+                # Short: a graceful uvicorn would otherwise finish an abandoned generation first.
+                proc.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
         self._log.close()
+        if not keep_log:
+            # One log per run in the temp folder would pile up; a failed start keeps it for reading.
+            with contextlib.suppress(OSError):
+                self.log_path.unlink()
 
     def __enter__(self) -> LocalServer:
         self.start()

@@ -25,7 +25,7 @@ from rich.text import Text
 
 from extractor.comparators import FieldScore
 from extractor.compare import HEADLINE, Comparison, Delta, FlippedEvent
-from extractor.evaluation import EvalRun
+from extractor.evaluation import EvalRun, SplitTotal
 from extractor.extract import ArticleRecord
 from extractor.gold import GoldArticle
 from extractor.scoring import ArticleScore, Counts, Interval, PairResult
@@ -814,6 +814,8 @@ def _delta_text(delta: Delta) -> Text:
     style = ("green" if delta.delta > 0 else "red") if delta.significant else "dim"
     text = Text(_signed(delta.delta), style=style)
     text += Text(f" [{_signed(delta.interval.low)}, {_signed(delta.interval.high)}]", style="dim")
+    if delta.p_value is not None:
+        text += Text(f" p={delta.p_value:.3f}", style="dim")
     if delta.significant:
         text += Text(" *", style=f"bold {style}")
     return text
@@ -856,7 +858,8 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
     console.print(values)
 
     deltas = Table(
-        title=f"change vs {c.baseline} ({c.confidence:.0%} CI; * = interval excludes 0)",
+        title=f"change vs {c.baseline} ({c.confidence:.0%} paired bootstrap CI, paired permutation p; "
+        "* = interval excludes 0)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -986,6 +989,7 @@ def _delta_html(delta: Delta) -> str:
     return (
         f'<span class="{css}">{_signed(delta.delta)}</span>{mark} '
         f'<span class="ci">[{_signed(delta.interval.low)}, {_signed(delta.interval.high)}]</span>'
+        + (f' <span class="ci">p={delta.p_value:.3f}</span>' if delta.p_value is not None else "")
     )
 
 
@@ -1101,3 +1105,44 @@ def _flip_html(flip: FlippedEvent) -> str:
         f'<span class="ci">incident {_e(flip.incident)}</span><br>found by {found} · missed by {missed}'
         f'<div class="meta">{keys}</div>{quotes}</div>'
     )
+
+
+def print_split_totals(console: Console, totals: Sequence[SplitTotal]) -> None:
+    """Event and field-micro P/R/F1 of each split side by side, with their intervals."""
+    table = Table(title="by split", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("split", "articles", "event P", "event R", "event F1", "micro P", "micro R", "micro F1"):
+        table.add_column(column, justify="left" if column == "split" else "right")
+    for row in totals:
+        s = row.score
+        table.add_row(
+            Text(row.split, style="bold" if row.split == "all" else ""),
+            str(row.articles),
+            _rate_cell(s.events.precision, s.events_ci.precision),
+            _rate_cell(s.events.recall, s.events_ci.recall),
+            _rate_cell(s.events.f1, s.events_ci.f1),
+            _rate_cell(s.micro.precision, s.micro_ci.precision),
+            _rate_cell(s.micro.recall, s.micro_ci.recall),
+            _rate_cell(s.micro.f1, s.micro_ci.f1),
+        )
+    console.print(table)
+
+
+def print_split_comparison(console: Console, totals: Mapping[str, Sequence[SplitTotal]]) -> None:
+    """Each run's event F1 and field micro F1 per split, side by side (intervals from each split's own bootstrap)."""
+    splits = list(dict.fromkeys(row.split for rows in totals.values() for row in rows))
+    table = Table(title="by split (F1, 95% CI)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("run")
+    for split in splits:
+        table.add_column(f"{split} event", justify="right")
+        table.add_column(f"{split} micro", justify="right")
+    for label, rows in totals.items():
+        by_split = {row.split: row.score for row in rows}
+        cells: list[Text | str] = [label]
+        for split in splits:
+            s = by_split.get(split)
+            if s is None:
+                cells += [DASH, DASH]
+                continue
+            cells += [_rate_cell(s.events.f1, s.events_ci.f1), _rate_cell(s.micro.f1, s.micro_ci.f1)]
+        table.add_row(*cells)
+    console.print(table)

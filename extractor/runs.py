@@ -84,6 +84,11 @@ class Manifest(BaseModel):
     packages: dict[str, str] = Field(default_factory=package_versions)
     git_commit: str | None = Field(default_factory=current_git_commit)
     articles: list[str] = Field(default_factory=list)
+    # What the scores were measured against: a run is tied to its gold and corpus.
+    corpus: str | None = None  # the corpus directory
+    split: str | None = None  # the split evaluated; None for the whole corpus
+    corpus_sha256: str | None = None  # over every evaluated article's bytes and the corpus manifest
+    gold_sha256: dict[str, str] = Field(default_factory=dict)  # gold file name -> SHA-256 of its bytes
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -53,15 +53,15 @@ class Casualties(StrEnum):
 class Location(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    site: Annotated[str | None, Compare(Kind.FUZZY, identify=3.0, key=True)] = Field(
+    site: Annotated[str | None, Compare(Kind.FUZZY, identify=3.0, key=True, anchor=True)] = Field(
         description="The named base, facility, town or village, as written (e.g. 'al-Tanf garrison'). "
         "Null for unnamed places such as 'a base housing US troops'.",
     )
-    area: Annotated[str | None, Compare(Kind.FUZZY)] = Field(
+    area: Annotated[str | None, Compare(Kind.FUZZY, anchor=True)] = Field(
         description="Sub-national area as written: a province or governorate ('Anbar province') "
         "or a described area ('western Iraq'). Null if not stated.",
     )
-    country: Annotated[str | None, Compare(Kind.FUZZY, identify=1.0)] = Field(
+    country: Annotated[str | None, Compare(Kind.FUZZY, identify=1.0, key=True, anchor=True)] = Field(
         description="Country where the attack happened (a base in Syria is in Syria even if the attackers came from Iraq).",  # noqa: E501
     )
 
@@ -80,7 +80,7 @@ class AttackEvent(BaseModel):
     date_text: Annotated[str | None, Compare(Kind.IGNORE)] = Field(
         description="The words that give the time, as written ('Monday', 'this morning'); null if none.",
     )
-    date: Annotated[dt.date | None, Compare(Kind.DATE, identify=1.5)] = Field(
+    date: Annotated[dt.date | None, Compare(Kind.DATE, identify=1.5, anchor=True)] = Field(
         description="ISO date YYYY-MM-DD of the attack, only if the day can be pinned from the text and the "
         "publication date ('Monday' means the most recent Monday on or before publication). "
         "Null for 'last week', 'recently', 'in the last 24 hours'.",

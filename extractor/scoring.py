@@ -7,7 +7,19 @@ to dotted paths (``location.site``). Nothing here reads files or prints.
 Semantics (``evals/attacks/ANNOTATION.md``, ACE-style argument scoring):
 
 * Predictions and gold events (optional ones included) are aligned one to one
-  by :func:`align`; a pair below the similarity threshold is not a match.
+  by :func:`align` (Hungarian assignment) under the **positive-evidence rule**:
+  a prediction may be paired with a gold event only if
+
+  1. they state the same value in at least one *anchor* field (for attacks: site,
+     area, country or date; ``ANNOTATION.md``: an event is an attacker, a place
+     and a day), two empty values never counting as agreement;
+  2. no *key* field conflicts: when both state a site, or both state a country,
+     the values agree (a gold field that also accepts "not stated" never blocks);
+  3. their similarity reaches the threshold. The similarity is a weighted mean
+     over the identifying fields that at least one side states: a field empty on
+     both sides is left out, neither evidence for nor against.
+
+  A pair that fails any of these is not a match, however the rest agrees.
 * A prediction aligned to a required gold event is an event TP and every
   scored field is compared with :func:`comparators.score_field`.
 * A prediction aligned to an *optional* gold event counts nowhere, and its
@@ -230,6 +242,29 @@ def key_conflict(pred_flat: Mapping[str, Any], gold_event: GoldEvent, specs: Map
     return None
 
 
+def shared_anchor(pred_flat: Mapping[str, Any], gold_event: GoldEvent, specs: Mapping[str, Compare]) -> str | None:
+    """The first ``anchor`` field (a place or a day) that both sides state with the same value, if any.
+
+    Only stated values count: a prediction and a gold event that are both silent on
+    every place and day share nothing that says they are the same event.
+    """
+    for path, spec in specs.items():
+        if not spec.anchor:
+            continue
+        predicted = pred_flat.get(path)
+        if is_empty(predicted):
+            continue
+        options = [option for option in gold_options(gold_event, path) if not is_empty(option)]
+        if any(values_equal(spec.kind, predicted, option, spec.threshold) for option in options):
+            return path
+    return None
+
+
+def has_anchors(specs: Mapping[str, Compare]) -> bool:
+    # A task whose schema declares no anchor field aligns on similarity alone.
+    return any(spec.anchor for spec in specs.values())
+
+
 def _identify_weights(specs: Mapping[str, Compare]) -> dict[str, float]:
     weights = {path: spec.identify for path, spec in specs.items() if spec.identify > 0}
     # A schema that marks no identifying field aligns on all scored fields alike.
@@ -239,23 +274,27 @@ def _identify_weights(specs: Mapping[str, Compare]) -> dict[str, float]:
 def _weighted_similarity(
     pred_flat: Mapping[str, Any], gold_event: GoldEvent, specs: Mapping[str, Compare], weights: Mapping[str, float]
 ) -> float:
-    total = math.fsum(weights.values())
-    if total <= 0:
+    if math.fsum(weights.values()) <= 0:
         return 1.0
-    parts = (
-        weight
-        * similarity(specs[path].kind, pred_flat.get(path), gold_options(gold_event, path), specs[path].threshold)
-        for path, weight in weights.items()
-    )
-    return math.fsum(parts) / total
+    parts, total = [], []
+    for path, weight in weights.items():
+        predicted, options = pred_flat.get(path), gold_options(gold_event, path)
+        if is_empty(predicted) and any(is_empty(option) for option in options):
+            continue  # silent on both sides: no evidence either way
+        total.append(weight)
+        parts.append(weight * similarity(specs[path].kind, predicted, options, specs[path].threshold))
+    return math.fsum(parts) / math.fsum(total) if total else 0.0
 
 
 def event_similarity(pred_flat: Mapping[str, Any], gold_event: GoldEvent, specs: Mapping[str, Compare]) -> float:
-    """Weighted mean of per-field similarity over identifying fields, in [0, 1].
+    """Weighted mean of per-field similarity over the identifying fields either side states, in [0, 1].
 
-    0.0 when a ``key`` field is filled on both sides and disagrees (two named bases).
+    0.0 when a ``key`` field is filled on both sides and disagrees (two named bases, two
+    countries), or when the schema declares anchors and the two share no stated anchor value.
     """
     if key_conflict(pred_flat, gold_event, specs) is not None:
+        return 0.0
+    if has_anchors(specs) and shared_anchor(pred_flat, gold_event, specs) is None:
         return 0.0
     return _weighted_similarity(pred_flat, gold_event, specs, _identify_weights(specs))
 
@@ -474,6 +513,12 @@ class _ArticleScorer:
             return (
                 f"{closest}, but key field {conflict!r} disagrees "
                 f"({_plain(flat.get(conflict))!r} vs gold {_plain(gold_options(event, conflict))!r})"
+            )
+        if has_anchors(self.specs) and shared_anchor(flat, event, self.specs) is None:
+            anchors = [path for path, spec in self.specs.items() if spec.anchor]
+            return (
+                f"{closest}, but they state no place or day in common ({', '.join(anchors)}); "
+                "fields empty on both sides are no evidence of identity"
             )
         sim = self.alignment.similarity[i][j]
         if sim < self.alignment.threshold or sim <= 0:

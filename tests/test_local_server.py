@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -251,3 +253,83 @@ def test_interrupt_while_the_server_starts_stops_it(smollm2: local_server.Resolv
     assert started
     assert server.process is None
     assert not _alive(started[0])
+
+
+def _port_of(pid: int) -> int:
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    return int(cmdline[cmdline.index(b"--port") + 1])
+
+
+@pytest.mark.server
+def test_kill_9_of_the_cli_mid_request_leaves_no_server(smollm2: local_server.ResolvedModel) -> None:
+    """The server must not outlive a SIGKILLed CLI even while it is busy answering: a graceful
+    shutdown would finish the abandoned generation first (an orphan for a minute)."""
+    assert not _server_pids(smollm2.name), "a server from an earlier test is still running"
+    proc, pids = _start_cli_and_wait_for_server(smollm2.name)
+    port = _port_of(pids[0])
+    deadline = time.monotonic() + 90
+    ready = False
+    while time.monotonic() < deadline and not ready:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1) as resp:
+                ready = resp.status == 200
+        except OSError:
+            time.sleep(0.1)
+    assert ready, "the server never became ready"
+    time.sleep(1.0)  # the CLI sends its request as soon as the server answers; it is in flight now
+    assert proc.poll() is None, "the CLI finished before it could be killed mid-request"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in pids), "llama.cpp server outlived the SIGKILLed CLI mid-request"
+
+
+@pytest.mark.server
+def test_a_server_that_dies_mid_batch_says_how(smollm2: local_server.ResolvedModel) -> None:
+    settings = Settings(
+        backend=Backend.LOCAL,
+        model=smollm2.name,
+        params=GenerationParams(max_tokens=64, max_reasks=0, http_retries=0),
+        n_ctx=2048,
+        cassette_mode=CassetteMode.OFF,
+    )
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v1")
+    article = load_article(CORPUS / "004_9ea864399c76523a.txt")
+    with open_extractor(ATTACKS, prompt, settings) as extractor:
+        server_pids = _server_pids(smollm2.name)
+        assert server_pids
+        os.kill(server_pids[0], signal.SIGSEGV)  # what an illegal instruction in llama.cpp looks like
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(server_pids[0]):
+            time.sleep(0.05)
+        record = extractor.extract(article)
+    assert record.status == "error"
+    assert record.error_type == "ServerDiedError", record.error
+    assert record.error is not None
+    assert "killed by signal SIGSEGV" in record.error and "last log lines:" in record.error
+    assert "\n" not in record.error
+
+
+def test_the_llama_cpp_build_has_no_amx_instructions() -> None:
+    """An AMX build dies at the first completion on VMs that advertise AMX without enabling it
+    (ldtilecfg, general protection fault); the install step builds with -mno-amx-*."""
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None or spec.origin is None:
+        pytest.skip("llama-cpp-python is not installed (pip install -e '.[local]')")
+    objdump = shutil.which("objdump")
+    assert objdump, "objdump (binutils) is needed to inspect the build; it comes with the C compiler"
+    libraries = sorted((Path(spec.origin).parent / "lib").glob("libggml-cpu*.so"))
+    assert libraries, "no libggml-cpu library in the llama_cpp package"
+    for library in libraries:
+        listing = subprocess.run([objdump, "-d", str(library)], capture_output=True, text=True, check=True).stdout
+        assert "ldtilecfg" not in listing and "tdpb" not in listing, f"{library} holds AMX instructions"
+
+
+def test_the_server_log_is_removed_when_it_stops(tmp_path: Path) -> None:
+    model = local_server.ResolvedModel("x", tmp_path / "x.gguf", "0" * 64, 512)
+    server = local_server.LocalServer(model)
+    assert server.log_path.exists()
+    server.stop()
+    assert not server.log_path.exists()

@@ -59,7 +59,7 @@ def test_article_result_is_bounded() -> None:
 
 def test_comparators_are_declared_on_the_schema_and_hidden_from_the_model() -> None:
     specs = field_specs(AttackEvent)
-    assert specs["location.site"] == Compare(Kind.FUZZY, identify=3.0, key=True)
+    assert specs["location.site"] == Compare(Kind.FUZZY, identify=3.0, key=True, anchor=True)
     assert specs["weapons"].kind is Kind.SET
     assert specs["date"].kind is Kind.DATE
     assert specs["killed"].kind is Kind.EXACT

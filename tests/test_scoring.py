@@ -738,3 +738,84 @@ def test_scores_do_not_depend_on_event_order(
     again = score(shuffled_gold, shuffled_predictions)
     assert again.events == reference.events
     assert again.fields == reference.fields
+
+
+# --------------------------------------------------------------------------- positive evidence of identity
+
+SEED_001 = ATTACKS.gold_dir / "001_f25593ee4319f3b4.yaml"
+
+
+def _seed_001() -> GoldArticle:
+    return load_gold(SEED_001, AttackEvent)
+
+
+def _pred(**values: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "evidence": ["a quote"],
+        "date_text": None,
+        "date": None,
+        "location": {"site": None, "area": None, "country": None},
+        "perpetrator": None,
+        "attribution": "none",
+        "target": None,
+        "weapons": ["drone"],
+        "weapon_count": None,
+        "killed": None,
+        "injured": None,
+        "casualties": "unknown",
+    }
+    for key, value in values.items():
+        if key.startswith("location__"):
+            base["location"][key.removeprefix("location__")] = value
+        else:
+            base[key] = value
+    return base
+
+
+def test_shared_emptiness_is_not_identity() -> None:
+    # Seen on the recorded v3 run: no site, area or country, a day gold 001/e2 lacks, only
+    # "drone" in common with e2 (western Iraq). It used to count as a true positive.
+    gold = _seed_001()
+    e2 = next(e for e in gold.events if e.id == "e2")
+    stray = _pred(date="2023-10-19", target="US forces", casualties="injured")
+    assert event_similarity(flatten(stray), e2, SPECS) == 0.0
+    result = score(gold, [stray])
+    assert result.events.tp == 0 and result.events.fp == 1
+    # Against e2 alone the explanation names the rule that kept them apart.
+    alone = score(gold.model_copy(update={"events": [e2]}), [stray])
+    spurious = next(p for p in alone.pairs if p.status == "spurious")
+    assert "no place or day in common" in spurious.explanation
+
+
+def test_a_country_conflict_blocks_alignment() -> None:
+    # al-Tanf put "in Iraq" is not the gold al-Tanf attack in Syria, whatever else agrees.
+    gold = _seed_001()
+    e1 = next(e for e in gold.events if e.id == "e1")
+    in_iraq = prediction_from(e1, location__country="Iraq")
+    assert event_similarity(flatten(in_iraq), e1, SPECS) == 0.0
+    only_e1 = gold.model_copy(update={"events": [e1]})
+    result = score(only_e1, [in_iraq])
+    assert result.events.tp == 0
+    assert any("key field 'location.country' disagrees" in p.explanation for p in result.pairs)
+    # The same prediction with the right country is a match.
+    assert score(only_e1, [prediction_from(e1)]).events.tp == 1
+
+
+def test_one_shared_stated_place_or_day_is_enough() -> None:
+    gold = _seed_001()
+    by_area = _pred(
+        location__area="western Iraq",
+        location__country="Iraq",
+        perpetrator="Islamic Resistance in Iraq",
+        attribution="claimed",
+    )
+    result = score(gold, [by_area])
+    matched = [p for p in result.pairs if p.status == "matched"]
+    assert [p.gold_id for p in matched] == ["e2"]
+
+
+def test_a_schema_without_anchors_aligns_on_similarity_alone() -> None:
+    no_anchor = {path: dataclasses.replace(spec, anchor=False, key=False) for path, spec in SPECS.items()}
+    gold = _seed_001()
+    e2 = next(e for e in gold.events if e.id == "e2")
+    assert event_similarity(flatten(_pred(date="2023-10-19")), e2, no_anchor) > 0.0
