@@ -22,10 +22,14 @@ from extractor.tasks import ATTACKS
 
 from .conftest import CORPUS, ROOT
 
+SEEDS = sorted(p for p in CORPUS.glob("*.txt") if p.name[:3] in {"000", "001", "002", "003", "004"})
+
 
 def _replay(version: str) -> EvalRun:
     prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
-    return run_eval(ATTACKS, prompt, resolve_settings(cassette_mode=CassetteMode.REPLAY), n_resamples=500)
+    # The seeds: the split every prompt version is recorded on.
+    settings = resolve_settings(cassette_mode=CassetteMode.REPLAY)
+    return run_eval(ATTACKS, prompt, settings, n_resamples=500, split="seeds")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +45,8 @@ def test_eval_is_deterministic_and_fully_recorded(runs: list[EvalRun]) -> None:
         assert run.manifest.model_sha256 == QWEN.sha256
         assert run.manifest.prompt_sha256 == load_prompt(ATTACKS.prompts_dir, ATTACKS.name, run.label).sha256
         assert run.manifest.packages["openai"] and run.manifest.packages["instructor"]
-        assert len(run.records) == len(list(CORPUS.glob("*.txt")))
+        assert len(run.records) == len(SEEDS)
+        assert run.manifest.split == "seeds"
 
 
 def test_comparison_numbers_match_the_eval_runs(runs: list[EvalRun]) -> None:
@@ -73,7 +78,7 @@ def test_an_article_that_fails_is_a_row_not_an_abort(tmp_path: Path) -> None:
     task = replace(ATTACKS, corpus_dir=corpus, gold_dir=gold)
     prompt = load_prompt(task.prompts_dir, task.name, "v2")
     settings = resolve_settings(cassette_mode=CassetteMode.REPLAY, cassette_dir=cassettes)
-    run = run_eval(task, prompt, settings, n_resamples=100)
+    run = run_eval(task, prompt, settings, n_resamples=100, split="seeds")
     failed = next(a for a in run.score.articles if a.article_id == "002_a21afc5445094d1e")
     assert failed.error is not None and "no recording" in failed.error
     golds = load_gold_dir(gold, task.event_model)
@@ -86,7 +91,20 @@ def test_an_article_that_fails_is_a_row_not_an_abort(tmp_path: Path) -> None:
 def test_cli_eval_writes_the_whole_run_directory(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = subprocess.run(
-        [sys.executable, "-m", "extractor", "eval", "--prompt", "v2", "--out", str(out), "--resamples", "200"],
+        [
+            sys.executable,
+            "-m",
+            "extractor",
+            "eval",
+            "--prompt",
+            "v2",
+            "--split",
+            "seeds",
+            "--out",
+            str(out),
+            "--resamples",
+            "200",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
