@@ -230,7 +230,7 @@ def test_no_orphan_server_after_ctrl_c_term_or_kill(smollm2: local_server.Resolv
     proc.send_signal(how)
     _, stderr = proc.communicate(timeout=30)
     if how is not signal.SIGKILL:
-        assert proc.returncode == 130
+        assert proc.returncode == 130, stderr.decode(errors="replace")[-800:]
         assert b"Traceback" not in stderr
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
