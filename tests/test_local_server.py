@@ -202,10 +202,16 @@ def _server_pids(alias: str) -> list[int]:
     return pids
 
 
+def _wait_gone(pids: list[int], timeout_s: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.1)
+
+
 def _start_cli_and_wait_for_server(alias: str) -> tuple[subprocess.Popen[bytes], list[int]]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "extractor", "extract", str(CORPUS / "000_db009ee41178654f.txt"),
-         "--model", alias, "--max-tokens", "1024"],
+         "--model", alias, "--n-ctx", "4096", "--max-tokens", "256"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -226,9 +232,15 @@ def test_no_orphan_server_after_ctrl_c_term_or_kill(smollm2: local_server.Resolv
     """Ctrl-C and SIGTERM unwind and stop the server; even SIGKILL of the CLI, which runs no
     cleanup at all, takes the server down (PR_SET_PDEATHSIG)."""
     assert not _server_pids(smollm2.name), "a server from an earlier test is still running"
-    proc, pids = _start_cli_and_wait_for_server(smollm2.name)
-    proc.send_signal(how)
-    _, stderr = proc.communicate(timeout=30)
+    for _attempt in range(3):
+        proc, pids = _start_cli_and_wait_for_server(smollm2.name)
+        proc.send_signal(how)
+        _, stderr = proc.communicate(timeout=30)
+        # The race is the test's, not the product's: with the model in the page cache the CLI
+        # can finish its article before the signal lands. Only a run it interrupted counts.
+        if how is signal.SIGKILL or b"interrupted" in stderr:
+            break
+        _wait_gone(pids)
     if how is not signal.SIGKILL:
         assert proc.returncode == 130, stderr.decode(errors="replace")[-800:]
         assert b"Traceback" not in stderr
