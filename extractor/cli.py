@@ -309,10 +309,7 @@ def _previous_records(out: Path) -> dict[str, ArticleRecord]:
 
 
 def _exit_code_of(error_type: str | None) -> int:
-    from extractor import errors
-
-    cls = getattr(errors, error_type or "", None)
-    return int(getattr(cls, "exit_code", 1))
+    return _error_of(error_type).exit_code
 
 
 def _progress() -> Progress:
