@@ -85,6 +85,9 @@ class IncidentMember(BaseModel):
     title: str | None = None
     date: dt.date | None = None
     site: str | None = None
+    # Other names the source accepts for the same site (gold ``any_of``: "Shash Darak" or
+    # "Kabul"); a member agrees with another on the site when any of its names does.
+    site_aliases: list[str] = Field(default_factory=list)
     area: str | None = None
     country: str | None = None
     perpetrator: str | None = None
@@ -218,14 +221,17 @@ def members_from_records(records: Iterable[ArticleRecord], describe: Describe | 
 
 
 def gold_members(golds: Mapping[str, GoldArticle]) -> tuple[list[IncidentMember], dict[EventRef, str]]:
-    """The gold events as members (each field's first, canonical value) and their incident keys."""
+    """The gold events as members (each field's first, canonical value, the other accepted
+    sites as aliases) and their incident keys."""
     members: list[IncidentMember] = []
     keys: dict[EventRef, str] = {}
     for article_id, gold in sorted(golds.items()):
         for index, event in enumerate(gold.events):
             values = {path: options[0] if options else None for path, options in event.fields.items()}
             values["evidence"] = list(event.evidence)
-            members.append(member_from_event(values, article_id=article_id, index=index, published=gold.published))
+            member = member_from_event(values, article_id=article_id, index=index, published=gold.published)
+            aliases = [str(site) for site in event.fields.get("location.site", [])[1:] if site]
+            members.append(member.model_copy(update={"site_aliases": aliases}) if aliases else member)
             keys[(article_id, index)] = event.incident
     return members, keys
 
@@ -265,7 +271,7 @@ def _agree(a: str, b: str, threshold: float) -> bool:
 class _Node:
     """A member with its names normalised once (clustering compares them many times)."""
 
-    __slots__ = ("area", "article", "country", "date", "i", "perp", "published", "site", "site_tokens")
+    __slots__ = ("area", "article", "country", "date", "i", "perp", "published", "site", "site_tokens", "sites")
 
     def __init__(self, i: int, m: IncidentMember) -> None:
         self.i = i
@@ -276,7 +282,8 @@ class _Node:
         self.site = _norm(m.site) if m.site else ""
         self.area = _norm(m.area) if m.area else ""
         self.perp = _norm(m.perpetrator) if m.perpetrator else ""
-        self.site_tokens = _place_words(self.site)
+        self.sites = (self.site, *(_norm(alias) for alias in m.site_aliases)) if self.site else ()
+        self.site_tokens = frozenset().union(*(_place_words(site) for site in self.sites))
 
 
 # Words that name a kind of place, not a place: indexing them would make every base in
@@ -319,7 +326,7 @@ def _conflict(a: _Node, b: _Node) -> bool:
     """The two cannot be one incident: a disagreeing place or actor."""
     if bool(a.site) != bool(b.site):
         return True  # a named site and an unnamed place are not known to be the same place
-    if a.site and not _agree(a.site, b.site, _SITE_THRESHOLD):
+    if a.site and not _sites_agree(a, b):
         return True
     # Without a named site the area is the place ("western Iraq" is not "northern Iraq").
     if not a.site and a.area and b.area and not _agree(a.area, b.area, _AREA_THRESHOLD):
@@ -329,6 +336,10 @@ def _conflict(a: _Node, b: _Node) -> bool:
     return _actor_conflict(a, b)
 
 
+def _sites_agree(a: _Node, b: _Node) -> bool:
+    return any(_agree(x, y, _SITE_THRESHOLD) for x in a.sites for y in b.sites)
+
+
 def _actor_conflict(a: _Node, b: _Node) -> bool:
     return bool(a.perp and b.perp and not _agree(a.perp, b.perp, _ACTOR_THRESHOLD))
 
@@ -336,7 +347,7 @@ def _actor_conflict(a: _Node, b: _Node) -> bool:
 def _agreement(a: _Node, b: _Node) -> int:
     """How many of site, area and perpetrator both state and agree on (ranks candidates)."""
     score = 0
-    if a.site and b.site and _agree(a.site, b.site, _SITE_THRESHOLD):
+    if a.site and b.site and _sites_agree(a, b):
         score += 1
     if a.area and b.area and _agree(a.area, b.area, _AREA_THRESHOLD):
         score += 1
