@@ -8,8 +8,8 @@ The first run is the baseline. Every other run gets the difference of each
 headline metric (event and field-micro precision, recall and F1, grounding
 rate) and of each field's F1, with a paired percentile-bootstrap interval:
 each resample draws the same articles for both runs (the draws of
-:func:`extractor.scoring.paired_bootstrap` for the same seed), and every
-metric is recomputed from the summed counts of the drawn articles, so the
+:func:`extractor.bootstrap.resample_weights`, those of every other interval
+for the same seed), and every metric is recomputed from the summed counts of the drawn articles, so the
 interval reflects the difference between the runs, not two independent
 noises. A difference is *significant* when its interval excludes 0.
 
@@ -32,12 +32,12 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
+from extractor.bootstrap import FloatArray, Interval, percentile_interval, permutation_swaps, resample_weights
 from extractor.errors import InputError
 from extractor.evaluation import EvalRun
 from extractor.gold import GoldArticle, GoldEvent
-from extractor.scoring import ArticleScore, Counts, Interval, MetricIntervals, rates
+from extractor.scoring import ArticleScore, Counts, MetricIntervals, rates
 
-FloatArray = npt.NDArray[np.float64]
 Outcome = Literal["win", "loss", "tie"]
 
 # Fields shown for a flipped event: the attacker, place and day that tell events apart.
@@ -216,8 +216,8 @@ def compare_runs(
     _check_gold(scores, labels, golds, ids)
 
     versions = [_summary(run, label) for run, label in zip(runs, labels, strict=True)]
-    weights = _weights(len(ids), n_resamples, seed)
-    swaps = _swaps(len(ids), n_resamples, seed)
+    weights = resample_weights(len(ids), n_resamples, seed)
+    swaps = permutation_swaps(len(ids), n_resamples, seed)
     sides = [_Side(v, _ArticleRows(run, by_id, ids)) for v, run, by_id in zip(versions, runs, scores, strict=True)]
     articles = _articles(scores, labels, ids)
     deltas = []
@@ -392,18 +392,6 @@ def _articles(
 # --------------------------------------------------------------------------- paired bootstrap
 
 
-def _weights(n_items: int, n_resamples: int, seed: int) -> FloatArray:
-    """(resamples, articles): how often each article (in sorted id order) is drawn.
-
-    The draws are those of :func:`extractor.scoring.paired_bootstrap` for the same
-    seed, so an event-F1 interval here equals the one it computes.
-    """
-    draws = np.random.default_rng(seed).integers(0, n_items, size=(n_resamples, n_items))
-    weights = np.zeros((n_resamples, n_items), dtype=np.float64)
-    np.add.at(weights, (np.arange(n_resamples)[:, None], draws), 1.0)
-    return weights
-
-
 class _ArticleRows:
     """Per-article count rows of one run, in the comparison's article order."""
 
@@ -438,9 +426,8 @@ def _resampled_grounding(weights: FloatArray, rows: FloatArray) -> FloatArray:
 
 
 def _delta(metric: str, baseline: float, value: float, resampled: FloatArray, confidence: float) -> Delta:
-    alpha = (1.0 - confidence) / 2.0
-    low, high = (float(x) for x in np.quantile(resampled, [alpha, 1.0 - alpha]))
-    interval = Interval(low=low, high=high)
+    interval = percentile_interval(resampled, confidence)
+    low, high = interval.low, interval.high
     return Delta(
         metric=metric,
         baseline=baseline,
@@ -455,11 +442,6 @@ def _delta(metric: str, baseline: float, value: float, resampled: FloatArray, co
 class _Side:
     summary: VersionSummary
     rows: _ArticleRows
-
-
-def _swaps(n_items: int, n_resamples: int, seed: int) -> npt.NDArray[np.bool_]:
-    """(resamples, articles): whether each article's two runs trade places in a permutation."""
-    return np.random.default_rng([seed, 1]).random((n_resamples, n_items)) < 0.5
 
 
 def permutation_p_values(base: FloatArray, other: FloatArray, swaps: npt.NDArray[np.bool_]) -> tuple[float, ...]:

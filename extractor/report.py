@@ -23,12 +23,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from extractor.bootstrap import Interval
 from extractor.comparators import FieldScore
 from extractor.compare import HEADLINE, Comparison, Delta, FlippedEvent
 from extractor.evaluation import EvalRun, SplitTotal
 from extractor.extract import ArticleRecord
 from extractor.gold import GoldArticle
-from extractor.scoring import ArticleScore, Counts, Interval, PairResult
+from extractor.scoring import ArticleScore, Counts, PairResult
 
 # --------------------------------------------------------------------------- shared formatting
 

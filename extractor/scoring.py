@@ -1,4 +1,4 @@
-"""Score predicted events against gold: align, count, explain, bootstrap.
+"""Score predicted events against gold: align, count, explain, total with intervals.
 
 Pure and generic: the fields that are scored, how, and which identify an
 event all come from the ``Compare`` markers of the task's event model, walked
@@ -29,21 +29,22 @@ Semantics (``evals/attacks/ANNOTATION.md``, ACE-style argument scoring):
   field that does not accept "not stated" a field FN: field recall includes
   the events a system missed.
 * Corpus totals sum counts over articles (micro); nothing is an average of
-  averages. Intervals come from a percentile bootstrap over articles.
+  averages. Intervals come from the percentile bootstrap over articles of
+  :mod:`extractor.bootstrap`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, computed_field
 from scipy.optimize import linear_sum_assignment
 
+from extractor.bootstrap import FloatArray, Interval, percentile_interval, resample_weights
 from extractor.comparators import Compare, FieldScore, Kind, is_empty, score_field, similarity, values_equal
 from extractor.gold import GoldArticle, GoldEvent, compare_marker, schema_fields
 
@@ -51,8 +52,6 @@ DEFAULT_THRESHOLD = 0.5
 # Weight of the tie-breaker against the identify similarity: small enough never to
 # overturn a real difference, large enough to settle exact ties by content.
 _TIE_BREAK_WEIGHT = 1e-6
-
-FloatArray = npt.NDArray[np.float64]
 
 
 # --------------------------------------------------------------------------- report types
@@ -148,13 +147,6 @@ class ArticleScore(BaseModel):
     fields: dict[str, Counts]
     pairs: list[PairResult]
     error: str | None = None  # the prediction failed; scored as an empty prediction
-
-
-class Interval(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    low: float
-    high: float
 
 
 class MetricIntervals(BaseModel):
@@ -574,38 +566,13 @@ def micro_counts(articles: Sequence[ArticleScore]) -> Counts:
     return Counts.total(field_counts(articles).values())
 
 
-def event_f1(articles: Sequence[ArticleScore]) -> float:
-    """Corpus event F1 (a ready metric for :func:`paired_bootstrap`)."""
-    return event_counts(articles).f1
-
-
-def micro_f1(articles: Sequence[ArticleScore]) -> float:
-    """Corpus micro F1 over all fields (a ready metric for :func:`paired_bootstrap`)."""
-    return micro_counts(articles).f1
-
-
-def _resample_indices(n_items: int, n_resamples: int, seed: int) -> npt.NDArray[np.int64]:
-    """``n_resamples`` rows of ``n_items`` indices drawn with replacement (fixed seed)."""
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
-    return np.random.default_rng(seed).integers(0, n_items, size=(n_resamples, n_items))
-
-
-def _percentile_interval(values: FloatArray, confidence: float) -> Interval:
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
-    alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(values, [alpha, 1.0 - alpha])
-    return Interval(low=float(low), high=float(high))
-
-
 def _metric_intervals(sums: FloatArray, confidence: float) -> MetricIntervals:
     """``sums`` is (resamples, 3) of tp, fp, fn."""
     precision, recall, f1 = rates(sums[:, 0], sums[:, 1], sums[:, 2])
     return MetricIntervals(
-        precision=_percentile_interval(precision, confidence),
-        recall=_percentile_interval(recall, confidence),
-        f1=_percentile_interval(f1, confidence),
+        precision=percentile_interval(precision, confidence),
+        recall=percentile_interval(recall, confidence),
+        f1=percentile_interval(f1, confidence),
     )
 
 
@@ -633,9 +600,7 @@ def score_corpus(
     if articles:
         # Each resample as a weight per article (how often it was drawn), so summing is one
         # matrix product instead of a copy of every article per resample.
-        draws = _resample_indices(len(articles), n_resamples, seed)
-        weights = np.zeros((n_resamples, len(articles)), dtype=np.float64)
-        np.add.at(weights, (np.arange(n_resamples)[:, None], draws), 1.0)
+        weights = resample_weights(len(articles), n_resamples, seed)
         event_rows = np.array([_as_row(a.events) for a in articles], dtype=np.float64)
         field_rows = np.array(
             [[_as_row(a.fields.get(name, Counts())) for name in names] for a in articles], dtype=np.float64
@@ -653,50 +618,9 @@ def score_corpus(
         events_ci=_metric_intervals(event_sums, confidence),
         micro_ci=_metric_intervals(field_sums.sum(axis=1), confidence),
         fields_f1_ci={
-            name: _percentile_interval(rates(*field_sums[:, k, :].T)[2], confidence) for k, name in enumerate(names)
+            name: percentile_interval(rates(*field_sums[:, k, :].T)[2], confidence) for k, name in enumerate(names)
         },
         confidence=confidence,
         n_resamples=n_resamples,
         seed=seed,
     )
-
-
-def _by_id(articles: Sequence[ArticleScore], label: str) -> dict[str, ArticleScore]:
-    by_id = {a.article_id: a for a in articles}
-    if len(by_id) != len(articles):
-        raise ValueError(f"{label}: duplicate article ids")
-    return by_id
-
-
-def paired_bootstrap(
-    a: Sequence[ArticleScore],
-    b: Sequence[ArticleScore],
-    metric: Callable[[Sequence[ArticleScore]], float],
-    *,
-    n_resamples: int = 2000,
-    seed: int = 0,
-    confidence: float = 0.95,
-) -> tuple[float, Interval]:
-    """``metric(b) - metric(a)`` and its percentile-bootstrap interval.
-
-    Articles are paired by id; each resample draws the same article ids for both
-    systems, so the interval reflects the difference, not two independent noises.
-    A positive delta means ``b`` is better (for a higher-is-better metric).
-    """
-    a_by_id, b_by_id = _by_id(a, "a"), _by_id(b, "b")
-    if set(a_by_id) != set(b_by_id):
-        only_a, only_b = sorted(set(a_by_id) - set(b_by_id)), sorted(set(b_by_id) - set(a_by_id))
-        raise ValueError(f"the two runs scored different articles: only in a {only_a}, only in b {only_b}")
-    if not a_by_id:
-        raise ValueError("no articles to compare")
-    ids = sorted(a_by_id)
-    first, second = [a_by_id[i] for i in ids], [b_by_id[i] for i in ids]
-    delta = metric(second) - metric(first)
-    deltas = np.array(
-        [
-            metric([second[k] for k in row]) - metric([first[k] for k in row])
-            for row in _resample_indices(len(ids), n_resamples, seed).tolist()
-        ],
-        dtype=np.float64,
-    )
-    return delta, _percentile_interval(deltas, confidence)

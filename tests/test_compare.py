@@ -39,8 +39,9 @@ from extractor.extract import ArticleRecord, GroundedQuote, UsageRecord
 from extractor.gold import GoldArticle, GoldEvent
 from extractor.runs import Manifest
 from extractor.schemas import AttackEvent, Attribution, Casualties, Weapon
-from extractor.scoring import event_f1, micro_f1, paired_bootstrap, score_article, score_corpus
+from extractor.scoring import score_article, score_corpus
 
+from .oracles import event_f1, micro_f1, paired_bootstrap
 from .test_scoring import ASAD, TANF
 
 # --------------------------------------------------------------------------- synthetic runs (shared with test_report)
