@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from extractor.comparators import Compare, Kind, is_empty, similarity, values_equal
-from extractor.scoring import field_specs, flatten
+from extractor.fields import field_specs, flatten
 
 # llama.cpp tokenizers give about 3.5-4 characters per token on English news; 3 is a
 # conservative bound. Deciding *whether* an article must be split uses a generous

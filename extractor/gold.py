@@ -12,19 +12,19 @@ each, instead of stopping at the first.
 from __future__ import annotations
 
 import datetime as dt
-import types
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Union, cast, get_args, get_origin
+from typing import Annotated, Any, cast
 
 import annotated_types
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, computed_field
 from pydantic.fields import FieldInfo
 
-from extractor.comparators import Compare, Kind, is_empty, values_equal
+from extractor.comparators import Kind, is_empty, values_equal
 from extractor.errors import GoldError
+from extractor.fields import compare_marker, schema_fields
 
 EVIDENCE = "evidence"
 # Keys of a gold event that are not schema fields (``evidence`` is both: the gold's
@@ -70,34 +70,6 @@ class GoldArticle(BaseModel):
 
 
 # --------------------------------------------------------------------------- schema
-
-
-def schema_fields(event_model: type[BaseModel]) -> dict[str, FieldInfo]:
-    """Every leaf field of the schema by dotted path (``location.site``); nested models are walked."""
-    leaves: dict[str, FieldInfo] = {}
-    for name, info in event_model.model_fields.items():
-        nested = nested_model(info.annotation)
-        if nested is None:
-            leaves[name] = info
-        else:
-            leaves.update({f"{name}.{path}": leaf for path, leaf in schema_fields(nested).items()})
-    return leaves
-
-
-def nested_model(annotation: Any) -> type[BaseModel] | None:
-    """The model behind ``Model`` or ``Model | None``; None for a leaf type."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if get_origin(annotation) in (Union, types.UnionType):
-        members = [arg for arg in get_args(annotation) if arg is not type(None)]
-        if len(members) == 1:
-            return nested_model(members[0])
-    return None
-
-
-def compare_marker(info: FieldInfo) -> Compare | None:
-    """The field's ``Compare`` marker from its ``Annotated`` metadata, if it has one."""
-    return next((m for m in info.metadata if isinstance(m, Compare)), None)
 
 
 def _value_adapter(info: FieldInfo) -> TypeAdapter[Any]:

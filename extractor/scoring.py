@@ -45,8 +45,9 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from scipy.optimize import linear_sum_assignment
 
 from extractor.bootstrap import FloatArray, Interval, percentile_interval, resample_weights
-from extractor.comparators import Compare, FieldScore, Kind, is_empty, score_field, similarity, values_equal
-from extractor.gold import GoldArticle, GoldEvent, compare_marker, schema_fields
+from extractor.comparators import Compare, FieldScore, is_empty, score_field, similarity, values_equal
+from extractor.fields import field_specs, flatten, scored_fields
+from extractor.gold import GoldArticle, GoldEvent
 
 DEFAULT_THRESHOLD = 0.5
 # Weight of the tie-breaker against the identify similarity: small enough never to
@@ -173,41 +174,6 @@ class CorpusScore(BaseModel):
 
 
 # --------------------------------------------------------------------------- fields
-
-
-def field_specs(event_model: type[BaseModel]) -> dict[str, Compare]:
-    """``Compare`` marker of every marked leaf field, by dotted path.
-
-    ``Kind.IGNORE`` fields are left out unless they carry an identify weight
-    (they may help alignment, but are never scored). Unmarked fields are not scored.
-    """
-    specs: dict[str, Compare] = {}
-    for path, info in schema_fields(event_model).items():
-        marker = compare_marker(info)
-        if marker is None or (marker.kind is Kind.IGNORE and marker.identify <= 0):
-            continue
-        specs[path] = marker
-    return specs
-
-
-def scored_fields(specs: Mapping[str, Compare]) -> dict[str, Compare]:
-    return {path: spec for path, spec in specs.items() if spec.kind is not Kind.IGNORE}
-
-
-def flatten(event: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
-    """Leaf values by dotted path; nested models and mappings are walked."""
-    items = (
-        {name: getattr(event, name) for name in type(event).model_fields}
-        if isinstance(event, BaseModel)
-        else dict(event)
-    )
-    flat: dict[str, Any] = {}
-    for name, value in items.items():
-        if isinstance(value, (BaseModel, Mapping)):
-            flat.update({f"{name}.{path}": leaf for path, leaf in flatten(value).items()})
-        else:
-            flat[name] = value
-    return flat
 
 
 def gold_options(gold_event: GoldEvent, path: str) -> list[Any]:

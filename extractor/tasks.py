@@ -14,11 +14,11 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
 
 from extractor.errors import InputError
+from extractor.fields import field_guide
 from extractor.schemas import ArticleEvents, AttackEvent
 
 PROJECT_ROOT = Path(os.environ.get("EXTRACTOR_ROOT", Path(__file__).resolve().parent.parent))
@@ -43,16 +43,7 @@ class Task:
 
     def field_guide(self) -> list[tuple[str, str]]:
         """(dotted field name, description) for every leaf field of the event model."""
-        return list(_walk_descriptions(self.event_model, ""))
-
-
-def _walk_descriptions(model: type[BaseModel], prefix: str) -> Any:
-    for name, info in model.model_fields.items():
-        annotation = info.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            yield from _walk_descriptions(annotation, f"{prefix}{name}.")
-        else:
-            yield f"{prefix}{name}", info.description or ""
+        return field_guide(self.event_model)
 
 
 ATTACKS = Task(

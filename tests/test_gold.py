@@ -11,12 +11,12 @@ import pytest
 import yaml
 
 from extractor.errors import GoldError
+from extractor.fields import schema_fields
 from extractor.gold import (
     GoldArticle,
     check_gold,
     load_gold,
     load_gold_dir,
-    schema_fields,
 )
 from extractor.schemas import AttackEvent, Attribution, Casualties, Weapon
 from extractor.tasks import ATTACKS

@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from extractor.comparators import Compare, Kind
+from extractor.fields import field_specs
 from extractor.schemas import MAX_EVENTS, ArticleEvents, AttackEvent
-from extractor.scoring import field_specs
 
 from .test_client import event
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from extractor.bootstrap import Interval
 from extractor.comparators import Kind
+from extractor.fields import field_specs, flatten
 from extractor.gold import GoldArticle, GoldEvent, load_gold
 from extractor.schemas import AttackEvent, Attribution, Casualties, Weapon
 from extractor.scoring import (
@@ -28,8 +29,6 @@ from extractor.scoring import (
     Counts,
     align,
     event_similarity,
-    field_specs,
-    flatten,
     rates,
     score_article,
     score_corpus,
