@@ -203,6 +203,43 @@ def _find_wheel(folder: Path, requirement: str) -> Path:
     return matches[0]
 
 
+# A user's GGUF is served with the context it was trained for, up to what the 2-core
+# machines hold comfortably (Qwen2.5's 32,768 would quadruple the KV cache for nothing).
+MAX_SERVED_N_CTX = 8192
+FALLBACK_N_CTX = 4096  # a GGUF without a context_length key
+
+
+def gguf_context_length(path: Path) -> int | None:
+    """``<architecture>.context_length`` from the GGUF's metadata; None if it has none.
+
+    llama.cpp reads the header itself (vocabulary only, no tensors: about a second),
+    so any GGUF it can serve is read the way it will be served.
+    """
+    try:
+        import llama_cpp
+        from llama_cpp._logger import set_verbose
+    except ImportError:  # the 'local' extra is not installed: the server could not start either
+        return None
+    set_verbose(False)  # llama.cpp logs every metadata key to stderr otherwise
+    params = llama_cpp.llama_model_default_params()
+    params.vocab_only = True
+    model = llama_cpp.llama_model_load_from_file(str(path).encode(), params)
+    if not model:
+        raise ModelNotFoundError(f"--model-path {path}: llama.cpp cannot read this GGUF file")
+    try:
+        buffer = ctypes.create_string_buffer(256)
+
+        def meta(key: str) -> str | None:
+            found = llama_cpp.llama_model_meta_val_str(model, key.encode(), buffer, len(buffer))
+            return buffer.value.decode() if found >= 0 else None
+
+        arch = meta("general.architecture")
+        value = meta(f"{arch}.context_length") if arch else None
+    finally:
+        llama_cpp.llama_model_free(model)
+    return int(value) if value and value.isdigit() and int(value) > 0 else None
+
+
 def resolve(name: str | None = None, path: Path | None = None) -> ResolvedModel:
     """The model a run will serve: a user's GGUF file, or a pulled registry model."""
     if path is not None:
@@ -211,7 +248,9 @@ def resolve(name: str | None = None, path: Path | None = None) -> ResolvedModel:
         with path.open("rb") as fh:
             if fh.read(4) != b"GGUF":
                 raise ModelNotFoundError(f"--model-path {path}: not a GGUF file")
-        return ResolvedModel(name=name or path.stem, path=path, sha256=file_sha256(path), n_ctx=4096)
+        trained = gguf_context_length(path)
+        n_ctx = min(trained, MAX_SERVED_N_CTX) if trained else FALLBACK_N_CTX
+        return ResolvedModel(name=name or path.stem, path=path, sha256=file_sha256(path), n_ctx=n_ctx)
     spec = get_spec(name or DEFAULT_MODEL)
     return ResolvedModel(name=spec.name, path=verify(spec), sha256=spec.sha256, n_ctx=spec.n_ctx)
 

@@ -4,6 +4,7 @@ server only where its package and the small SmolLM2 model are present (CI pulls 
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,13 @@ def smollm2() -> local_server.ResolvedModel:
     if not local_server.is_pulled(local_server.SMOLLM2):
         pytest.skip("SmolLM2 is not pulled (extractor models pull smollm2-135m-instruct)")
     return local_server.resolve(local_server.SMOLLM2.name)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # llama-cpp-python opens /dev/null twice at import and never closes it; under
+    # filterwarnings=error that shows as "Exception ignored ... ResourceWarning" at exit.
+    utils = sys.modules.get("llama_cpp._utils")
+    for name in ("outnull_file", "errnull_file"):
+        handle = getattr(utils, name, None)
+        if handle is not None:
+            handle.close()

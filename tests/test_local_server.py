@@ -345,3 +345,21 @@ def test_the_server_log_is_removed_when_it_stops(tmp_path: Path) -> None:
     assert server.log_path.exists()
     server.stop()
     assert not server.log_path.exists()
+
+
+def test_a_users_gguf_is_served_with_the_context_it_declares(
+    smollm2: local_server.ResolvedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SmolLM2's GGUF declares llama.context_length 8192 (the registry serves it at 2048).
+    assert local_server.gguf_context_length(smollm2.path) == 8192
+    monkeypatch.setattr(local_server, "MAX_SERVED_N_CTX", 100_000)
+    assert local_server.resolve(path=smollm2.path).n_ctx == 8192
+    monkeypatch.setattr(local_server, "MAX_SERVED_N_CTX", 1024)
+    assert local_server.resolve(path=smollm2.path).n_ctx == 1024
+
+
+def test_an_unreadable_gguf_is_a_one_line_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 64)
+    with pytest.raises(ModelNotFoundError, match="cannot read this GGUF"):
+        local_server.resolve(path=broken)
