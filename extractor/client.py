@@ -12,6 +12,7 @@ Errors leave this module as :mod:`extractor.errors` types only.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -36,7 +37,21 @@ T = TypeVar("T", bound=BaseModel)
 logging.getLogger("instructor").addHandler(logging.NullHandler())
 logging.getLogger("instructor").propagate = False
 
-_OVERFLOW_MARKERS = ("context window", "context length", "exceed", "n_ctx", "too long")
+# How servers say the prompt does not fit, and only that: a bare "exceed" would also
+# catch "max_tokens must not exceed 4096", a request error the user must fix elsewhere.
+_OVERFLOW = re.compile(
+    r"exceeds? (the )?(available )?context (window|size|length)"  # llama-cpp-python, llama.cpp server
+    r"|maximum context length"  # OpenAI, vLLM
+    r"|context_length_exceeded|exceed_context_size"  # OpenAI's and llama.cpp's error codes
+    r"|longer than the model'?s? (maximum )?context length"
+    r"|prompt is too long",
+    re.IGNORECASE,
+)
+
+
+def is_context_overflow(message: str) -> bool:
+    """Whether a 400/413 error message says the prompt does not fit the context window."""
+    return _OVERFLOW.search(message) is not None
 
 
 @dataclass(frozen=True)
@@ -189,7 +204,8 @@ def _map_openai_error(exc: openai.OpenAIError) -> ExtractorError:
         return BackendUnreachableError(f"cannot reach the model server{where}: {_cause_text(exc)}")
     if isinstance(exc, openai.APIStatusError):
         message = _status_message(exc)
-        if exc.status_code in (400, 413) and any(m in message.lower() for m in _OVERFLOW_MARKERS):
+        code = exc.body.get("code") if isinstance(exc.body, dict) else None
+        if exc.status_code in (400, 413) and is_context_overflow(f"{message} {code or ''}"):
             return ContextOverflowError(f"the prompt does not fit the model's context window: {message}")
         return BackendHTTPError(f"the model server answered HTTP {exc.status_code}: {message}")
     return BackendHTTPError(f"model server error: {_first_line(exc)}")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from extractor.client import GenerationParams, LLMClient
+from extractor.client import GenerationParams, LLMClient, is_context_overflow
 from extractor.errors import (
     BackendHTTPError,
     BackendUnreachableError,
@@ -91,6 +91,28 @@ def test_context_overflow_is_named() -> None:
     message = "Requested tokens (9000) exceed context window of 8192"
     with scripted([error(400, message)]) as server, pytest.raises(ContextOverflowError, match="context window"):
         client(server.base_url).complete(MESSAGES, ArticleEvents, CONTEXT)
+
+
+@pytest.mark.parametrize(
+    ("message", "overflow"),
+    [
+        ("Requested tokens (9000) exceed context window of 8192", True),  # llama-cpp-python
+        ("the request exceeds the available context size, try increasing it", True),  # llama.cpp server
+        ("This model's maximum context length is 4096 tokens. However, you requested 5000 tokens", True),  # OpenAI
+        ("error code context_length_exceeded", True),
+        ("max_tokens must not exceed 4096", False),  # a request error, not the prompt's size
+        ("the number of tools exceeds the limit", False),
+        ("temperature too long to parse", False),
+    ],
+)
+def test_only_a_message_about_the_context_is_an_overflow(message: str, overflow: bool) -> None:
+    assert is_context_overflow(message) is overflow
+
+
+def test_a_400_that_mentions_exceed_elsewhere_is_an_http_error() -> None:
+    with scripted([error(400, "max_tokens must not exceed 4096")]) as server:
+        with pytest.raises(BackendHTTPError, match="HTTP 400: max_tokens must not exceed 4096"):
+            client(server.base_url).complete(MESSAGES, ArticleEvents, CONTEXT)
 
 
 def test_server_errors_are_retried_with_backoff_then_reported() -> None:
