@@ -48,8 +48,6 @@ class Compare:
 
 
 class FieldScore(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
     """One field of one aligned pair: counts plus the why.
 
     ``tp``/``fp``/``fn`` are fractional for SET fields (set precision/recall
@@ -57,6 +55,8 @@ class FieldScore(BaseModel):
     field weighs at most 1 on each side: ``tp + fp <= 1`` and ``tp + fn <= 1``,
     so a list of three weapons counts no more than one site.
     """
+
+    model_config = ConfigDict(frozen=True)
 
     field: str
     tp: float

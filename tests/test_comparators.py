@@ -218,3 +218,9 @@ def test_names_with_different_numbers_are_different_places(a: str, b: str) -> No
 def test_the_same_number_still_matches() -> None:
     assert fuzzy_equal("Tower 22", "Tower 22 base")[0]
     assert fuzzy_equal("K-1 air base", "K1 air base")[0]
+
+
+def test_field_score_keeps_its_docstring() -> None:
+    # A docstring placed after model_config is a bare expression, not the class's __doc__.
+    assert FieldScore.__doc__ is not None
+    assert FieldScore.__doc__.startswith("One field of one aligned pair")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -407,12 +408,22 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
 REAL_GOLD = sorted(ATTACKS.gold_dir.glob("*.yaml"))
 
 
-@pytest.mark.parametrize("path", REAL_GOLD or [None], ids=[p.name for p in REAL_GOLD] or ["none"])
-def test_real_gold_file_passes_every_check(path: Path | None) -> None:
-    if path is None:
-        pytest.skip(f"no gold files yet in {ATTACKS.gold_dir} (they are being written)")
+@pytest.mark.parametrize("path", REAL_GOLD, ids=[p.name for p in REAL_GOLD])
+def test_real_gold_file_passes_every_check(path: Path) -> None:
     gold = load_gold(path, ATTACKS.event_model)
     article = ATTACKS.corpus_dir / gold.article
     assert article.is_file(), f"{path.name} names {gold.article}, which is not in {ATTACKS.corpus_dir}"
     problems = check_gold(gold, article.read_text(encoding="utf-8"), ATTACKS.event_model)
     assert problems == [], "\n".join(problems)
+
+
+def test_every_corpus_article_has_its_gold_file() -> None:
+    articles = {p.stem for p in ATTACKS.corpus_dir.glob("*.txt")}
+    assert len(articles) >= 41
+    assert {p.stem for p in REAL_GOLD} == articles
+
+
+def test_a_glob_that_finds_no_gold_fails_rather_than_skips() -> None:
+    # REAL_GOLD parametrises the tests above; pytest would skip an empty parameter set.
+    config = tomllib.loads((ATTACKS.gold_dir.parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["tool"]["pytest"]["ini_options"]["empty_parameter_set_mark"] == "fail_at_collect"

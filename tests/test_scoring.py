@@ -265,10 +265,8 @@ def test_gold_against_itself_as_validated_models() -> None:
 REAL_GOLD = sorted(ATTACKS.gold_dir.glob("*.yaml"))
 
 
-@pytest.mark.parametrize("path", REAL_GOLD or [None], ids=[p.name for p in REAL_GOLD] or ["none"])
-def test_real_gold_against_itself_is_perfect(path: Path | None) -> None:
-    if path is None:
-        pytest.skip(f"no gold files yet in {ATTACKS.gold_dir} (they are being written)")
+@pytest.mark.parametrize("path", REAL_GOLD, ids=[p.name for p in REAL_GOLD])
+def test_real_gold_against_itself_is_perfect(path: Path) -> None:
     gold = load_gold(path, ATTACKS.event_model)
     result = score_article(gold.article_id, [prediction_from(e) for e in gold.events], gold, ATTACKS.event_model)
     assert_perfect(result)
