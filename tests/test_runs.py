@@ -42,3 +42,25 @@ def test_manifest_records_versions_and_commit() -> None:
     assert {"instructor", "pydantic", "vcrpy"} <= set(manifest.packages)
     assert manifest.git_commit is None or len(manifest.git_commit.removesuffix("-dirty")) == 40
     assert Manifest.model_validate_json(manifest.model_dump_json()) == manifest
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_write_atomic_gives_the_mode_a_plain_write_would(tmp_path: Path, umask: int) -> None:
+    previous = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "new.json", "{}")
+        with (tmp_path / "plain.json").open("w") as fh:
+            fh.write("{}")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "new.json").stat().st_mode & 0o777 == (tmp_path / "plain.json").stat().st_mode & 0o777
+    assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_write_atomic_keeps_an_existing_files_mode(tmp_path: Path) -> None:
+    path = tmp_path / "report.md"
+    path.write_text("old")
+    path.chmod(0o640)
+    write_atomic(path, "new")
+    assert path.read_text() == "new"
+    assert path.stat().st_mode & 0o777 == 0o640
