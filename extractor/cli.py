@@ -27,7 +27,7 @@ from extractor.cassettes import CassetteMode
 from extractor.cli_incidents import export_command, incidents_command
 from extractor.client import GenerationParams
 from extractor.config import resolve_settings
-from extractor.errors import ExtractorError, InputError, QualityGateError
+from extractor.errors import ExtractorError, InputError, QualityGateError, error_class
 from extractor.extract import ArticleRecord, is_reusable, open_extractor, write_records
 
 if TYPE_CHECKING:
@@ -309,7 +309,7 @@ def _previous_records(out: Path) -> dict[str, ArticleRecord]:
 
 
 def _exit_code_of(error_type: str | None) -> int:
-    return _error_of(error_type).exit_code
+    return error_class(error_type).exit_code
 
 
 def _progress() -> Progress:
@@ -488,7 +488,7 @@ def eval_(
     Exits non-zero when any article failed (unless --allow-errors) or a --fail-under bound is missed.
     """
     from extractor.evaluation import run_eval, write_run
-    from extractor.gates import below_thresholds, parse_threshold
+    from extractor.gates import below_thresholds, failed_articles, parse_threshold
     from extractor.report import eval_html, eval_markdown, print_eval
 
     thresholds = [parse_threshold(text) for text in fail_under or []]
@@ -530,12 +530,9 @@ def eval_(
     problems = below_thresholds(run.score, thresholds)
     for problem in problems:
         err_console.print(f"[red]{problem}[/]", highlight=False, soft_wrap=True)
-    if failed and not allow_errors:
-        first = failed[0]
-        raise _error_of(first.error_type)(
-            f"eval: {len(failed)} of {len(run.records)} article(s) failed (first: {first.article_id}: {first.error}); "
-            "they are scored as empty predictions; pass --allow-errors to accept that"
-        )
+    failure = failed_articles("eval", {the_prompt.version: run.records})
+    if failure is not None and not allow_errors:
+        raise failure
     if problems:
         raise QualityGateError(f"eval: {len(problems)} --fail-under bound(s) missed: " + "; ".join(problems))
 
@@ -559,14 +556,6 @@ def _print_split_totals(the_task: Task, run: EvalRun) -> None:
     totals = split_totals(run, the_task)
     if len(totals) > 1:
         print_split_totals(console, totals)
-
-
-def _error_of(error_type: str | None) -> type[ExtractorError]:
-    """The error class a record's ``error_type`` names, so the exit code is the failure's own."""
-    from extractor import errors
-
-    cls = getattr(errors, error_type or "", None)
-    return cls if isinstance(cls, type) and issubclass(cls, ExtractorError) else ExtractorError
 
 
 def _gold_and_texts(the_task: Task) -> tuple[dict[str, GoldArticle], dict[str, str]]:
@@ -601,14 +590,22 @@ def compare(
             "with a paired interval that excludes 0.",
         ),
     ] = False,
+    allow_errors: Annotated[
+        bool,
+        typer.Option(
+            "--allow-errors",
+            help="Exit 0 even when some articles failed in some run (they are scored as empty predictions).",
+        ),
+    ] = False,
 ) -> None:
     """Which prompt version is better, on which fields and articles, and is the difference real.
 
     Stored run directories are re-scored against the current gold; one whose articles changed is refused.
+    Exits non-zero when any article failed in any run (unless --allow-errors).
     """
     from extractor.compare import compare_runs
     from extractor.evaluation import load_run, rescore_stored, run_eval, select_split
-    from extractor.gates import regressions
+    from extractor.gates import failed_articles, regressions
     from extractor.report import comparison_html, print_comparison
 
     if len(runs) < 2:
@@ -650,6 +647,9 @@ def compare(
     write_atomic(directory / "comparison.json", comparison.model_dump_json(indent=2) + "\n")
     write_atomic(directory / "comparison.html", comparison_html(comparison))
     console.print(f"comparison written to {directory}/ (comparison.json, comparison.html)")
+    failure = failed_articles("compare", {v.label: r.records for v, r in zip(comparison.versions, loaded, strict=True)})
+    if failure is not None and not allow_errors:
+        raise failure
     if fail_on_regression:
         found = regressions(comparison)
         for regression in found:

@@ -134,3 +134,10 @@ class QualityGateError(ExtractorError):
     """The job ran, but what it measured fails a bound the user set (CI should go red)."""
 
     exit_code = 6
+
+
+def error_class(name: str | None) -> type[ExtractorError]:
+    """The class a stored record's ``error_type`` names (the root for an unknown name), so a
+    failure read back from a file exits with its own code."""
+    cls = globals().get(name or "")
+    return cls if isinstance(cls, type) and issubclass(cls, ExtractorError) else ExtractorError

@@ -168,7 +168,9 @@ class Extractor:
     @property
     def rerecord_command(self) -> str:
         task, version, model = self.task.name, self.prompt.version, self.settings.model
-        return f"extractor eval --task {task} --prompt {version} --model {model} --rerecord"
+        # The same generation parameters, or the new recording would be stale too.
+        tokens = self.settings.params.max_tokens
+        return f"extractor eval --task {task} --prompt {version} --model {model} --max-tokens {tokens} --rerecord"
 
     def cassette_meta(self) -> dict[str, Any]:
         """What produced an answer: stored in each cassette and in each record."""

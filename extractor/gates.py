@@ -15,11 +15,12 @@ Metric names for ``--fail-under`` (``METRIC=VALUE``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from extractor.compare import Comparison
-from extractor.errors import InputError
+from extractor.errors import ExtractorError, InputError, error_class
+from extractor.extract import ArticleRecord
 from extractor.scoring import CorpusScore, Counts
 
 _RATES = ("precision", "recall", "f1")
@@ -129,3 +130,18 @@ def regressions(comparison: Comparison, metrics: Sequence[str] = REGRESSION_METR
                 )
             )
     return found
+
+
+def failed_articles(command: str, runs: Mapping[str, Sequence[ArticleRecord]]) -> ExtractorError | None:
+    """The error a command exits with when articles failed: the first failure's own class
+    (so the exit code is its code), naming how many failed in which run; None if none did."""
+    failed = [(label, r) for label, records in runs.items() for r in records if r.status == "error"]
+    if not failed:
+        return None
+    total = sum(len(records) for records in runs.values())
+    label, first = failed[0]
+    where = f"{label}: " if len(runs) > 1 else ""
+    return error_class(first.error_type)(
+        f"{command}: {len(failed)} of {total} article(s) failed (first: {where}{first.article_id}: {first.error}); "
+        "they are scored as empty predictions; pass --allow-errors to accept that"
+    )

@@ -198,6 +198,41 @@ def test_compare_refuses_a_stored_run_whose_article_changed(seed_corpus: Path, t
     one_clear_line(result, "changed or removed since it was made", SEEDS[1].stem)
 
 
+@pytest.mark.parametrize("key", ["cost", "score"])
+def test_a_run_directory_missing_a_key_is_one_line(seed_corpus: Path, tmp_path: Path, key: str) -> None:
+    stored = tmp_path / "stored"
+    assert run("eval", "--corpus", seed_corpus, "--out", stored).returncode == 0
+    scores = json.loads((stored / "scores.json").read_text(encoding="utf-8"))
+    del scores[key]
+    (stored / "scores.json").write_text(json.dumps(scores), encoding="utf-8")
+    result = run("compare", stored, "v2", "--corpus", seed_corpus, "--out", tmp_path / "c")
+    assert result.returncode == 2
+    one_clear_line(result, "unreadable run files", key)
+
+
+def test_compare_replays_with_the_max_tokens_it_is_given(seed_corpus: Path, tmp_path: Path) -> None:
+    # The seeds were recorded with the default 1536: another cap is another request, not in the
+    # cassettes, so every article fails as stale, and a compare whose runs failed does not exit 0.
+    other = run("compare", "v2", "v3", "--corpus", seed_corpus, "--max-tokens", "1000", "--out", tmp_path / "c")
+    assert other.returncode == 5  # the failure's own code: a cassette error
+    one_clear_line(other, "compare: 10 of 10 article(s) failed", "parameters changed", "--max-tokens 1000 --rerecord")
+    allowed = run(
+        "compare",
+        "v2",
+        "v3",
+        "--corpus",
+        seed_corpus,
+        "--max-tokens",
+        "1000",
+        "--allow-errors",
+        "--out",
+        tmp_path / "e",
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    same = run("compare", "v2", "v3", "--corpus", seed_corpus, "--max-tokens", "1536", "--out", tmp_path / "d")
+    assert same.returncode == 0, same.stderr
+
+
 # --------------------------------------------------------------------------- cassettes never freeze a failure
 
 
