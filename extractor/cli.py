@@ -634,7 +634,7 @@ def compare(
         wanted = {a.id for a in select_split(load_corpus(the_task.corpus_dir), split, the_task.corpus_dir)}
         loaded = [_only_articles(run, wanted, the_task, resamples, seed) for run in loaded]
     golds, _ = _gold_and_texts(the_task)
-    comparison = compare_runs(loaded, golds, n_resamples=resamples, seed=seed)
+    comparison = compare_runs(loaded, golds, n_resamples=resamples, seed=seed, key_fields=the_task.key_fields)
     print_comparison(console, comparison)
     if split is None:
         from extractor.evaluation import split_totals
@@ -688,7 +688,13 @@ def gold_check(task: TaskOpt = "attacks", corpus: CorpusOpt = None) -> None:
             problems.append(f"{article_id}: gold file has no article in {the_task.corpus_dir}")
             continue
         # check_gold's lines already start with the article file name.
-        problems += check_gold(gold, articles[article_id].original, the_task.event_model)
+        problems += check_gold(
+            gold,
+            articles[article_id].original,
+            the_task.event_model,
+            required_fields=the_task.gold_required_fields,
+            same_event_fields=the_task.same_event_fields,
+        )
     for article_id in sorted(set(articles) - set(golds)):
         problems.append(f"{article_id}: article has no gold file in {the_task.gold_dir}")
     for problem in problems:

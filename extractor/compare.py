@@ -41,7 +41,6 @@ from extractor.scoring import ArticleScore, Counts, MetricIntervals, rates
 Outcome = Literal["win", "loss", "tie"]
 
 # Fields shown for a flipped event: the attacker, place and day that tell events apart.
-DEFAULT_KEY_FIELDS = ("location.site", "date", "perpetrator")
 # Headline metrics, in report order: name -> label a reader understands.
 HEADLINE = {
     "event_precision": "event precision",
@@ -195,7 +194,7 @@ def compare_runs(
     n_resamples: int = 2000,
     seed: int = 0,
     confidence: float = 0.95,
-    key_fields: Sequence[str] = DEFAULT_KEY_FIELDS,
+    key_fields: Sequence[str] = (),
 ) -> Comparison:
     """Compare ``runs`` (the first is the baseline) on the articles they all scored.
 

@@ -32,14 +32,6 @@ EVIDENCE = "evidence"
 GOLD_ONLY_KEYS = ("id", "incident", "optional", EVIDENCE)
 ARTICLE_KEYS = ("article", "published", "notes", "events")
 
-# The attack guideline asks every event for a country and a weapon. Paths the
-# schema does not have are skipped, so this default is harmless for other tasks.
-ATTACK_REQUIRED_FIELDS = ("location.country", "weapons")
-# "One event per attacker, place and day" (ANNOTATION.md). The place is the whole
-# location: two events with no named site in "western Iraq" and "northern Iraq" are
-# two places, not one. Empty matches only empty.
-ATTACK_SAME_EVENT_FIELDS = ("perpetrator", "location.site", "location.area", "location.country", "date")
-
 
 class GoldEvent(BaseModel):
     """One gold event. ``fields`` maps each dotted schema path to every acceptable value."""
@@ -219,14 +211,15 @@ def check_gold(
     article_text: str,
     event_model: type[BaseModel],
     *,
-    required_fields: Sequence[str] = ATTACK_REQUIRED_FIELDS,
-    same_event_fields: Sequence[str] = ATTACK_SAME_EVENT_FIELDS,
+    required_fields: Sequence[str] = (),
+    same_event_fields: Sequence[str] = (),
 ) -> list[str]:
     """Every way ``gold`` breaks the guideline, one line each (empty when it passes).
 
     Required fields are ``required_fields`` plus those the schema itself demands to
-    be non-empty (a ``min_length`` constraint); ``same_event_fields`` are the
-    attacker, place and day that two non-optional events may not all share.
+    be non-empty (a ``min_length`` constraint); ``same_event_fields`` are the fields
+    that two non-optional events may not all share (for attacks: attacker, place and
+    day). A task declares both (:class:`extractor.tasks.Task`).
     Paths the schema lacks are ignored in both.
     """
     leaves = schema_fields(event_model)

@@ -22,6 +22,15 @@ from extractor.comparators import Compare, Kind
 
 MAX_EVENTS = 25
 
+# The guideline asks every event for a country and a weapon.
+GOLD_REQUIRED_FIELDS = ("location.country", "weapons")
+# "One event per attacker, place and day" (ANNOTATION.md). The place is the whole
+# location: two events with no named site in "western Iraq" and "northern Iraq" are
+# two places, not one. Empty matches only empty.
+SAME_EVENT_FIELDS = ("perpetrator", "location.site", "location.area", "location.country", "date")
+# What a reader needs to recognise an event in a comparison's list of flips.
+KEY_FIELDS = ("location.site", "date", "perpetrator")
+
 
 class Weapon(StrEnum):
     DRONE = "drone"

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from extractor.errors import InputError
 from extractor.fields import field_guide
-from extractor.schemas import ArticleEvents, AttackEvent
+from extractor.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 
 PROJECT_ROOT = Path(os.environ.get("EXTRACTOR_ROOT", Path(__file__).resolve().parent.parent))
 
@@ -33,6 +33,10 @@ class Task:
     corpus_dir: Path
     gold_dir: Path
     description: str = ""
+    # The task's own rules, so the core stays generic (dotted paths into the event model):
+    gold_required_fields: tuple[str, ...] = ()  # every gold event must state these
+    same_event_fields: tuple[str, ...] = ()  # two gold events may not share all of these
+    key_fields: tuple[str, ...] = ()  # how a comparison names an event to a reader
 
     @property
     def schema_sha256(self) -> str:
@@ -54,6 +58,9 @@ ATTACKS = Task(
     corpus_dir=PROJECT_ROOT / "evals" / "attacks" / "articles",
     gold_dir=PROJECT_ROOT / "evals" / "attacks" / "gold",
     description="Attack events in news articles (evals/attacks/ANNOTATION.md).",
+    gold_required_fields=GOLD_REQUIRED_FIELDS,
+    same_event_fields=SAME_EVENT_FIELDS,
+    key_fields=KEY_FIELDS,
 )
 
 TASKS: dict[str, Task] = {ATTACKS.name: ATTACKS}

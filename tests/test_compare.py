@@ -40,6 +40,7 @@ from extractor.gold import GoldArticle, GoldEvent
 from extractor.runs import Manifest
 from extractor.schemas import AttackEvent, Attribution, Casualties, Weapon
 from extractor.scoring import score_article, score_corpus
+from extractor.tasks import ATTACKS
 
 from .oracles import event_f1, micro_f1, paired_bootstrap
 from .test_scoring import ASAD, TANF
@@ -231,12 +232,12 @@ def run_c(**kwargs: Any) -> EvalRun:
 
 @pytest.fixture(scope="module")
 def ab() -> Comparison:
-    return compare_runs([run_a(), run_b()], GOLDS, n_resamples=2000, seed=0)
+    return compare_runs([run_a(), run_b()], GOLDS, n_resamples=2000, seed=0, key_fields=ATTACKS.key_fields)
 
 
 @pytest.fixture(scope="module")
 def abc() -> Comparison:
-    return compare_runs([run_a(), run_b(), run_c()], GOLDS, n_resamples=2000, seed=0)
+    return compare_runs([run_a(), run_b(), run_c()], GOLDS, n_resamples=2000, seed=0, key_fields=ATTACKS.key_fields)
 
 
 # --------------------------------------------------------------------------- the runs are what the docstring says

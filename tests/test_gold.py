@@ -99,7 +99,17 @@ def load(tmp_path: Path, doc: dict[str, Any] | str) -> GoldArticle:
 
 
 def problems_of(tmp_path: Path, doc: dict[str, Any], text: str = ARTICLE_TEXT) -> list[str]:
-    return check_gold(load(tmp_path, doc), text, AttackEvent)
+    return check_attack_gold(load(tmp_path, doc), text)
+
+
+def check_attack_gold(gold: GoldArticle, text: str) -> list[str]:
+    return check_gold(
+        gold,
+        text,
+        AttackEvent,
+        required_fields=ATTACKS.gold_required_fields,
+        same_event_fields=ATTACKS.same_event_fields,
+    )
 
 
 # --------------------------------------------------------------------------- loading
@@ -413,7 +423,7 @@ def test_real_gold_file_passes_every_check(path: Path) -> None:
     gold = load_gold(path, ATTACKS.event_model)
     article = ATTACKS.corpus_dir / gold.article
     assert article.is_file(), f"{path.name} names {gold.article}, which is not in {ATTACKS.corpus_dir}"
-    problems = check_gold(gold, article.read_text(encoding="utf-8"), ATTACKS.event_model)
+    problems = check_attack_gold(gold, article.read_text(encoding="utf-8"))
     assert problems == [], "\n".join(problems)
 
 

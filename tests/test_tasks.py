@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -15,6 +16,8 @@ from extractor.comparators import Compare, Kind
 from extractor.config import Backend, Settings
 from extractor.errors import InputError
 from extractor.evaluation import run_eval
+from extractor.fields import schema_fields
+from extractor.gold import GoldArticle, GoldEvent, check_gold
 from extractor.prompts import load_prompt
 from extractor.tasks import ATTACKS, Task, get_task
 
@@ -104,3 +107,33 @@ def test_tasks_are_found_by_name_or_import_path() -> None:
         get_task("no_such_module:TASK")
     with pytest.raises(InputError, match=r"is not an extractor\.tasks\.Task"):
         get_task("extractor.schemas:AttackEvent")
+
+
+def test_the_attack_tasks_own_rules_name_real_fields() -> None:
+    leaves = set(schema_fields(ATTACKS.event_model))
+    for declared in (ATTACKS.gold_required_fields, ATTACKS.same_event_fields, ATTACKS.key_fields):
+        assert declared
+        assert set(declared) <= leaves
+
+
+def test_a_task_that_declares_no_rules_gets_none_of_the_attack_ones(tmp_path: Path) -> None:
+    bare = dataclasses.replace(ATTACKS, name="bare", gold_required_fields=(), same_event_fields=(), key_fields=())
+    assert (bare.gold_required_fields, bare.same_event_fields, bare.key_fields) == ((), (), ())
+    gold = GoldArticle(article="a.txt", published=dt.date(2023, 10, 23), events=[])
+    stated: dict[str, list[object]] = {path: [None] for path in schema_fields(ATTACKS.event_model)}
+    fields = stated | {"weapons": [["drone"]]}
+    del fields["evidence"]
+    event = GoldEvent(id="e1", incident="i", evidence=["A drone hit the base."], fields=fields)
+    gold = gold.model_copy(update={"events": [event]})
+    text = "A drone hit the base."
+    generic = check_gold(gold, text, bare.event_model)
+    attack = check_gold(
+        gold,
+        text,
+        ATTACKS.event_model,
+        required_fields=ATTACKS.gold_required_fields,
+        same_event_fields=ATTACKS.same_event_fields,
+    )
+    assert generic == []
+    assert len(attack) == 1
+    assert "location.country" in attack[0]
