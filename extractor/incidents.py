@@ -678,6 +678,14 @@ class ClusterScores(BaseModel):
     bcubed_recall: float
     bcubed_f1: float
 
+    def summary(self) -> str:
+        """One line for a reader: the scores and over how many events."""
+        return (
+            f"over {self.events} gold-aligned events: pairwise P {self.pairwise_precision:.3f} "
+            f"R {self.pairwise_recall:.3f} F1 {self.pairwise_f1:.3f}; B-cubed P {self.bcubed_precision:.3f} "
+            f"R {self.bcubed_recall:.3f} F1 {self.bcubed_f1:.3f}"
+        )
+
 
 def assignment(incidents: Iterable[Incident]) -> dict[EventRef, str]:
     """Each member's incident id."""

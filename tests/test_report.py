@@ -8,13 +8,13 @@ from the ``<mark>`` pieces that name it in ``data-spans``, however the overlaps 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections import defaultdict
 from html.parser import HTMLParser
 from itertools import product
 
 import pytest
+from markupsafe import escape
 from rich.console import Console
 
 from extractor.compare import Comparison, compare_runs
@@ -32,6 +32,7 @@ from extractor.report import (
     print_eval,
     print_records,
 )
+from extractor.tasks import ATTACKS
 from tests.test_compare import (
     E1_QUOTE,
     E2_QUOTE,
@@ -242,10 +243,10 @@ def test_eval_html_is_self_contained(page: str) -> None:
 
 def test_eval_html_shows_the_explanations(run: EvalRun, page: str) -> None:
     wrong = next(f for f in run.score.articles[1].pairs[0].fields if f.field == "weapon_count")
-    assert html.escape(wrong.explanation) in page  # inline for a wrong field
+    assert escape(wrong.explanation) in page  # inline for a wrong field
     assert "a quote the article does not contain" in page  # the ungrounded predicted quote is listed
     assert "ungrounded" in page
-    assert html.escape(run.score.articles[1].pairs[3].explanation) in page  # why the spurious one matched nothing
+    assert escape(run.score.articles[1].pairs[3].explanation) in page  # why the spurious one matched nothing
 
 
 def test_eval_html_reports_gold_evidence_missing_from_the_text(run: EvalRun) -> None:
@@ -344,7 +345,7 @@ def test_print_records_still_prints_events_and_errors() -> None:
     records = every_status_run().records + run_c().records
     error = next(r for r in records if r.status == "error")
     console = _console()
-    print_records(console, [records[0], error])
+    print_records(console, [records[0], error], ATTACKS.columns)
     out = console.export_text()
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "al-Tanf" in out
@@ -358,7 +359,7 @@ def test_print_records_does_not_read_markup_in_values() -> None:
     record = every_status_run().records[0]
     event = dict(record.events[0], perpetrator="[red]x[/]")
     console = _console()
-    print_records(console, [ArticleRecord.model_validate({**record.model_dump(), "events": [event]})])
+    print_records(console, [ArticleRecord.model_validate({**record.model_dump(), "events": [event]})], ATTACKS.columns)
     assert "[red]x[/]" in console.export_text()
 
 
