@@ -20,7 +20,7 @@ from extractor.compare import HEADLINE, Comparison, Delta, FlippedEvent
 from extractor.evaluation import EvalRun
 from extractor.extract import ArticleRecord
 from extractor.gold import GoldArticle
-from extractor.incidents import Incident, IncidentEval, ref_key
+from extractor.incidents import IncidentEval, IncidentMember, ref_key
 from extractor.scoring import ArticleScore, CorpusScore, Counts, Interval, MetricIntervals, PairResult, flatten
 from extractor.tasks import Column
 
@@ -554,7 +554,7 @@ def _incident_views(
     texts: Mapping[str, str],
     columns: Sequence[Column],
 ) -> list[IncidentView]:
-    def member(incident: Incident, m: Any) -> MemberView:
+    def member(m: IncidentMember) -> MemberView:
         record = records.get(m.article_id)
         event = record.events[m.index] if record is not None and m.index < len(record.events) else {}
         text = texts.get(m.article_id)
@@ -576,12 +576,13 @@ def _incident_views(
     return [
         IncidentView(
             id=incident.id,
-            members=[member(incident, m) for m in incident.members],
+            members=[member(m) for m in incident.members],
             disagreements=[
                 (name, " | ".join(value_text(v) for v in values)) for name, values in incident.disagreements.items()
             ],
         )
-        for incident in incidents.incidents
+        # Incidents reported more than once first: they are what the view is for.
+        for incident in sorted(incidents.incidents, key=lambda i: -len(i.members))
     ]
 
 
