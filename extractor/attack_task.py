@@ -9,20 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from extractor.plain import DASH, value_text
+
 if TYPE_CHECKING:
     from extractor.extract import ArticleRecord
     from extractor.gold import GoldArticle
     from extractor.incidents import IncidentEval
-
-DASH = "—"
-
-
-def _value(value: Any) -> str:
-    if value is None or value in ([], ""):
-        return DASH
-    if isinstance(value, list):
-        return ", ".join(_value(v) for v in value)
-    return str(value)
 
 
 def when(event: Mapping[str, Any]) -> tuple[str, str]:
@@ -47,7 +39,7 @@ def who(event: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def what(event: Mapping[str, Any]) -> tuple[str, str]:
-    weapons = _value(event.get("weapons"))
+    weapons = value_text(event.get("weapons"))
     count = event.get("weapon_count")
     return (f"{weapons} ×{count}" if count is not None else weapons), ""
 

@@ -24,10 +24,10 @@ from extractor.compare import Comparison
 from extractor.evaluation import EvalRun, SplitTotal
 from extractor.extract import ArticleRecord
 from extractor.gold import GoldArticle
+from extractor.plain import DASH
 from extractor.scoring import CorpusScore, Interval
 from extractor.tasks import Column
 from extractor.views import (
-    DASH,
     STATUS_TEXT,
     STATUSES,
     Cell,

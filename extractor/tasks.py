@@ -33,7 +33,8 @@ PROJECT_ROOT = Path(os.environ.get("EXTRACTOR_ROOT", Path(__file__).resolve().pa
 
 @dataclass(frozen=True)
 class Column:
-    """One column of the table ``extract`` prints per article: how the task phrases an event.
+    """How the task phrases an event for a reader: a column of the table ``extract`` prints,
+    a row of each source in the eval report's incident view.
 
     ``cell`` gives the value and a dimmer detail line ("" for none); the layout hints are Rich's.
     """

@@ -21,10 +21,10 @@ from extractor.evaluation import EvalRun
 from extractor.extract import ArticleRecord
 from extractor.gold import GoldArticle
 from extractor.incidents import IncidentEval, IncidentMember, ref_key
+from extractor.plain import DASH, value_text
 from extractor.scoring import ArticleScore, CorpusScore, Counts, Interval, MetricIntervals, PairResult, flatten
 from extractor.tasks import Column
 
-DASH = "—"
 STATUSES = ("matched", "partial", "missed", "spurious", "optional")
 STATUS_TEXT = {
     "matched": "matched",
@@ -57,14 +57,6 @@ def count(x: float) -> str:
 
 def pct(x: float) -> str:
     return f"{x:.0%}"
-
-
-def value_text(value: Any) -> str:
-    if value is None or value in ([], ""):
-        return DASH
-    if isinstance(value, list):
-        return ", ".join(value_text(v) for v in value)
-    return str(value)
 
 
 def gold_value_text(options: Sequence[Any]) -> str:
