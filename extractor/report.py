@@ -76,6 +76,8 @@ def _md(text: object) -> str:
 
 
 def _environment(autoescape: bool) -> jinja2.Environment:
+    # StrictUndefined: a misspelt name in a template fails the render, never prints nothing.
+    # Markdown has no autoescape to lean on; its template escapes each value with the ``md`` filter.
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("extractor", "templates"),
         autoescape=autoescape,
@@ -107,6 +109,7 @@ def _markdown() -> jinja2.Environment:
 
 def highlight(text: str, spans: Sequence[Span]) -> str:
     """``text`` escaped, with every span marked; overlapping spans split at every boundary."""
+    # The same macro the eval page uses; a template module's macros are attributes mypy cannot see.
     macro = _html().get_template("_macros.html.j2").module.highlight  # type: ignore[attr-defined]
     return str(macro(segments(text, spans)))
 
