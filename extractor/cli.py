@@ -241,7 +241,7 @@ def extract(
         raise typer.Exit(130) from None
 
     records = [batch.done[index] for index in range(len(articles))]
-    print_records(console, records)
+    print_records(console, records, the_task.columns)
     if out is not None:
         console.print(f"wrote {len(batch.merged())} record(s) to {out}")
     for done in (batch.done[index] for index, _ in todo):
@@ -516,7 +516,7 @@ def eval_(
     golds, texts = _gold_and_texts(the_task)
     write_run(run, directory)
     write_atomic(directory / "report.md", eval_markdown(run))
-    write_atomic(directory / "report.html", eval_html(run, texts, golds))
+    write_atomic(directory / "report.html", eval_html(run, texts, golds, the_task.columns))
     print_eval(console, run)
     _print_split_totals(the_task, run)
     console.print(

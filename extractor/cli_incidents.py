@@ -93,11 +93,7 @@ def incidents_command(
     console.print(f"{len(members)} events -> {len(incidents)} incidents ({merged} reported more than once) -> {out}")
     if gold is not None:
         scores = incident_scores(incidents, gold_incident_keys(loaded, load_gold_dir(gold, AttackEvent)))
-        console.print(
-            f"over {scores.events} gold-aligned events: pairwise P {scores.pairwise_precision:.3f} "
-            f"R {scores.pairwise_recall:.3f} F1 {scores.pairwise_f1:.3f}; B-cubed P {scores.bcubed_precision:.3f} "
-            f"R {scores.bcubed_recall:.3f} F1 {scores.bcubed_f1:.3f}"
-        )
+        console.print(scores.summary())
 
 
 def _kind_of(path: Path) -> RowKind:

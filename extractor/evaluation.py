@@ -21,6 +21,7 @@ from extractor.config import Settings
 from extractor.errors import GoldError, InputError, RunDirError
 from extractor.extract import ArticleRecord, open_extractor, params_record, read_records, write_records
 from extractor.gold import GoldArticle, load_gold_dir
+from extractor.incidents import IncidentEval
 from extractor.prompts import Prompt
 from extractor.runs import Manifest, command_line, now, write_atomic
 from extractor.scoring import ArticleScore, CorpusScore, score_article, score_corpus
@@ -61,13 +62,20 @@ class EvalRun(BaseModel):
     score: CorpusScore
     grounding: GroundingSummary
     cost: CostSummary
+    incidents: IncidentEval | None = None  # None: the task has no incidents (or the run predates them)
 
     @property
     def label(self) -> str:
         return self.manifest.prompt.partition("@")[2] or self.manifest.prompt
 
     @classmethod
-    def of(cls, manifest: Manifest, records: Sequence[ArticleRecord], score: CorpusScore) -> EvalRun:
+    def of(
+        cls,
+        manifest: Manifest,
+        records: Sequence[ArticleRecord],
+        score: CorpusScore,
+        incidents: IncidentEval | None = None,
+    ) -> EvalRun:
         """A run from its records and scores; the grounding and cost summaries are derived."""
         return cls(
             manifest=manifest,
@@ -75,6 +83,7 @@ class EvalRun(BaseModel):
             score=score,
             grounding=summarize_grounding(records, score.articles),
             cost=summarize_cost(records),
+            incidents=incidents,
         )
 
 
@@ -190,6 +199,11 @@ def score_records(
     return score_corpus(scores, n_resamples=n_resamples, seed=seed)
 
 
+def score_incidents(task: Task, records: Sequence[ArticleRecord], golds: dict[str, GoldArticle]) -> IncidentEval | None:
+    """The task's incident scores over ``records`` (``None`` for a task without incidents)."""
+    return task.incidents(records, golds) if task.incidents is not None else None
+
+
 def run_eval(
     task: Task,
     prompt: Prompt,
@@ -230,7 +244,7 @@ def run_eval(
         corpus_sha256=corpus_fingerprint(articles, task.corpus_dir),
         gold_sha256=gold_fingerprint(task, [a.id for a in articles]),
     )
-    return EvalRun.of(manifest, records, score)
+    return EvalRun.of(manifest, records, score, score_incidents(task, records, golds))
 
 
 def rescore_stored(run: EvalRun, task: Task, *, n_resamples: int = 2000, seed: int = 0) -> tuple[EvalRun, list[str]]:
@@ -260,7 +274,7 @@ def rescore_stored(run: EvalRun, task: Task, *, n_resamples: int = 2000, seed: i
     )
     score = score_records(task, run.records, golds, n_resamples=n_resamples, seed=seed)
     manifest = run.manifest.model_copy(update={"gold_sha256": now_gold})
-    return EvalRun.of(manifest, run.records, score), changed_gold
+    return EvalRun.of(manifest, run.records, score, score_incidents(task, run.records, golds)), changed_gold
 
 
 def write_run(run: EvalRun, directory: Path) -> None:
@@ -272,6 +286,7 @@ def write_run(run: EvalRun, directory: Path) -> None:
         "score": run.score.model_dump(mode="json"),
         "grounding": run.grounding.model_dump(),
         "cost": run.cost.model_dump(),
+        "incidents": run.incidents.model_dump(mode="json") if run.incidents is not None else None,
     }
     write_atomic(directory / SCORES_FILE, _json(scores))
 
@@ -289,6 +304,7 @@ def load_run(directory: Path) -> EvalRun:
             score=CorpusScore.model_validate(scores["score"]),
             grounding=GroundingSummary.model_validate(scores["grounding"]),
             cost=CostSummary.model_validate(scores["cost"]),
+            incidents=IncidentEval.model_validate(scores["incidents"]) if scores.get("incidents") else None,
         )
     except FileNotFoundError as exc:
         raise RunDirError(f"{directory} is not a run directory: {Path(exc.filename).name} is missing") from exc

@@ -690,6 +690,14 @@ class ClusterScores(BaseModel):
     bcubed_recall: float
     bcubed_f1: float
 
+    def summary(self) -> str:
+        """One line for a reader: the scores and over how many events."""
+        return (
+            f"over {self.events} gold-aligned events: pairwise P {self.pairwise_precision:.3f} "
+            f"R {self.pairwise_recall:.3f} F1 {self.pairwise_f1:.3f}; B-cubed P {self.bcubed_precision:.3f} "
+            f"R {self.bcubed_recall:.3f} F1 {self.bcubed_f1:.3f}"
+        )
+
 
 def assignment(incidents: Iterable[Incident]) -> dict[EventRef, str]:
     """Each member's incident id."""
@@ -738,6 +746,45 @@ def incident_scores(incidents: Iterable[Incident], gold_keys: Mapping[EventRef, 
         bcubed_precision=b_precision,
         bcubed_recall=b_recall,
         bcubed_f1=b_f1,
+    )
+
+
+class IncidentEval(BaseModel):
+    """A run's extracted events grouped into incidents, scored against the gold incident keys.
+
+    ``gold_keys`` holds, for each extracted event the scorer aligned to a required gold
+    event (``"ARTICLE:INDEX"``), that gold event's incident key: the events the scores cover.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    scores: ClusterScores
+    events: int  # extracted events clustered
+    gold_events: int  # of the run's articles
+    gold_incidents: int
+    incidents: list[Incident]
+    gold_keys: dict[str, str]
+
+
+def ref_key(ref: EventRef) -> str:
+    return f"{ref[0]}:{ref[1]}"
+
+
+def evaluate_incidents(
+    records: Sequence[ArticleRecord], golds: Mapping[str, GoldArticle], *, window_days: int = DEFAULT_WINDOW_DAYS
+) -> IncidentEval:
+    """Cluster every extracted event of ``records`` and score the clusters, as ``incidents --gold`` does."""
+    members = members_from_records(records)
+    incidents = cluster_events(members, window_days=window_days)
+    keys = gold_incident_keys(records, golds)
+    gold_events = [e for r in records if r.article_id in golds for e in golds[r.article_id].events]
+    return IncidentEval(
+        scores=incident_scores(incidents, keys),
+        events=len(members),
+        gold_events=len(gold_events),
+        gold_incidents=len({e.incident for e in gold_events}),
+        incidents=incidents,
+        gold_keys={ref_key(ref): key for ref, key in sorted(keys.items())},
     )
 
 

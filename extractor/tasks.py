@@ -12,16 +12,43 @@ import hashlib
 import importlib
 import json
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from extractor import attack_task
 from extractor.errors import InputError
 from extractor.fields import field_guide
 from extractor.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 
+if TYPE_CHECKING:
+    from extractor.extract import ArticleRecord
+    from extractor.gold import GoldArticle
+    from extractor.incidents import IncidentEval
+
 PROJECT_ROOT = Path(os.environ.get("EXTRACTOR_ROOT", Path(__file__).resolve().parent.parent))
+
+
+@dataclass(frozen=True)
+class Column:
+    """How the task phrases an event for a reader: a column of the table ``extract`` prints,
+    a row of each source in the eval report's incident view.
+
+    ``cell`` gives the value and a dimmer detail line ("" for none); the layout hints are Rich's.
+    """
+
+    header: str
+    cell: Callable[[Mapping[str, Any]], tuple[str, str]]
+    ratio: int | None = None
+    min_width: int | None = None
+    no_wrap: bool = False
+
+
+# Groups a run's extracted events into incidents and scores them against the gold incident keys.
+IncidentScorer = Callable[["Sequence[ArticleRecord]", "Mapping[str, GoldArticle]"], "IncidentEval"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +64,8 @@ class Task:
     gold_required_fields: tuple[str, ...] = ()  # every gold event must state these
     same_event_fields: tuple[str, ...] = ()  # two gold events may not share all of these
     key_fields: tuple[str, ...] = ()  # how a comparison names an event to a reader
+    columns: tuple[Column, ...] = ()  # none: the table shows each event's fields as they are stored
+    incidents: IncidentScorer | None = None  # none: the task has no notion of one event reported twice
 
     @property
     def schema_sha256(self) -> str:
@@ -61,6 +90,14 @@ ATTACKS = Task(
     gold_required_fields=GOLD_REQUIRED_FIELDS,
     same_event_fields=SAME_EVENT_FIELDS,
     key_fields=KEY_FIELDS,
+    columns=(
+        Column("when", attack_task.when, no_wrap=True),
+        Column("where", attack_task.where, ratio=3),
+        Column("who", attack_task.who, ratio=2),
+        Column("what", attack_task.what, ratio=2, min_width=8),
+        Column("outcome", attack_task.outcome, ratio=2, min_width=8),
+    ),
+    incidents=attack_task.score_incidents,
 )
 
 TASKS: dict[str, Task] = {ATTACKS.name: ATTACKS}

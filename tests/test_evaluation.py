@@ -16,6 +16,7 @@ from extractor.compare import compare_runs
 from extractor.config import resolve_settings
 from extractor.evaluation import EvalRun, load_run, run_eval, write_run
 from extractor.gold import load_gold_dir
+from extractor.incidents import cluster_events, gold_incident_keys, incident_scores, members_from_records
 from extractor.local_server import QWEN
 from extractor.prompts import load_prompt
 from extractor.tasks import ATTACKS
@@ -136,3 +137,60 @@ def test_cli_eval_writes_the_whole_run_directory(tmp_path: Path) -> None:
     assert f"{f1:.3f}" in result.stdout
     pair = scores["score"]["articles"][0]["pairs"][0]
     assert pair["explanation"], "every score keeps its explanation"
+    incidents = scores["incidents"]
+    assert incidents["scores"]["events"] > 0
+    line = f"B-cubed P {incidents['scores']['bcubed_precision']:.3f}"
+    for page in ("report.md", "report.html"):
+        assert line in (out / page).read_text(), page
+    assert line in " ".join(result.stdout.split())
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def test_eval_scores_incidents_as_the_incidents_command_does(runs: list[EvalRun]) -> None:
+    """The eval's incident scores are the ``incidents --gold`` scores of the same records."""
+    run = runs[2]
+    assert run.incidents is not None
+    golds = load_gold_dir(ATTACKS.gold_dir, ATTACKS.event_model)
+    incidents = cluster_events(members_from_records(run.records))
+    keys = gold_incident_keys(run.records, golds)
+    assert run.incidents.scores == incident_scores(incidents, keys)
+    assert run.incidents.incidents == incidents
+
+
+def test_eval_incidents_cover_the_run_and_its_gold(runs: list[EvalRun]) -> None:
+    golds = load_gold_dir(ATTACKS.gold_dir, ATTACKS.event_model)
+    for run in runs:
+        inc = run.incidents
+        assert inc is not None
+        extracted = {(r.article_id, i) for r in run.records for i in range(len(r.events))}
+        members = [m.ref for incident in inc.incidents for m in incident.members]
+        assert sorted(members) == sorted(extracted)  # every extracted event in exactly one incident
+        assert inc.events == len(extracted)
+        gold_events = [e for r in run.records for e in golds[r.article_id].events]
+        assert inc.gold_events == len(gold_events)
+        assert inc.gold_incidents == len({e.incident for e in gold_events})
+        # The scored events are those the eval itself paired with a required gold event.
+        paired = {(a.article_id, p.pred_index) for a in run.score.articles for p in a.pairs if p.status == "matched"}
+        assert {tuple(k.rsplit(":", 1)) for k in inc.gold_keys} == {(a, str(i)) for a, i in paired}
+        assert inc.scores.events == len(paired)
+
+
+def test_incident_scores_round_trip_through_the_run_directory(tmp_path: Path, runs: list[EvalRun]) -> None:
+    write_run(runs[2], tmp_path / "run")
+    stored = json.loads((tmp_path / "run" / "scores.json").read_text())
+    assert runs[2].incidents is not None
+    assert stored["incidents"]["scores"] == runs[2].incidents.scores.model_dump()
+    loaded = load_run(tmp_path / "run")
+    assert loaded.incidents == runs[2].incidents
+
+
+def test_a_run_directory_without_incidents_still_loads(tmp_path: Path, runs: list[EvalRun]) -> None:
+    """Runs written before incidents were scored load, with no incident scores."""
+    write_run(runs[0], tmp_path / "run")
+    scores_file = tmp_path / "run" / "scores.json"
+    stored = json.loads(scores_file.read_text())
+    del stored["incidents"]
+    scores_file.write_text(json.dumps(stored))
+    assert load_run(tmp_path / "run").incidents is None

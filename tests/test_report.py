@@ -8,19 +8,20 @@ from the ``<mark>`` pieces that name it in ``data-spans``, however the overlaps 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections import defaultdict
 from html.parser import HTMLParser
 from itertools import product
 
 import pytest
+from markupsafe import escape
 from rich.console import Console
 
 from extractor.compare import Comparison, compare_runs
 from extractor.evaluation import EvalRun
 from extractor.extract import ArticleRecord, GroundedQuote
 from extractor.gold import GoldArticle
+from extractor.incidents import evaluate_incidents
 from extractor.report import (
     STATUSES,
     Span,
@@ -32,6 +33,7 @@ from extractor.report import (
     print_eval,
     print_records,
 )
+from extractor.tasks import ATTACKS
 from tests.test_compare import (
     E1_QUOTE,
     E2_QUOTE,
@@ -242,10 +244,10 @@ def test_eval_html_is_self_contained(page: str) -> None:
 
 def test_eval_html_shows_the_explanations(run: EvalRun, page: str) -> None:
     wrong = next(f for f in run.score.articles[1].pairs[0].fields if f.field == "weapon_count")
-    assert html.escape(wrong.explanation) in page  # inline for a wrong field
+    assert escape(wrong.explanation) in page  # inline for a wrong field
     assert "a quote the article does not contain" in page  # the ungrounded predicted quote is listed
     assert "ungrounded" in page
-    assert html.escape(run.score.articles[1].pairs[3].explanation) in page  # why the spurious one matched nothing
+    assert escape(run.score.articles[1].pairs[3].explanation) in page  # why the spurious one matched nothing
 
 
 def test_eval_html_reports_gold_evidence_missing_from_the_text(run: EvalRun) -> None:
@@ -344,7 +346,7 @@ def test_print_records_still_prints_events_and_errors() -> None:
     records = every_status_run().records + run_c().records
     error = next(r for r in records if r.status == "error")
     console = _console()
-    print_records(console, [records[0], error])
+    print_records(console, [records[0], error], ATTACKS.columns)
     out = console.export_text()
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "al-Tanf" in out
@@ -358,7 +360,7 @@ def test_print_records_does_not_read_markup_in_values() -> None:
     record = every_status_run().records[0]
     event = dict(record.events[0], perpetrator="[red]x[/]")
     console = _console()
-    print_records(console, [ArticleRecord.model_validate({**record.model_dump(), "events": [event]})])
+    print_records(console, [ArticleRecord.model_validate({**record.model_dump(), "events": [event]})], ATTACKS.columns)
     assert "[red]x[/]" in console.export_text()
 
 
@@ -435,3 +437,121 @@ def test_grounded_quote_offsets_drive_the_highlight(run: EvalRun) -> None:
     before_mark = eval_html(one, {"a0": text}, {}).split('<div class="text">')[1].split("<mark")[0]
     assert before_mark == "Drones hit. "
     assert asad()["evidence"] == [E2_QUOTE]
+
+
+# --------------------------------------------------------------------------- incidents
+
+SCRIPT_QUOTE = "<script>alert(1)</script>"
+
+
+def incident_run() -> EvalRun:
+    """The every-status run with its incidents scored; a1's Erbil prediction also quotes the hostile line."""
+    hostile_erbil = erbil()
+    hostile_erbil["evidence"] = [ERBIL_QUOTE, SCRIPT_QUOTE]
+    wrong = tanf(weapon_count=3)
+    predictions = {"a0": [tanf(), k1()], "a1": [wrong, hostile_erbil]}
+    run = make_run("v2", predictions, golds=_golds(), texts=_texts())
+    return run.model_copy(update={"incidents": evaluate_incidents(run.records, _golds())})
+
+
+class Incidents(HTMLParser):
+    """Per incident section: its member sources, and the text of each highlighted quote in their excerpts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sections: list[list[tuple[str, int]]] = []
+        self.marks: dict[tuple[str, int, str], str] = defaultdict(str)
+        self.tags: list[str] = []
+        self.member: tuple[str, int] | None = None
+        self.keys: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.tags.append(tag)
+        classes = (a.get("class") or "").split()
+        if tag == "section":
+            self.member = None
+            if "incident" in classes:
+                self.sections.append([])
+        if tag == "div" and "member" in classes and self.sections:
+            self.member = (a.get("data-article") or "", int(a.get("data-event") or -1))
+            self.sections[-1].append(self.member)
+        if tag == "mark" and self.member is not None:
+            self.keys = (a.get("data-spans") or "").split()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mark":
+            self.keys = []
+
+    def handle_data(self, data: str) -> None:
+        if self.member is None:
+            return
+        for key in self.keys:
+            self.marks[(*self.member, key)] += data
+
+
+def parse_incidents(page: str) -> Incidents:
+    parser = Incidents()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def test_incident_line_in_markdown_html_and_terminal() -> None:
+    run = incident_run()
+    assert run.incidents is not None
+    s = run.incidents.scores
+    figures = [
+        f"{run.incidents.events} extracted events → {len(run.incidents.incidents)} incidents",
+        f"{run.incidents.gold_events} events in {run.incidents.gold_incidents} incidents",
+        f"over {s.events} gold-aligned events",
+        f"pairwise P {s.pairwise_precision:.3f} R {s.pairwise_recall:.3f} F1 {s.pairwise_f1:.3f}",
+        f"B-cubed P {s.bcubed_precision:.3f} R {s.bcubed_recall:.3f} F1 {s.bcubed_f1:.3f}",
+    ]
+    md = eval_markdown(run)
+    section = md[md.index("## Incidents") : md.index("## Articles")]
+    page = eval_html(run, _texts(), _golds(), ATTACKS.columns)
+    line = page[page.index('<p class="incident-line">') :].split("</p>")[0]
+    console = _console()
+    print_eval(console, run)
+    terminal = " ".join(console.export_text().split())
+    for figure in figures:
+        assert figure in section
+        assert figure in line
+        assert figure in terminal
+    # A run without incident scores says nothing about incidents.
+    bare = run.model_copy(update={"incidents": None})
+    assert "## Incidents" not in eval_markdown(bare)
+    assert "incident-line" not in eval_html(bare, _texts(), _golds())
+
+
+def test_incident_view_lists_each_incident_with_its_sources() -> None:
+    run = incident_run()
+    assert run.incidents is not None
+    parsed = parse_incidents(eval_html(run, _texts(), _golds(), ATTACKS.columns))
+    expected = sorted(sorted(m.ref for m in incident.members) for incident in run.incidents.incidents)
+    assert sorted(sorted(section) for section in parsed.sections) == expected
+    # The two reports of the al-Tanf attack, one per article, are one incident shown side by side.
+    assert [("a0", 0), ("a1", 0)] in [sorted(section) for section in parsed.sections]
+
+
+def test_incident_view_highlights_each_source_s_evidence_escaped() -> None:
+    run = incident_run()
+    page = eval_html(run, _texts(), _golds(), ATTACKS.columns)
+    parsed = parse_incidents(page)
+    assert "script" not in parsed.tags and "img" not in parsed.tags
+    texts = _texts()
+    for record in run.records:
+        for index, quotes in enumerate(record.grounding):
+            for k, quote in enumerate(quotes):
+                if quote.start is None or quote.end is None:
+                    continue
+                # Each source's excerpt marks its own quotes at their grounded offsets, as written.
+                assert (
+                    parsed.marks[(record.article_id, index, f"p:{index}:{k}")]
+                    == texts[record.article_id][quote.start : quote.end]
+                )
+    assert parsed.marks[("a1", 1, "p:1:1")] == SCRIPT_QUOTE
+    incidents = page[page.index("Incidents, source by source") : page.index('<div class="legend">')]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in incidents
+    assert SCRIPT_QUOTE not in page

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
+from rich.console import Console
 
 from extractor.cassettes import CassetteMode, cassette_path
 from extractor.comparators import Compare, Kind
@@ -19,6 +20,7 @@ from extractor.evaluation import run_eval
 from extractor.fields import schema_fields
 from extractor.gold import GoldArticle, GoldEvent, check_gold
 from extractor.prompts import load_prompt
+from extractor.report import eval_markdown, print_records
 from extractor.tasks import ATTACKS, Task, get_task
 
 from .loopback import scripted, tool_call
@@ -96,6 +98,14 @@ def test_a_users_task_records_replays_and_scores_without_core_changes(protests: 
     replayed = run_eval(protests, prompt, offline, n_resamples=50)
     assert replayed.score.model_dump() == recorded.score.model_dump()
     assert replayed.manifest.task == "protests" and replayed.manifest.schema_sha256 == protests.schema_sha256
+    # A task that declares no incident scorer and no columns still gets its reports.
+    assert replayed.incidents is None
+    markdown = eval_markdown(replayed)
+    assert "## Incidents" not in markdown and "| p1 | 1/0/0 |" in markdown
+    console = Console(record=True, width=80, force_terminal=False, color_system=None)
+    print_records(console, replayed.records, protests.columns)
+    table = console.export_text()
+    assert "city" in table and "Velmora" in table and "5000" in table
 
 
 def test_tasks_are_found_by_name_or_import_path() -> None:
