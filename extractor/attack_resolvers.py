@@ -323,14 +323,19 @@ _SPEAKERS = frozenset(
     ]
 )
 # G7: the actor reporting its own strike ("the army said it struck") claims it.
+# A claim names what is claimed: "claimed both strikes", "claims Kabul bombing", "claimed responsibility";
+# "claimed nine lives" and "an official claimed" are not claims of an attack.
 _CLAIM = re.compile(
-    r"\b(claim(ed|s|ing)?|took responsibility|(said|says) (it|they)( had)? "
-    r"(carried|struck|launched|targeted|hit|attacked|conducted|fired|killed|bombed|shelled))\b"
+    r"\bclaim(ed|s|ing)?\b(\s+[\w'-]+){0,3}?\s+(responsibility|attacks?|strikes?|bombings?|blasts?|assaults?|"
+    r"operations?|raids?|ambush|explosions?)\b"
+    r"|\b(took|takes|accepted|claimed) responsibility\b"
+    r"|\b(said|says) (it|they)( had)? (carried|struck|launched|targeted|hit|attacked|conducted|fired|killed|bombed|"
+    r"shelled)\b"
 )
 _NEGATED_CLAIM = re.compile(
     r"\b(no|not|nobody|none|yet to|without|no one|has not|have not|hasn't|haven't)\b[\w\s]{0,25}?\bclaim"
 )
-_SUSPECTED = re.compile(r"\b(suspected|believed|likely|probably|thought to be|presumed)\b")
+_SUSPECTED = re.compile(r"\b(suspect(s|ed)?|believe(s|d)?|likely|probably|thought to be|presumed)\b")
 
 
 def resolve_perpetrator(attacker: str | None) -> str | None:
@@ -380,9 +385,11 @@ def resolve_place(site: str | None, area: str | None, country: str | None) -> tu
             site = split["site"].strip()
             country = country or (split["owner"].strip() if split["owner"] else None)
             tail = split["area"].strip()
-            if country is None and not _AREA_WORDS.search(tail) and not _DIRECTION.match(tail):
+            if _AREA_WORDS.search(tail) or _DIRECTION.match(tail):
+                area = area or tail
+            elif country is None:
                 country = tail
-            elif area is None and not (country and fuzzy_equal(tail, country)[0]):
+            elif area is None and not fuzzy_equal(tail, country)[0]:
                 area = tail
     # G3: "southern El Fasher" is a site (a part of the town), so only an area word moves a site.
     if site and _AREA_WORDS.search(site):
