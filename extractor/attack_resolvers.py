@@ -402,11 +402,13 @@ def resolve_place(site: str | None, area: str | None, country: str | None) -> tu
 
 # --------------------------------------------------------------------------- aggregate figures
 
-# "38 attacks since October 17", "45 personnel injured in the attacks": summaries, not incidents.
+# "38 attacks since October 17", "45 personnel injured in the attacks": summaries, not incidents;
+# nor is a war or campaign as a whole.
 _AGGREGATE = re.compile(
     r"\b\d[\d,]*\s+(\w+\s+){0,2}(attacks|strikes|incidents)\b.*\b(since|this year|so far|in \d{4}|total)\b"
     r"|\b(since|this year|so far)\b.*\b\d[\d,]*\s+(\w+\s+){0,2}(attacks|strikes|incidents)\b"
-    r"|\bin the attacks\b",
+    r"|\bin the attacks\b"
+    r"|\b(war|conflict|campaign|insurgency)\b.*\bsince\b",
     re.IGNORECASE,
 )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from extractor.articles import load_article
 from extractor.attack_resolvers import (
     AttackAnswer,
     AttackAnswers,
@@ -20,7 +21,14 @@ from extractor.attack_resolvers import (
     resolve_place,
     same_attack,
 )
+from extractor.config import Backend, Settings
+from extractor.extract import open_extractor
+from extractor.prompts import load_prompt
 from extractor.schemas import AttackEvent, Attribution, Casualties
+from extractor.tasks import ATTACKS, schema_sha256
+
+from .conftest import CORPUS
+from .loopback import scripted, tool_call
 
 THURSDAY = dt.date(2024, 3, 14)
 MONDAY = dt.date(2023, 10, 23)
@@ -189,6 +197,8 @@ def test_resolve_place(
         ("Officials say there have been 27 attacks on government sites since January.", True),
         ("Militants fired rockets at the Kessel airfield and the Marno outpost on Tuesday.", False),
         ("Two drone attacks hit the base on Monday.", False),
+        # wars or campaigns as a whole
+        ("The army and the rebels have been fighting a war since April 2023 that has killed 20,000.", True),
     ],
 )
 def test_is_aggregate(quote: str, expected: bool) -> None:
@@ -288,3 +298,46 @@ def test_answers_model_is_flat_and_small() -> None:
     fields = AttackAnswers.model_json_schema()["$defs"]["AttackAnswer"]["properties"]
     assert "date" not in fields and "attribution" not in fields and "casualties" not in fields
     assert all(spec.get("type") != "object" for spec in fields.values())
+
+
+def test_a_v5_extraction_sends_the_answer_schema_and_records_resolved_events() -> None:
+    """The pipeline applies the resolvers the prompt names: one request for ``AttackAnswers``, the record
+    holds attack events (the day resolved, the site split, the repeated incident merged, the war dropped)."""
+    article = load_article(CORPUS / "013_0644d5bc3cdc77c4.txt")
+    assert article.meta.split == "dev"
+    first = (
+        "Shelling by the paramilitary Rapid Support Forces (RSF) killed at least 18 people and injured more than "
+        "100 others in El-Fasher, the capital of North Darfur State in western Sudan, local medics said on Tuesday."
+    )
+    second = (
+        "The Sudan Doctors Network accused the RSF of deliberately targeting residential neighborhoods in El-Fasher "
+        "on Monday evening, causing the casualties, including women and children."
+    )
+    war = "The army and RSF have been fighting a war since April 2023 that has killed more than 20,000 victims"
+    common = {"country": "Sudan", "target": None, "weapons": ["indirect_fire"], "weapon_count": None}
+    answers = {
+        "events": [
+            {**common, "evidence": [first], "when": "on Monday evening", "site": "El-Fasher in North Darfur State",
+             "area": None, "attacker": "Rapid Support Forces (RSF)", "killed": 18, "injured": 100,
+             "outcome": "killed at least 18 people and injured more than 100 others"},
+            {**common, "evidence": [second], "when": "on Monday evening", "site": "El-Fasher", "area": None,
+             "attacker": "RSF", "killed": None, "injured": None, "outcome": "causing the casualties"},
+            {**common, "evidence": [war], "when": "since April 2023", "site": None, "area": None,
+             "attacker": "RSF", "killed": 20000, "injured": None, "outcome": "killed more than 20,000 victims"},
+        ]
+    }  # fmt: skip
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v5")
+    with scripted([tool_call(answers, name="AttackAnswers")]) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(article)
+    assert server.requests[0]["tool_choice"]["function"]["name"] == "AttackAnswers"
+    assert record.status == "ok", record.error
+    assert record.schema_sha256 == schema_sha256(AttackAnswers) != ATTACKS.schema_sha256
+    [event] = record.events
+    assert event["evidence"] == [first, second]
+    assert event["date"] == "2025-09-01"
+    assert event["location"] == {"site": "El-Fasher", "area": "North Darfur State", "country": "Sudan"}
+    assert (event["perpetrator"], event["attribution"]) == ("Rapid Support Forces (RSF)", "attributed")
+    assert (event["killed"], event["injured"], event["casualties"]) == (18, 100, "killed_and_injured")
+    assert [q.status for q in record.grounding[0]] == ["exact", "exact"]
