@@ -86,7 +86,7 @@ def test_diff_shows_what_changed() -> None:
 
 def _dev_article() -> Path:
     metadata = json.loads((CORPUS / "metadata.json").read_text(encoding="utf-8"))
-    return CORPUS / next(a["file"] for a in metadata["articles"] if a.get("split") == "dev")
+    return CORPUS / str(next(a["file"] for a in metadata["articles"] if a.get("split") == "dev"))
 
 
 def test_v5_renders_for_a_dev_article_with_its_flat_answer_schema_and_is_shorter_than_v2() -> None:
