@@ -163,6 +163,8 @@ def resolve_date(when: str | None, published: dt.date | None) -> dt.date | None:
     if _RELATIVE.search(text):
         return None
     weekday = _WEEKDAY.search(text)
+    if weekday and len(set(_WEEKDAY.findall(text))) > 1:
+        return None  # "on Wednesday and Thursday": several days, none of them the event's
     if weekday:
         back = (published.weekday() - _WEEKDAYS[weekday[1]]) % 7
         if back == 0 and re.search(rf"\blast {weekday[1]}\b", text):
@@ -328,13 +330,14 @@ _SPEAKERS = frozenset(
 _CLAIM = re.compile(
     r"\bclaim(ed|s|ing)?\b(\s+[\w'-]+){0,3}?\s+(responsibility|attacks?|strikes?|bombings?|blasts?|assaults?|"
     r"operations?|raids?|ambush|explosions?)\b"
-    r"|\b(took|takes|accepted|claimed) responsibility\b"
-    r"|\b(said|says) (it|they)( had)? (carried|struck|launched|targeted|hit|attacked|conducted|fired|killed|bombed|"
-    r"shelled)\b"
+    r"|\b(took|takes|accepted|claimed) responsibility\b|\bclaimed (to have|they were|it was)\b"
+    r"|\b(said|says|confirmed|announced|statement)\b[^.]{0,40}?\b(it|they) (had |have |was |were )?(behind|responsible|"
+    r"carried|struck|launched|targeted|hit|attacked|conducted|fired|killed|bombed|shelled)\b"
 )
 _NEGATED_CLAIM = re.compile(
     r"\b(no|not|nobody|none|yet to|without|no one|has not|have not|hasn't|haven't)\b[\w\s]{0,25}?\bclaim"
 )
+_REPORTS = r"(said|says|announced|confirmed|reported|stated)\b"
 _SUSPECTED = re.compile(r"\b(suspect(s|ed)?|believe(s|d)?|likely|probably|thought to be|presumed)\b")
 
 
@@ -354,7 +357,9 @@ def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Att
     if perpetrator is None:
         return Attribution.NONE
     text = " ".join(evidence).lower()
-    if _CLAIM.search(text) and not _NEGATED_CLAIM.search(text):
+    # G7: the perpetrator itself reporting the attack ("the US military said an airstrike killed ...").
+    reports = re.search(rf"\b{re.escape(perpetrator.lower())}\s+{_REPORTS}", text)
+    if reports or (_CLAIM.search(text) and not _NEGATED_CLAIM.search(text)):
         return Attribution.CLAIMED
     if _SUSPECTED.search(text):
         return Attribution.SUSPECTED

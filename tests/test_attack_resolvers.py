@@ -69,6 +69,7 @@ MONDAY = dt.date(2023, 10, 23)
         ("on Dec. 28, 2024", THURSDAY, None),
         # G5, S5: a day counted from another event, or none of its own, is not pinned by code
         ("on the previous Thursday", THURSDAY, None),
+        ("on Wednesday and Thursday", THURSDAY, None),
         ("A day later", THURSDAY, None),
         ("in 2019", THURSDAY, None),
         (None, THURSDAY, None),
@@ -144,6 +145,7 @@ def test_resolve_perpetrator(attacker: str | None, expected: str | None) -> None
         ("IS", ["The Islamic State group claimed responsibility for the twin blasts."], "claimed"),
         # G7: the actor's own military reporting its strike
         ("Israeli military", ["The Israeli military said it struck a Hezbollah position."], "claimed"),
+        ("US military", ["The US military said an airstrike killed 24 militants."], "claimed"),
         ("Crimson Front", ["No group has claimed it, but officials blamed the Crimson Front."], "attributed"),
         # 'suspected' (only "likely", "believed")
         ("a local militia", ["Police believe a local militia was likely responsible."], "suspected"),
@@ -155,6 +157,10 @@ def test_resolve_perpetrator(attacker: str | None, expected: str | None) -> None
         ("ISWAP", ["The attack, blamed on ISWAP, claimed nine lives."], "attributed"),
         ("IS", ["IS claims Kabul bombing that killed 25"], "claimed"),
         ("IS", ["The group said it carried out the attack."], "claimed"),
+        ("IRI", ["The group claimed they were responsible for an attack on the base."], "claimed"),
+        ("IRI", ["A militia group on Monday claimed to have targeted four bases."], "claimed"),
+        ("IRI", ["The group confirmed to a news agency that it was behind a pair of attacks."], "claimed"),
+        ("IRI", ["The group said in a statement that it carried out six drone attacks."], "claimed"),
         # 'none' (no perpetrator named)
         (None, ["Gunmen claimed the lives of five people."], "none"),
     ],
