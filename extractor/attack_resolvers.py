@@ -23,8 +23,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from extractor.comparators import fuzzy_equal, is_empty, normalise_text
+from extractor.fields import field_specs
 from extractor.schemas import MAX_EVENTS, AttackEvent, Attribution, Casualties, Weapon
-from extractor.scoring import field_specs
 
 # --------------------------------------------------------------------------- what the model fills
 
