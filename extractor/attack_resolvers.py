@@ -183,14 +183,15 @@ def resolve_date(when: str | None, published: dt.date | None) -> dt.date | None:
 
 # --------------------------------------------------------------------------- casualties
 
-_KILL = re.compile(r"^(kill\w*|dead|died|deaths?|death toll|fatalit\w+|lives|slain|massacred)$")
+_KILL = re.compile(r"^(kill\w*|dead|died|deaths?|fatalit\w+|lives|slain|massacred)$")
 _HURT = re.compile(r"^(injur\w*|wound\w*|hurt)$")
-_NONE = re.compile(r"\b(no|without|zero)\s+(\w+\s+)?(casualties|injuries|injured|one (was )?(hurt|injured))\b")
-_NO_DEATHS = re.compile(r"\b(no|without)\s+(\w+\s+)?(deaths|fatalities|one (was )?killed)\b")
+_NONE = re.compile(r"\b(no|without|zero)\s+([\w.'-]+\s+)?(casualties|injuries|injured|one (was )?(hurt|injured))\b")
+_NO_DEATHS = re.compile(r"\b(no|without)\s+([\w.'-]+\s+)?(deaths|fatalities|one (was )?killed)\b")
 # G4: a bound is its number; a vague amount is no number.
 _BOUNDS = frozenset({"at", "least", "more", "than", "over", "nearly", "about", "around", "some", "almost", "up", "to"})
 _VAGUE = frozenset({"several", "dozens", "many", "scores", "hundreds", "numerous", "multiple", "some"})
 _WORD = re.compile(r"[a-z0-9][a-z0-9,'-]*")
+_NEGATIONS = frozenset({"no", "not", "without", "nobody", "none"})
 
 
 def _count_near(words: Sequence[str], at: int) -> int | bool | None:
@@ -239,8 +240,8 @@ def resolve_casualties(
     words = _WORD.findall(text)
     for i, word in enumerate(words):
         hurt = bool(_HURT.match(word))
-        if not (_KILL.match(word) or hurt) or (i and words[i - 1] in ("no", "without")):
-            continue
+        if not (_KILL.match(word) or hurt) or _NEGATIONS & set(words[max(0, i - 3) : i]):
+            continue  # "no one was killed" states no death
         count = _count_near(words, i)
         if hurt:
             said_hurt = True

@@ -86,6 +86,9 @@ def test_resolve_date(when: str | None, published: dt.date | None, expected: dt.
         # "no casualties", "no injuries" → 0
         ("no casualties", None, None, (Casualties.NONE, 0, 0)),
         ("no injuries were reported", None, None, (Casualties.NONE, 0, 0)),
+        ("There were no U.S. casualties", None, None, (Casualties.NONE, 0, 0)),
+        ("no one was killed", None, None, (Casualties.NONE, 0, None)),
+        ("the soldiers were not injured", None, None, (Casualties.UNKNOWN, None, None)),
         # "several killed" → null
         ("several killed", 3, None, (Casualties.KILLED, None, None)),
         # "minor injuries" → null (no number), casualties injured
