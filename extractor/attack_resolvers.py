@@ -463,7 +463,8 @@ def same_attack(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """The guideline's identity rule: the same attacker, place and day, compared as the scorer compares.
 
     A named site and an unnamed place are not known to be one place; an unnamed attacker agrees
-    with any (a headline that omits who did it).
+    with any (a headline that omits who did it). G6: strikes on different described spots in one
+    town are separate events, so two targets that disagree keep two events apart.
     """
     la, lb = a["location"], b["location"]
     if a.get("date") != b.get("date") or bool(la.get("site")) != bool(lb.get("site")):
@@ -473,8 +474,10 @@ def same_attack(a: dict[str, Any], b: dict[str, Any]) -> bool:
             return False
     elif not _agree(la.get("area"), lb.get("area"), "location.area"):
         return False
-    return _agree(la.get("country"), lb.get("country"), "location.country") and _agree(
-        a.get("perpetrator"), b.get("perpetrator"), "perpetrator"
+    return (
+        _agree(la.get("country"), lb.get("country"), "location.country")
+        and _agree(a.get("perpetrator"), b.get("perpetrator"), "perpetrator")
+        and _agree(a.get("target"), b.get("target"), "target")
     )
 
 

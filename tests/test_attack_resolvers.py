@@ -293,6 +293,7 @@ def test_the_same_incident_described_twice_is_one_event() -> None:
         ({"attacker": "Blue Legion"}, False),
         ({"site": None}, False),  # a named site and an unnamed place are not known to be one
         ({"country": "Ostrava"}, False),
+        ({"target": "the market"}, True),  # a target stated once
     ],
 )
 def test_same_attack_is_the_identity_rule(other: dict[str, Any], same: bool) -> None:
@@ -350,3 +351,11 @@ def test_a_v5_extraction_sends_the_answer_schema_and_records_resolved_events() -
     assert (event["perpetrator"], event["attribution"]) == ("Rapid Support Forces (RSF)", "attributed")
     assert (event["killed"], event["injured"], event["casualties"]) == (18, 100, "killed_and_injured")
     assert [q.status for q in record.grounding[0]] == ["exact", "exact"]
+
+
+def test_strikes_at_different_spots_in_one_town_stay_apart() -> None:
+    """G6: "Strikes at different described spots in one town ("near the market", "in front of the camp")
+    are separate events; their site accepts the town or the spot."""
+    market = answer(site="Ostra", target="near the market", evidence=["A drone struck near the market in Ostra."])
+    camp = answer(site="Ostra", target="in front of the camp", evidence=["Another hit in front of the camp."])
+    assert len(resolve_article([market, camp], THURSDAY)) == 2
