@@ -19,13 +19,13 @@ from pydantic import BaseModel
 from extractor.articles import MANIFEST_NAME, Article, corpus_splits, load_corpus
 from extractor.config import Settings
 from extractor.errors import GoldError, InputError, RunDirError
-from extractor.extract import ArticleRecord, open_extractor, params_record, read_records, write_records
+from extractor.extract import ArticleRecord, answer_model, open_extractor, params_record, read_records, write_records
 from extractor.gold import GoldArticle, load_gold_dir
 from extractor.incidents import IncidentEval
 from extractor.prompts import Prompt
 from extractor.runs import Manifest, command_line, now, write_atomic
 from extractor.scoring import ArticleScore, CorpusScore, score_article, score_corpus
-from extractor.tasks import Task
+from extractor.tasks import Task, schema_sha256
 
 MANIFEST_FILE = "manifest.json"
 PREDICTIONS_FILE = "predictions.jsonl"
@@ -230,7 +230,7 @@ def run_eval(
         task=task.name,
         prompt=prompt.id,
         prompt_sha256=prompt.sha256,
-        schema_sha256=task.schema_sha256,
+        schema_sha256=schema_sha256(answer_model(task, prompt)),
         backend=settings.backend.value,
         model=settings.model,
         model_sha256=model_sha,

@@ -34,19 +34,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from extractor.articles import Article
 from extractor.cassettes import CassetteMode, cassette_path, read_meta, use_cassette
 from extractor.chunking import EVIDENCE_FIELD, Span, estimated_tokens, merge_events, pack_chunks, paragraph_spans
 from extractor.client import Completion, GenerationParams, LLMClient
 from extractor.config import Backend, Settings
-from extractor.errors import BackendUnreachableError, ContextOverflowError, ExtractorError, ServerDiedError
+from extractor.errors import (
+    BackendUnreachableError,
+    ContextOverflowError,
+    ExtractorError,
+    InvalidOutputError,
+    ServerDiedError,
+)
 from extractor.grounding import Grounding, ground
 from extractor.local_server import MODELS, LocalServer, resolve
 from extractor.prompts import Prompt
 from extractor.runs import write_atomic
-from extractor.tasks import Task
+from extractor.tasks import Task, schema_sha256
 
 _REPLAY_URL = "http://127.0.0.1:9/v1"  # discard port: replay never reaches a server
 
@@ -102,6 +108,12 @@ def params_record(params: GenerationParams) -> dict[str, Any]:
     }
 
 
+def answer_model(task: Task, prompt: Prompt) -> type[BaseModel]:
+    """The schema the model fills under ``prompt``: the task's own, or the answer schema of the resolvers it names."""
+    resolvers = task.resolvers_named(prompt.spec.resolvers)
+    return resolvers.answer_model if resolvers else task.result_model
+
+
 def render_messages(task: Task, prompt: Prompt, article: Article, text: str | None = None) -> list[dict[str, str]]:
     """The chat messages for ``article``; ``text`` replaces its cleaned text (one chunk of it)."""
     published = article.meta.published.isoformat() if article.meta.published else "unknown"
@@ -109,7 +121,7 @@ def render_messages(task: Task, prompt: Prompt, article: Article, text: str | No
         text=article.text if text is None else text,
         title=article.meta.title or "(no title)",
         published=published,
-        schema_json=json.dumps(task.result_model.model_json_schema(), separators=(",", ":")),
+        schema_json=json.dumps(answer_model(task, prompt).model_json_schema(), separators=(",", ":")),
         field_guide=task.field_guide(),
     )
 
@@ -138,7 +150,7 @@ def is_reusable(record: ArticleRecord, article: Article, prompt: Prompt, task: T
         and record.article_id == article.id
         and record.article_sha256 == article.sha256
         and record.prompt_sha256 == prompt.sha256
-        and record.schema_sha256 == task.schema_sha256
+        and record.schema_sha256 == schema_sha256(answer_model(task, prompt))
         and record.model == model
     )
 
@@ -179,9 +191,17 @@ class Extractor:
             "model_sha256": self.model_sha256,
             "prompt": self.prompt.id,
             "prompt_sha256": self.prompt.sha256,
-            "schema_sha256": self.task.schema_sha256,
+            "schema_sha256": schema_sha256(answer_model(self.task, self.prompt)),
             "params": params_record(self.settings.params),
         }
+
+    def events(self, answer: BaseModel, published: dt.date | None) -> list[dict[str, Any]]:
+        """The task's events in one answer of the model: as answered, or as the prompt's resolvers derive them."""
+        answered = getattr(answer, "events", [])
+        resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
+        if resolvers is None:
+            return [event.model_dump(mode="json") for event in answered]
+        return resolvers.resolve(answered, published)
 
     def extract(self, article: Article) -> ArticleRecord:
         base: dict[str, Any] = {
@@ -218,7 +238,9 @@ class Extractor:
             with scope as cassette_meta:
                 for number, chunk in enumerate(chunks, 1):
                     try:
-                        completions.append(self.client.complete(chunk.messages, self.task.result_model, context))
+                        completions.append(
+                            self.client.complete(chunk.messages, answer_model(self.task, self.prompt), context)
+                        )
                     except ExtractorError as exc:
                         if len(chunks) == 1:
                             raise
@@ -231,6 +253,10 @@ class Extractor:
                     cassette_meta["latency_s"] = round(latency, 3)
                     if len(chunks) > 1:
                         cassette_meta.update({"n_ctx": n_ctx, "chunks": len(chunks)})
+            try:
+                found = [e for c in completions for e in self.events(c.value, article.meta.published)]
+            except ValidationError as exc:
+                raise InvalidOutputError(f"resolved events do not validate: {exc.errors()[0]['msg']}") from exc
         except ExtractorError as exc:
             died = self.backend_death() if self.backend_death and isinstance(exc, BackendUnreachableError) else None
             if died:
@@ -243,7 +269,6 @@ class Extractor:
                 latency_s=time.perf_counter() - started,
                 chunks=max(1, len(chunks)),
             )
-        found = [event.model_dump(mode="json") for c in completions for event in getattr(c.value, "events", [])]
         events = merge_events(found, self.task.event_model, context) if len(chunks) > 1 else found
         return ArticleRecord(
             **base,

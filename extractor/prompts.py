@@ -47,6 +47,11 @@ class PromptSpec(BaseModel):
     system: str
     user: str
     examples: list[FewShotExample] = Field(default_factory=list)
+    resolvers: str | None = Field(
+        default=None,
+        description="The task's resolver set that turns the model's answers into events (extractor.tasks.Resolvers); "
+        "none: the model fills the task's own schema.",
+    )
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,21 @@ register it here, or name it as ``package.module:TASK`` on the command line.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from extractor import attack_task
-from extractor.errors import InputError
+from extractor.attack_resolvers import AttackAnswers, resolve_article
+from extractor.errors import InputError, PromptError
 from extractor.fields import field_guide
 from extractor.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 
@@ -30,6 +32,26 @@ if TYPE_CHECKING:
     from extractor.incidents import IncidentEval
 
 PROJECT_ROOT = Path(os.environ.get("EXTRACTOR_ROOT", Path(__file__).resolve().parent.parent))
+
+
+def schema_sha256(model: type[BaseModel]) -> str:
+    """Hash of a JSON schema the model is asked to fill: it changes when a field,
+    a description or a constraint changes, and so do the cassettes."""
+    canonical = json.dumps(model.model_json_schema(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Resolvers:
+    """A schema the model fills instead of the task's, and the code that turns its answers into the task's events.
+
+    A prompt version opts in by name (``resolvers: NAME`` in its YAML); versions that name none
+    are asked for ``result_model`` and kept as the model answered.
+    """
+
+    answer_model: type[BaseModel]  # has a single list field ``events``
+    # The answered events of one article (or chunk) and its publication date → event_model dicts.
+    resolve: Callable[[Sequence[BaseModel], dt.date | None], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -66,13 +88,20 @@ class Task:
     key_fields: tuple[str, ...] = ()  # how a comparison names an event to a reader
     columns: tuple[Column, ...] = ()  # none: the table shows each event's fields as they are stored
     incidents: IncidentScorer | None = None  # none: the task has no notion of one event reported twice
+    resolvers: Mapping[str, Resolvers] = field(default_factory=dict, hash=False)
 
     @property
     def schema_sha256(self) -> str:
-        """Hash of the JSON schema the model is asked to fill: it changes when a field,
-        a description or a constraint changes, and so do the cassettes."""
-        canonical = json.dumps(self.result_model.model_json_schema(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return schema_sha256(self.result_model)
+
+    def resolvers_named(self, name: str | None) -> Resolvers | None:
+        """The resolver set a prompt version names (``None``: the model's answer is the result)."""
+        if name is None:
+            return None
+        if name not in self.resolvers:
+            known = ", ".join(self.resolvers) or "none"
+            raise PromptError(f"task {self.name!r} has no resolvers named {name!r} (known: {known})")
+        return self.resolvers[name]
 
     def field_guide(self) -> list[tuple[str, str]]:
         """(dotted field name, description) for every leaf field of the event model."""
@@ -98,6 +127,7 @@ ATTACKS = Task(
         Column("outcome", attack_task.outcome, ratio=2, min_width=8),
     ),
     incidents=attack_task.score_incidents,
+    resolvers={"attacks": Resolvers(AttackAnswers, resolve_article)},
 )
 
 TASKS: dict[str, Task] = {ATTACKS.name: ATTACKS}

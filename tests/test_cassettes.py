@@ -16,11 +16,11 @@ from extractor.cassettes import CassetteMode, cassette_path, match_json_body, re
 from extractor.client import GenerationParams, LLMClient
 from extractor.config import Backend, Settings
 from extractor.errors import MissingCassetteError, StaleCassetteError
-from extractor.extract import open_extractor
+from extractor.extract import answer_model, open_extractor
 from extractor.local_server import QWEN
 from extractor.prompts import list_versions, load_prompt
 from extractor.schemas import ArticleEvents
-from extractor.tasks import ATTACKS
+from extractor.tasks import ATTACKS, schema_sha256
 
 from .conftest import CORPUS, ROOT
 from .loopback import scripted, tool_call
@@ -124,6 +124,8 @@ def test_committed_cassettes_hold_no_secrets() -> None:
 # Versions whose recording on the dev and test articles is still owed (issue "eval corpus"):
 # strict, so the test fails the day they are recorded and this set must shrink.
 NOT_YET_RECORDED_ON_NEW_SPLITS = frozenset({"v1", "v2", "v3", "v4"})
+# Versions written but not recorded at all yet (the lead records them with the local model).
+NOT_YET_RECORDED = frozenset({"v5"})
 
 
 @pytest.mark.parametrize(
@@ -132,10 +134,13 @@ NOT_YET_RECORDED_ON_NEW_SPLITS = frozenset({"v1", "v2", "v3", "v4"})
         pytest.param(
             v,
             marks=pytest.mark.xfail(
-                strict=True, reason=f"{v} is recorded on the seeds only; dev and test are still to record"
+                strict=True,
+                reason=f"{v} is not recorded yet"
+                if v in NOT_YET_RECORDED
+                else f"{v} is recorded on the seeds only; dev and test are still to record",
             ),
         )
-        if v in NOT_YET_RECORDED_ON_NEW_SPLITS
+        if v in NOT_YET_RECORDED_ON_NEW_SPLITS | NOT_YET_RECORDED
         else v
         for v in list_versions(ATTACKS.prompts_dir)
     ],
@@ -152,7 +157,9 @@ def test_every_prompt_version_is_recorded_on_the_whole_corpus_and_frozen(version
                 f"prompts/attacks/{version}.yaml changed after it was recorded (frozen versions are immutable: "
                 "make a new version, or re-record with --rerecord)"
             )
-            assert meta["schema_sha256"] == ATTACKS.schema_sha256, f"the schema changed since {path} was recorded"
+            assert meta["schema_sha256"] == schema_sha256(answer_model(ATTACKS, prompt)), (
+                f"the schema changed since {path} was recorded"
+            )
             assert meta["model_sha256"] == QWEN.sha256
     missing = [a for a in articles if not cassette_path(CASSETTES, QWEN.name, prompt.id, a).exists()]
     assert not missing, f"{prompt.id} is not recorded for {', '.join(missing)}: make record"

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from extractor.articles import load_article
+from extractor.attack_resolvers import AttackAnswers
 from extractor.errors import PromptError
-from extractor.extract import render_messages
+from extractor.extract import answer_model, render_messages
 from extractor.prompts import diff_prompts, list_versions, load_prompt
 from extractor.tasks import ATTACKS
 
@@ -52,7 +54,7 @@ def test_few_shot_examples_are_valid_grounded_and_not_from_the_eval_corpus() -> 
         prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
         for example in prompt.spec.examples:
             published = dt.date.fromisoformat(example.published)
-            parsed = ATTACKS.result_model.model_validate(example.output, context={"published": published})
+            parsed = answer_model(ATTACKS, prompt).model_validate(example.output, context={"published": published})
             for event in parsed.events:  # type: ignore[attr-defined]
                 for quote in event.evidence:
                     assert quote in example.text, f"{version}: example evidence not in its text: {quote!r}"
@@ -80,3 +82,26 @@ def test_diff_shows_what_changed() -> None:
     diff = diff_prompts(v1, v2)
     assert diff.startswith("--- attacks@v1\n+++ attacks@v2")
     assert "+version: v2" in diff
+
+
+def _dev_article() -> Path:
+    metadata = json.loads((CORPUS / "metadata.json").read_text(encoding="utf-8"))
+    return CORPUS / str(next(a["file"] for a in metadata["articles"] if a.get("split") == "dev"))
+
+
+def test_v5_renders_for_a_dev_article_with_its_flat_answer_schema_and_is_shorter_than_v2() -> None:
+    v5 = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v5")
+    article = load_article(_dev_article())
+    messages = render_messages(ATTACKS, v5, article)
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert article.text in messages[-1]["content"]
+    assert answer_model(ATTACKS, v5) is AttackAnswers
+    assert render_messages(ATTACKS, v5, load_article(CORPUS / "000_db009ee41178654f.txt"))[:3] == messages[:3]
+
+    def sent_chars(version: str) -> int:
+        """What the server reads: the messages and the tool's JSON schema."""
+        prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
+        schema = json.dumps(answer_model(ATTACKS, prompt).model_json_schema())
+        return sum(len(m["content"]) for m in render_messages(ATTACKS, prompt, article)) + len(schema)
+
+    assert sent_chars("v5") < sent_chars("v2")

@@ -15,7 +15,7 @@ from rich.console import Console
 from extractor.cassettes import CassetteMode, cassette_path
 from extractor.comparators import Compare, Kind
 from extractor.config import Backend, Settings
-from extractor.errors import InputError
+from extractor.errors import InputError, PromptError
 from extractor.evaluation import run_eval
 from extractor.fields import schema_fields
 from extractor.gold import GoldArticle, GoldEvent, check_gold
@@ -147,3 +147,14 @@ def test_a_task_that_declares_no_rules_gets_none_of_the_attack_ones(tmp_path: Pa
     assert generic == []
     assert len(attack) == 1
     assert "location.country" in attack[0]
+
+
+def test_a_prompt_naming_resolvers_its_task_lacks_is_a_prompt_error(protests: Task) -> None:
+    (protests.prompts_dir / "v2.yaml").write_text(
+        "version: v2\ndescription: protests\nresolvers: riots\nsystem: List protests.\nuser: '{{ text }}'\n"
+    )
+    prompt = load_prompt(protests.prompts_dir, protests.name, "v2")
+    with pytest.raises(PromptError, match="task 'protests' has no resolvers named 'riots' \\(known: none\\)"):
+        protests.resolvers_named(prompt.spec.resolvers)
+    assert protests.resolvers_named(None) is None
+    assert set(ATTACKS.resolvers) == {"attacks"}
