@@ -255,6 +255,20 @@ def resolve(name: str | None = None, path: Path | None = None) -> ResolvedModel:
     return ResolvedModel(name=spec.name, path=verify(spec), sha256=spec.sha256, n_ctx=spec.n_ctx)
 
 
+def threads_from_env() -> int | None:
+    """``EXTRACTOR_THREADS``: llama.cpp threads for the embedded server (default: every core).
+
+    On a machine shared with other work one thread can be much faster than two: llama.cpp's
+    threads meet at a barrier for every operation, so one descheduled thread stalls them all.
+    """
+    value = os.environ.get("EXTRACTOR_THREADS", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ServerStartError(f"EXTRACTOR_THREADS={value!r}: expected a positive whole number of threads")
+    return int(value)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -283,7 +297,7 @@ class LocalServer:
     ) -> None:
         self.model = model
         self.n_ctx = n_ctx or model.n_ctx
-        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.n_threads = n_threads or threads_from_env() or max(1, os.cpu_count() or 1)
         self.startup_timeout = startup_timeout
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None

@@ -363,3 +363,22 @@ def test_an_unreadable_gguf_is_a_one_line_error(tmp_path: Path) -> None:
     broken.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 64)
     with pytest.raises(ModelNotFoundError, match="cannot read this GGUF"):
         local_server.resolve(path=broken)
+
+
+@pytest.mark.parametrize(("value", "threads"), [("1", 1), (" 3 ", 3), ("", None)])
+def test_extractor_threads_sets_the_servers_threads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str, threads: int | None
+) -> None:
+    monkeypatch.setenv("EXTRACTOR_THREADS", value)
+    model = local_server.ResolvedModel(name="m", path=tmp_path / "m.gguf", sha256="0" * 64, n_ctx=512)
+    command = local_server.LocalServer(model).command(port=1)
+    expected = threads or max(1, os.cpu_count() or 1)
+    assert command[command.index("--n_threads") + 1] == str(expected)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_extractor_threads_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str) -> None:
+    monkeypatch.setenv("EXTRACTOR_THREADS", value)
+    model = local_server.ResolvedModel(name="m", path=tmp_path / "m.gguf", sha256="0" * 64, n_ctx=512)
+    with pytest.raises(ServerStartError, match="EXTRACTOR_THREADS"):
+        local_server.LocalServer(model)
