@@ -1,13 +1,34 @@
 """extractor: pull structured events out of news articles with an LLM, and score them against gold.
 
 The public surface is small on purpose; everything else is importable from its module.
+Names are loaded on first use (PEP 562), so ``import extractor`` (and ``extractor --help``)
+does not pay for pydantic models, scipy or the LLM client it may never touch.
 """
 
-from extractor.articles import Article, load_article
-from extractor.errors import ExtractorError
-from extractor.schemas import ArticleEvents, AttackEvent
-from extractor.scoring import score_article, score_corpus
-from extractor.tasks import ATTACKS, Task, get_task
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from extractor.articles import Article, load_article
+    from extractor.errors import ExtractorError
+    from extractor.schemas import ArticleEvents, AttackEvent
+    from extractor.scoring import score_article, score_corpus
+    from extractor.tasks import ATTACKS, Task, get_task
+
+_WHERE = {
+    "ATTACKS": "extractor.tasks",
+    "Article": "extractor.articles",
+    "ArticleEvents": "extractor.schemas",
+    "AttackEvent": "extractor.schemas",
+    "ExtractorError": "extractor.errors",
+    "Task": "extractor.tasks",
+    "get_task": "extractor.tasks",
+    "load_article": "extractor.articles",
+    "score_article": "extractor.scoring",
+    "score_corpus": "extractor.scoring",
+}
 
 __all__ = [
     "ATTACKS",
@@ -21,3 +42,14 @@ __all__ = [
     "score_article",
     "score_corpus",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'extractor' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

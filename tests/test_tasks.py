@@ -158,3 +158,12 @@ def test_a_prompt_naming_resolvers_its_task_lacks_is_a_prompt_error(protests: Ta
         protests.resolvers_named(prompt.spec.resolvers)
     assert protests.resolvers_named(None) is None
     assert set(ATTACKS.resolvers) == {"attacks"}
+
+
+def test_the_package_surface_loads_on_first_use() -> None:
+    import extractor
+
+    assert set(extractor.__all__) <= set(dir(extractor))
+    assert all(getattr(extractor, name) is not None for name in extractor.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = extractor.nope
