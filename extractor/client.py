@@ -12,6 +12,7 @@ Errors leave this module as :mod:`extractor.errors` types only.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -93,7 +94,16 @@ class LLMClient:
             max_retries=params.http_retries,
             timeout=params.timeout_s,
         )
-        self._client = instructor.from_openai(self._openai, mode=instructor.Mode.TOOLS)
+        # One instructor wrapper per thread: complete() hooks its callbacks onto the wrapper, and two
+        # articles in flight at once (--concurrency) must not collect each other's responses.
+        self._local = threading.local()
+
+    @property
+    def _client(self) -> instructor.Instructor:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = instructor.from_openai(self._openai, mode=instructor.Mode.TOOLS)
+        return client
 
     def close(self) -> None:
         self._openai.close()
@@ -105,6 +115,7 @@ class LLMClient:
         context: dict[str, Any] | None = None,
     ) -> Completion[T]:
         """One validated answer, re-asking at most ``params.max_reasks`` times."""
+        client = self._client
         responses: list[Any] = []
         reask_errors: list[str] = []
 
@@ -114,11 +125,11 @@ class LLMClient:
         def on_parse_error(error: Exception, **_: Any) -> None:
             reask_errors.append(_first_line(error))
 
-        self._client.on("completion:response", on_response)
-        self._client.on("parse:error", on_parse_error)
+        client.on("completion:response", on_response)
+        client.on("parse:error", on_parse_error)
         started = time.perf_counter()
         try:
-            value = self._client.create(
+            value = client.create(
                 model=self.model,
                 response_model=response_model,
                 messages=messages,  # type: ignore[arg-type]
@@ -136,8 +147,8 @@ class LLMClient:
         except openai.OpenAIError as exc:
             raise _map_openai_error(exc) from exc
         finally:
-            self._client.off("completion:response", on_response)
-            self._client.off("parse:error", on_parse_error)
+            client.off("completion:response", on_response)
+            client.off("parse:error", on_parse_error)
         total = getattr(value, "_total_usage", None)
         usage = Usage.of(total) if total is not None else _sum_usage(responses)
         served = getattr(responses[-1], "model", None) if responses else None

@@ -14,7 +14,7 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, Group
@@ -29,6 +29,9 @@ from extractor.evaluation import EvalRun, SplitTotal
 from extractor.extract import ArticleRecord
 from extractor.gold import GoldArticle
 from extractor.scoring import ArticleScore, Counts, Interval, PairResult
+
+if TYPE_CHECKING:
+    from extractor.batch_run import BatchResult
 
 # --------------------------------------------------------------------------- shared formatting
 
@@ -173,6 +176,36 @@ def _outcome(event: Mapping[str, Any]) -> str:
     numbers = [f"{event[k]} {k}" for k in ("killed", "injured") if event.get(k) is not None]
     casualties = str(event.get("casualties") or DASH)
     return f"{casualties} ({', '.join(numbers)})" if numbers else casualties
+
+
+def print_batch_summary(console: Console, result: BatchResult) -> None:
+    """One table for a large batch: articles, events, errors, tokens and throughput, instead of every event."""
+    records = result.records
+    extracted = result.extracted
+    errors = [r for r in records if r.status == "error"]
+    events = sum(len(r.events) for r in records)
+    elapsed = result.elapsed_s
+    table = Table(title="batch summary", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("articles", f"{len(records):,} ({len(extracted):,} extracted, {result.kept:,} kept by --resume)")
+    table.add_row("events", f"{events:,}")
+    table.add_row("errors", Text(f"{len(errors):,}", style="red" if errors else "green"))
+    prompt = sum(r.usage.prompt_tokens for r in extracted)
+    completion = sum(r.usage.completion_tokens for r in extracted)
+    table.add_row("tokens", f"{prompt:,} prompt + {completion:,} completion")
+    if elapsed > 0 and extracted:
+        table.add_row(
+            "throughput",
+            f"{len(extracted) / elapsed:,.2f} articles/s, {(prompt + completion) / elapsed:,.0f} tokens/s "
+            f"({elapsed:,.1f} s, concurrency {result.concurrency})",
+        )
+    console.print(table)
+    by_type: dict[str, int] = {}
+    for record in errors:
+        by_type[record.error_type or "error"] = by_type.get(record.error_type or "error", 0) + 1
+    if by_type:
+        console.print(Text("errors by type: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())), style="red"))
 
 
 def print_records(console: Console, records: Sequence[ArticleRecord]) -> None:
