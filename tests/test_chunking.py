@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from hypothesis import given, settings
@@ -52,6 +53,6 @@ def test_units_fit_cover_every_word_and_point_into_the_text(text: str, bound: in
     units = paragraph_spans(text, at_most(bound))
     assert all(0 <= a < b <= len(text) for a, b in units)
     assert all(b - a <= bound for a, b in units)
-    assert all(u[1] <= v[0] for u, v in zip(units, units[1:], strict=False)), "in order, no overlap"
+    assert all(u[1] <= v[0] for u, v in itertools.pairwise(units)), "in order, no overlap"
     covered = "".join(text[a:b] for a, b in units)
     assert "".join(covered.split()) == "".join(text.split()), "no character but whitespace is lost"
