@@ -1,12 +1,12 @@
 """Splitting an article too long for the context into chunks, and merging the chunks' events.
 
-The text is split on paragraph boundaries (blank lines; a paragraph that alone
-is too long is split further at its line breaks, then at sentence ends, and a
-sentence still too long at the last space before a hard character bound, so a
-megabyte on one line still fits) and packed into chunks that fit, each
-overlapping the previous one by one piece, so an event told across a boundary
-is seen whole at least once. Events seen in several chunks are merged by the schema's identifying fields (its ``Compare`` markers), so this works for
-any task.
+The text is split on paragraph boundaries (blank lines; a paragraph that alone is
+too long is split further at its line breaks, then at sentence ends, and a sentence
+still too long at the last space before a hard character bound, so a megabyte on one
+line still fits) and packed into chunks that fit, each overlapping the previous one
+by one piece, so an event told across a boundary is seen whole at least once. Events
+seen in several chunks are merged by the schema's identifying fields (its
+``Compare`` markers), so this works for any task.
 """
 
 from __future__ import annotations

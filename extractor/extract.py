@@ -12,15 +12,15 @@ goes on.
 Articles longer than the context window
 ---------------------------------------
 When the context size is known (``--n-ctx``, or the embedded server's) and the
-rendered prompt surely cannot fit, the cleaned text is split on paragraph
-boundaries (blank lines; a paragraph that alone is too long is split further at
-its line breaks, then at sentence ends, then at a hard character bound) into
-chunks that fit, each overlapping the previous one by one piece. Every chunk is
-rendered with the same prompt, the chunk as the article text, and extracted on
-its own. The chunks' events are merged and de-duplicated (:mod:`extractor.chunking`), and every evidence quote is grounded in
-the whole article, so offsets still point into the original file. Only a context
-too small for the prompt with even a few characters of article is a
-:class:`~extractor.errors.ContextOverflowError`.
+rendered prompt surely cannot fit, the cleaned text is split on paragraph boundaries
+(blank lines; a paragraph that alone is too long is split further at its line
+breaks, then at sentence ends, then at a hard character bound) into chunks that fit,
+each overlapping the previous one by one piece. Every chunk is rendered with the
+same prompt, the chunk as the article text, and extracted on its own. The chunks'
+events are merged and de-duplicated (:mod:`extractor.chunking`), and every evidence
+quote is grounded in the whole article, so offsets still point into the original
+file. Only a context too small for the prompt with even a few characters of article
+is a :class:`~extractor.errors.ContextOverflowError`.
 """
 
 from __future__ import annotations
