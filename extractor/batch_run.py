@@ -239,13 +239,14 @@ def run_batch(
     out: Path | None = None,
     resume: bool = False,
     concurrency: int | None = None,
-    on_start: Callable[[int, int], None] | None = None,
+    on_start: Callable[[int, int, bool], None] | None = None,
     on_record: Callable[[BatchProgress], None] | None = None,
     extract_all: Callable[[Sequence[tuple[int, Article]], int], Iterator[tuple[int, ArticleRecord]]] | None = None,
 ) -> BatchResult:
     """Extract ``articles`` (those ``--resume`` cannot reuse), appending each record to ``out`` as it finishes.
 
-    ``on_start(kept, to_extract)`` is called once the work is known; ``on_record`` after each article.
+    ``on_start(kept, to_extract, torn)`` is called once the work is known (``torn``: ``--resume`` found
+    a last line cut short by a kill, and drops it); ``on_record`` after each article.
     Ctrl-C / SIGTERM (a ``KeyboardInterrupt``) ends the batch early: what finished is kept and
     the result says ``interrupted``. ``extract_all`` replaces the in-process extraction (Ray).
     """
@@ -261,7 +262,7 @@ def run_batch(
             done[index] = kept
     todo = [(index, a) for index, a in enumerate(articles) if index not in done]
     if on_start is not None:
-        on_start(len(articles) - len(todo), len(todo))
+        on_start(len(articles) - len(todo), len(todo), previous is not None and previous.torn)
     sink = RecordSink(out, previous) if out is not None else None
     extracted: list[ArticleRecord] = []
     started = time.perf_counter()

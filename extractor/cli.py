@@ -246,7 +246,9 @@ def extract(
     progress = _batch_progress()
     bar = progress.add_task("extracting", total=None, tokens_s="")
 
-    def on_start(kept: int, to_extract: int) -> None:
+    def on_start(kept: int, to_extract: int, torn: bool) -> None:
+        if torn:
+            err_console.print(f"note: {out} ended in a line cut short (a killed run); it is dropped and redone")
         if resume:
             err_console.print(
                 f"resuming from {out}: {kept} of {kept + to_extract} article(s) already done, {to_extract} to extract"
