@@ -32,6 +32,7 @@ from extractor import local_server
 from extractor.articles import Article, expand_paths, load_articles
 from extractor.batch_run import BatchProgress, batch_exit_code, effective_concurrency, error_class, run_batch
 from extractor.cassettes import CassetteMode
+from extractor.cli_batch import batch_app
 from extractor.cli_incidents import export_command, incidents_command
 from extractor.client import GenerationParams
 from extractor.config import resolve_settings
@@ -447,6 +448,7 @@ def prompts_diff(
 
 app.command("incidents")(incidents_command)
 app.command("export")(export_command)
+app.add_typer(batch_app, name="batch")
 
 gold_app = typer.Typer(help="Gold labels: check them against the schema and the guideline.", no_args_is_help=True)
 app.add_typer(gold_app, name="gold")
@@ -479,6 +481,7 @@ def eval_(
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
     corpus: CorpusOpt = None,
     split: SplitOpt = None,
+    concurrency: ConcurrencyOpt = None,
     allow_errors: Annotated[
         bool,
         typer.Option(
@@ -514,6 +517,9 @@ def eval_(
     )
     if settings.backend.value == "local" and settings.needs_backend and settings.model_path is None:
         _ensure_pulled(settings.model)
+    workers = effective_concurrency(settings, concurrency)
+    if concurrency is not None and concurrency > workers:
+        err_console.print("note: recording cassettes runs one article at a time (--concurrency 1)")
     directory = _run_dir(out, f"{the_task.name}@{the_prompt.version}-{settings.model}")
     with _progress() as progress:
         bar = progress.add_task("evaluating", total=None)
@@ -523,7 +529,14 @@ def eval_(
             progress.advance(bar)
 
         run = run_eval(
-            the_task, the_prompt, settings, n_resamples=resamples, seed=seed, on_article=on_article, split=split
+            the_task,
+            the_prompt,
+            settings,
+            n_resamples=resamples,
+            seed=seed,
+            on_article=on_article,
+            split=split,
+            concurrency=workers,
         )
     golds, texts = _gold_and_texts(the_task)
     write_run(run, directory)

@@ -11,12 +11,15 @@ Errors leave this module as :mod:`extractor.errors` types only.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
+import httpx2
 import instructor
 import openai
 from instructor.v2.core.errors import IncompleteOutputException, InstructorRetryException
@@ -84,15 +87,34 @@ class Completion(Generic[T]):
 class LLMClient:
     """A structured-output client for one backend and one model."""
 
-    def __init__(self, base_url: str | None, api_key: str | None, model: str, params: GenerationParams) -> None:
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str | None,
+        model: str,
+        params: GenerationParams,
+        *,
+        answer: Callable[[dict[str, Any]], tuple[int, dict[str, Any]]] | None = None,
+    ) -> None:
+        """``answer``: no server; each request body is answered by ``answer(body) -> (status, json)``
+        in place of the network (batch files: capturing requests, replaying a batch's results)."""
         self.model = model
         self.params = params
+        http_client = None
+        if answer is not None:
+
+            def handle(request: httpx2.Request) -> httpx2.Response:
+                status, payload = answer(json.loads(request.content or b"{}"))
+                return httpx2.Response(status, json=payload)
+
+            http_client = httpx2.Client(transport=httpx2.MockTransport(handle), timeout=params.timeout_s)
         self._openai = openai.OpenAI(
-            base_url=base_url,
+            base_url=base_url or (_OFFLINE_URL if answer is not None else None),
             # Local servers ignore the key; a fixed non-secret placeholder keeps it out of every recording.
             api_key=api_key or "no-key",
             max_retries=params.http_retries,
             timeout=params.timeout_s,
+            http_client=http_client,
         )
         # One instructor wrapper per thread: complete() hooks its callbacks onto the wrapper, and two
         # articles in flight at once (--concurrency) must not collect each other's responses.
@@ -160,6 +182,40 @@ class LLMClient:
             latency_s=time.perf_counter() - started,
             served_model=served,
         )
+
+
+_OFFLINE_URL = "http://offline.invalid/v1"
+
+
+class _Captured(Exception):
+    """Raised by the capturing transport once the request is built: nothing is sent."""
+
+
+def request_body(
+    model: str,
+    params: GenerationParams,
+    messages: list[dict[str, str]],
+    response_model: type[BaseModel],
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON body :meth:`LLMClient.complete` would POST for ``messages``: built by that very code path
+    (instructor's tool-call request, the openai client's serialisation) and caught before it leaves."""
+    captured: list[dict[str, Any]] = []
+
+    def capture(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        captured.append(body)
+        raise _Captured
+
+    client = LLMClient(None, None, model, replace(params, http_retries=0, max_reasks=0), answer=capture)
+    try:
+        client.complete(messages, response_model, context)
+    except ExtractorError:
+        pass
+    finally:
+        client.close()
+    if not captured:
+        raise ExtractorError("internal error: the request body could not be captured")
+    return captured[0]
 
 
 def _sum_usage(responses: list[Any]) -> Usage:

@@ -248,3 +248,12 @@ def test_answers_are_not_crossed_between_concurrent_articles(tmp_path: Path) -> 
 def _no_backend_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("OPENAI_API_KEY", "EXTRACTOR_BASE_URL", "EXTRACTOR_MODEL"):
         monkeypatch.delenv(name, raising=False)
+
+
+def test_eval_replays_concurrently_with_the_same_predictions(tmp_path: Path) -> None:
+    serial, concurrent = tmp_path / "serial", tmp_path / "concurrent"
+    assert run("eval", "--prompt", "v2", "--split", "seeds", "--out", serial).returncode == 0
+    result = run("eval", "--prompt", "v2", "--split", "seeds", "--concurrency", "4", "--out", concurrent)
+    assert result.returncode == 0, result.stderr
+    predictions = [(d / "predictions.jsonl").read_text(encoding="utf-8") for d in (serial, concurrent)]
+    assert predictions[0] == predictions[1] and predictions[0].count("\n") == 5
