@@ -65,7 +65,8 @@ def throughput(articles: list[Article], tmp: Path) -> None:
         )
 
 
-def ray_overhead(articles: list[Article], tmp: Path) -> None:
+def ray_overhead(folder: Path, n: int) -> None:
+    """Two batch sizes on each path: the difference is the cost per article, the rest a fixed start-up."""
     import ray
 
     from extractor.ray_run import ray_extract_all
@@ -73,23 +74,28 @@ def ray_overhead(articles: list[Article], tmp: Path) -> None:
     started = time.perf_counter()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     print(f"ray: local start {time.perf_counter() - started:.1f} s (once per run)")
+    sizes = (n, 2 * n)
+    batches = {size: articles_in(folder / f"ray{size}", size) for size in sizes}
+    times: dict[tuple[str, int], float] = {}
     try:
-        times = {}
         with scripted(with_latency(LATENCY_S, per_article())) as server:
             settings = resolve_settings(base_url=server.base_url, model="test-model")
             for label in ("single", "ray"):
-                extract_all = ray_extract_all(ATTACKS, PROMPT, settings, None) if label == "ray" else None
-                began = time.perf_counter()
-                result = run_batch(ATTACKS, PROMPT, settings, articles, out=tmp / f"{label}.jsonl", concurrency=4,
-                                   extract_all=extract_all)  # fmt: skip
-                times[label] = time.perf_counter() - began
-                assert not result.failed
+                for size in sizes:
+                    extract_all = ray_extract_all(ATTACKS, PROMPT, settings, None) if label == "ray" else None
+                    began = time.perf_counter()
+                    result = run_batch(ATTACKS, PROMPT, settings, batches[size], concurrency=4,
+                                       extract_all=extract_all)  # fmt: skip
+                    times[label, size] = time.perf_counter() - began
+                    assert not result.failed
     finally:
         ray.shutdown()
-    extra = (times["ray"] - times["single"]) / len(articles)
+    per = {label: (times[label, sizes[1]] - times[label, sizes[0]]) / n for label in ("single", "ray")}
+    fixed = {label: times[label, sizes[0]] - per[label] * n for label in ("single", "ray")}
     print(
-        f"ray vs single process, concurrency 4: {times['ray'] / times['single']:.2f}× the time "
-        f"({times['ray']:.2f} s vs {times['single']:.2f} s), {extra * 1000:+.0f} ms per article"
+        f"ray vs single process, concurrency 4: {per['ray'] * 1000:.0f} vs {per['single'] * 1000:.0f} ms per article "
+        f"({per['ray'] / per['single']:.2f}×), plus {fixed['ray']:.1f} s vs {fixed['single']:.1f} s fixed per batch "
+        f"(actors start and import the package)"
     )
 
 
@@ -147,7 +153,7 @@ def main() -> None:
         articles = articles_in(tmp / "a", args.articles)
         throughput(articles, tmp)
         if not args.no_ray and importlib.util.find_spec("ray") is not None:
-            ray_overhead(articles, tmp)
+            ray_overhead(tmp, args.articles)
         template = read_previous(tmp / "c1.jsonl").order[0]
         output_at_scale(tmp, template)
         replay(tmp)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -55,7 +54,7 @@ from extractor.grounding import Grounding, ground
 from extractor.local_server import MODELS, LocalServer, resolve
 from extractor.prompts import Prompt
 from extractor.runs import write_atomic
-from extractor.tasks import Task
+from extractor.tasks import Task, schema_json
 
 _REPLAY_URL = "http://127.0.0.1:9/v1"  # discard port: replay never reaches a server
 
@@ -118,7 +117,7 @@ def render_messages(task: Task, prompt: Prompt, article: Article, text: str | No
         text=article.text if text is None else text,
         title=article.meta.title or "(no title)",
         published=published,
-        schema_json=json.dumps(task.result_model.model_json_schema(), separators=(",", ":")),
+        schema_json=schema_json(task.result_model),
         field_guide=task.field_guide(),
     )
 

@@ -8,6 +8,7 @@ register it here, or name it as ``package.module:TASK`` on the command line.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -38,12 +39,30 @@ class Task:
     def schema_sha256(self) -> str:
         """Hash of the JSON schema the model is asked to fill: it changes when a field,
         a description or a constraint changes, and so do the cassettes."""
-        canonical = json.dumps(self.result_model.model_json_schema(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return _schema_sha256(self.result_model)
 
     def field_guide(self) -> list[tuple[str, str]]:
         """(dotted field name, description) for every leaf field of the event model."""
-        return list(_walk_descriptions(self.event_model, ""))
+        return list(_field_guide(self.event_model))
+
+
+# A schema is fixed once its class exists, and building it is the costliest part of rendering a
+# prompt: computed once per class, not once per article (or per chunk).
+@functools.cache
+def _schema_sha256(model: type[BaseModel]) -> str:
+    canonical = json.dumps(model.model_json_schema(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@functools.cache
+def schema_json(model: type[BaseModel]) -> str:
+    """The model's JSON schema, compact, as prompts show it."""
+    return json.dumps(model.model_json_schema(), separators=(",", ":"))
+
+
+@functools.cache
+def _field_guide(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    return tuple(_walk_descriptions(model, ""))
 
 
 def _walk_descriptions(model: type[BaseModel], prefix: str) -> Any:
