@@ -275,16 +275,28 @@ def run_batch(
                 if extract_all is not None
                 else _extract_in_process(task, prompt, settings, todo, workers)
             )
-            for index, record in stream:
-                done[index] = record
-                extracted.append(record)
-                if sink is not None:
-                    sink.append(record)
-                tokens += record.usage.prompt_tokens + record.usage.completion_tokens
-                if on_record is not None:
-                    on_record(BatchProgress(len(extracted), len(todo), tokens, time.perf_counter() - started, record))
+            # Closed explicitly, so an interrupt that lands here (not inside the stream) still stops
+            # the backend and abandons requests in flight now, not when the generator is collected.
+            try:
+                for index, record in stream:
+                    done[index] = record
+                    extracted.append(record)
+                    if sink is not None:
+                        sink.append(record)
+                    tokens += record.usage.prompt_tokens + record.usage.completion_tokens
+                    if on_record is not None:
+                        elapsed = time.perf_counter() - started
+                        on_record(BatchProgress(len(extracted), len(todo), tokens, elapsed, record))
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()
     except KeyboardInterrupt:
         interrupted = True
+    except BaseException:
+        if sink is not None:
+            sink.close()  # every record so far is on disk; the error is the caller's to report
+        raise
     merged = _merged(articles, kept_by_id, done)
     if sink is not None:
         sink.finish(merged)
