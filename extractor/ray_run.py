@@ -88,7 +88,7 @@ def ray_extract_all(
             extracted = dataset.map(
                 _ExtractRow,
                 fn_constructor_args=(task, prompt, settings),
-                concurrency=max(1, min(workers, len(rows))),
+                compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(rows)))),
                 num_cpus=ACTOR_CPUS,
             )
             for row in extracted.iter_rows():
