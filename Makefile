@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml $(LLAMA_WHEEL)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The AMX-free wheel first, by file, so pip never builds or picks another one.
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps $(WHEEL_DIR)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
-	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[local,dev,ray]'
 	touch $(STAMP)
 
 ## Set up, then extract events from a seed article with the embedded Qwen model (pulled on first use).

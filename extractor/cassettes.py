@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -199,6 +200,19 @@ def use_cassette(
     if mode is CassetteMode.OFF:
         yield {}
         return
+    # vcrpy patches the HTTP library for the whole process, so two cassettes open at once (with
+    # --concurrency) would answer or record each other's requests: one cassette at a time.
+    with _CASSETTE_LOCK, _use_cassette(path, mode, meta, rerecord_command) as recorded:
+        yield recorded
+
+
+_CASSETTE_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _use_cassette(
+    path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_command: str
+) -> Iterator[dict[str, Any]]:
     if mode is CassetteMode.RERECORD or (mode is CassetteMode.RECORD and not path.exists()):
         with _recording(path, meta) as recorded_meta:
             yield recorded_meta

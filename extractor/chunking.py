@@ -1,11 +1,12 @@
 """Splitting an article too long for the context into chunks, and merging the chunks' events.
 
-The text is split on paragraph boundaries (blank lines; a paragraph that alone
-is too long is split further at its line breaks) and packed into chunks that
-fit, each overlapping the previous one by one paragraph, so an event told across
-a boundary is seen whole at least once. Events seen in several chunks are merged
-by the schema's identifying fields (its ``Compare`` markers), so this works for
-any task.
+The text is split on paragraph boundaries (blank lines; a paragraph that alone is
+too long is split further at its line breaks, then at sentence ends, and a sentence
+still too long at the last space before a hard character bound, so a megabyte on one
+line still fits) and packed into chunks that fit, each overlapping the previous one
+by one piece, so an event told across a boundary is seen whole at least once. Events
+seen in several chunks are merged by the schema's identifying fields (its
+``Compare`` markers), so this works for any task.
 """
 
 from __future__ import annotations
@@ -33,13 +34,20 @@ SAME_EVENT_MIN_SIMILARITY = 0.75
 EVIDENCE_FIELD = "evidence"
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LINE_BREAK = re.compile(r"\n")
+# A sentence ends at . ! ? or … (and any closing quotes or brackets) followed by whitespace.
+_SENTENCE_END = re.compile(r"([.!?…]+[\"'”’»)\]]*)\s+")
+_FIRST_PROBE_CHARS = 256
 
 Span = tuple[int, int]
 
 
 def estimated_tokens(messages: Sequence[Mapping[str, str]], *, generous: bool) -> int:
     """Prompt tokens from characters: ``generous`` gives a low estimate (may fit), otherwise a high one (fits)."""
-    chars = sum(len(m["content"]) for m in messages)
+    return tokens_for_chars(sum(len(m["content"]) for m in messages), generous=generous)
+
+
+def tokens_for_chars(chars: float, *, generous: bool) -> int:
+    """:func:`estimated_tokens` for a prompt of ``chars`` characters."""
     if generous:
         return int(chars / CHARS_PER_TOKEN_LOWER_BOUND / _GENEROUS_FACTOR)
     return math.ceil(chars / CHARS_PER_TOKEN_LOWER_BOUND)
@@ -66,16 +74,81 @@ def split_spans(text: str, start: int, end: int, separator: re.Pattern[str]) -> 
 
 
 def paragraph_spans(text: str, fits: Callable[[Span], bool] = lambda span: True) -> list[Span]:
-    """Paragraphs of ``text`` (separated by blank lines); one that does not ``fit`` is split at its line breaks.
+    """Paragraphs of ``text`` (separated by blank lines); one that does not ``fit`` is split further.
 
-    A text without blank lines is split at line breaks throughout.
+    A text without blank lines is split at line breaks throughout. A piece that still does not fit
+    is split at its line breaks, then at sentence ends, then (:func:`hard_spans`) at a character
+    bound. Spans are offsets into ``text``.
     """
     if not _BLANK_LINE.search(text):
-        return split_spans(text, 0, len(text), _LINE_BREAK)
-    units: list[Span] = []
-    for span in split_spans(text, 0, len(text), _BLANK_LINE):
-        units.extend([span] if fits(span) else split_spans(text, *span, _LINE_BREAK))
-    return units
+        paragraphs = split_spans(text, 0, len(text), _LINE_BREAK)
+    else:
+        paragraphs = split_spans(text, 0, len(text), _BLANK_LINE)
+    return [unit for span in paragraphs for unit in _fitting(text, span, fits)]
+
+
+def _fitting(text: str, span: Span, fits: Callable[[Span], bool]) -> list[Span]:
+    if fits(span):
+        return [span]
+    for pieces in (split_spans(text, *span, _LINE_BREAK), sentence_spans(text, *span)):
+        if len(pieces) > 1:
+            return [unit for piece in pieces for unit in _fitting(text, piece, fits)]
+    return hard_spans(text, span, fits)
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[Span]:
+    """The sentences of ``text[start:end]``, each keeping its final punctuation."""
+    pieces: list[Span] = []
+    pos = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        pieces.append((pos, match.start() + len(match.group(1))))
+        pos = match.end()
+    pieces.append((pos, end))
+    return [piece for first, stop in pieces for piece in split_spans(text, first, stop, _NEVER)]
+
+
+_NEVER = re.compile(r"(?!)")
+
+
+def hard_spans(text: str, span: Span, fits: Callable[[Span], bool]) -> list[Span]:
+    """``span`` cut into the longest pieces that ``fit``, each ending at a space where one is near.
+
+    The bound is found by doubling then bisecting, so the cost follows the size of a piece, not of
+    the text. A piece where not even one character fits is returned as it is, for the caller to report.
+    """
+    start, end = span
+    pieces: list[Span] = []
+    while start < end:
+        good, bad = start, None
+        probe = min(end, start + _FIRST_PROBE_CHARS)
+        while True:
+            if fits((start, probe)):
+                good = probe
+                if probe == end:
+                    break
+                probe = min(end, start + 2 * (probe - start))
+            else:
+                bad = probe
+                break
+        if bad is not None:
+            while bad - good > 1:
+                middle = (good + bad) // 2
+                if fits((start, middle)):
+                    good = middle
+                else:
+                    bad = middle
+        if good == start:
+            pieces.append((start, end))
+            break
+        cut = good
+        if good < end:
+            space = text.rfind(" ", start + (good - start) // 2, good)
+            cut = space if space > start else good
+        pieces += split_spans(text, start, cut, _NEVER)
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    return pieces
 
 
 def pack_chunks(units: Sequence[Span], fits: Callable[[Span], bool]) -> list[Span]:

@@ -11,30 +11,39 @@ import dataclasses
 import datetime as dt
 import signal
 import sys
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from extractor import local_server
 from extractor.articles import Article, expand_paths, load_articles
+from extractor.batch_run import BatchProgress, batch_exit_code, effective_concurrency, run_batch
 from extractor.cassettes import CassetteMode
+from extractor.cli_batch import batch_app
 from extractor.cli_incidents import export_command, incidents_command
 from extractor.client import GenerationParams
 from extractor.config import resolve_settings
-from extractor.errors import ExtractorError, InputError, QualityGateError, error_class
-from extractor.extract import ArticleRecord, is_reusable, open_extractor, write_records
+from extractor.errors import ExtractorError, InputError, QualityGateError
+from extractor.extract import ArticleRecord
 
 if TYPE_CHECKING:
     from extractor.evaluation import EvalRun
 from extractor.gold import GoldArticle
 from extractor.prompts import diff_prompts, list_versions, load_prompt
-from extractor.report import print_records
+from extractor.report import print_batch_summary, print_records
 from extractor.runs import write_atomic
 from extractor.tasks import Task, get_task
 
@@ -76,6 +85,17 @@ SplitOpt = Annotated[
     typer.Option("--split", help="Evaluate one split of the corpus (seeds, dev, test); default: all of it."),
 ]
 RecordOpt = Annotated[bool, typer.Option("--record", help="Record the cassettes that are missing.")]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        "-j",
+        help="Articles in flight at once (default: 1 for the embedded server, which answers one request at a "
+        "time; 4 for other servers). Records keep the input order. Recording cassettes is always serial "
+        "(vcrpy patches HTTP process-wide); replay may run concurrently.",
+    ),
+]
+SUMMARY_OVER = 20  # more articles than this: a summary instead of a table per article
 RerecordOpt = Annotated[bool, typer.Option("--rerecord", help="Record all cassettes again, replacing them.")]
 
 
@@ -165,12 +185,30 @@ def extract(
     replay: Annotated[bool, typer.Option("--replay", help="Answer from cassettes only (offline).")] = False,
     record: RecordOpt = False,
     rerecord: RerecordOpt = False,
+    concurrency: ConcurrencyOpt = None,
+    table: Annotated[
+        bool | None,
+        typer.Option(
+            "--table/--summary",
+            help=f"Print a table of every event, or one summary of the batch; default: the table up to "
+            f"{SUMMARY_OVER} articles, the summary above.",
+        ),
+    ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            help="Run the batch as a Ray Data pipeline: '' (or 'local') starts Ray on this machine, "
+            "'auto' or ray://HOST:10001 joins a cluster. Needs the 'ray' extra and a remote backend.",
+        ),
+    ] = None,
 ) -> None:
     """Extract events from articles, show them, and write JSONL.
 
     A failed article becomes a record with status "error", and the batch goes on.
 
-    On Ctrl-C or SIGTERM the finished records are written (exit 130); --resume then finishes the batch.
+    Each record is appended to --out as its article finishes; on Ctrl-C or SIGTERM the finished
+    records are kept (exit 130) and --resume then finishes the batch, dropping a line a kill tore.
     """
     the_task = get_task(task)
     the_prompt = load_prompt(the_task.prompts_dir, the_task.name, prompt)
@@ -178,6 +216,8 @@ def extract(
         raise InputError(f"--out {out} is a directory; give a file name such as {out / 'events.jsonl'}")
     if resume and out is None:
         raise InputError("--resume needs --out FILE: the records to resume from")
+    if concurrency is not None and concurrency < 1:
+        raise InputError("--concurrency must be at least 1")
     if n_ctx is not None and n_ctx <= max_tokens:
         raise InputError(f"--n-ctx {n_ctx} leaves no room for the prompt after --max-tokens {max_tokens}")
     settings = resolve_settings(
@@ -189,127 +229,100 @@ def extract(
         cassette_mode=_cassette_mode(record, rerecord, replay, CassetteMode.OFF),
     )
     loaded = load_articles(expand_paths(paths), published=_parse_date(published, "--published"))
-    articles: list[Article] = []
-    failures = 0
-    exit_code = 0
-    for item in loaded:
-        if isinstance(item, ExtractorError):
-            err_console.print(f"[red]error:[/] {item}", highlight=False, soft_wrap=True)
-            failures += 1
-            exit_code = exit_code or item.exit_code
-        else:
-            articles.append(item)
+    load_errors = [item for item in loaded if isinstance(item, ExtractorError)]
+    articles = [item for item in loaded if isinstance(item, Article)]
+    for error in load_errors:
+        err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
     if not articles:
         raise InputError("no article could be read; nothing to extract")
+    workers = effective_concurrency(settings, concurrency)
+    if concurrency is not None and concurrency > workers:
+        err_console.print("note: recording cassettes runs one article at a time (--concurrency 1)")
 
-    previous = _previous_records(out) if resume and out is not None else {}
-    batch = _Batch(articles, previous)
-    for index, article in enumerate(articles):
-        kept = previous.get(article.id)
-        if kept is not None and is_reusable(kept, article, the_prompt, the_task, settings.model):
-            batch.done[index] = kept
-    todo = [(index, a) for index, a in enumerate(articles) if index not in batch.done]
-    if resume:
-        err_console.print(
-            f"resuming from {out}: {len(articles) - len(todo)} of {len(articles)} article(s) already done, "
-            f"{len(todo)} to extract"
+    if ray is not None and (settings.backend.value == "local" or settings.cassette_mode is not CassetteMode.OFF):
+        raise InputError(
+            "--ray needs an OpenAI-compatible server every worker can reach (--base-url URL --model NAME, "
+            "or OPENAI_API_KEY), and records no cassettes"
         )
+    progress = _batch_progress()
+    bar = progress.add_task("extracting", total=None, tokens_s="")
 
-    if todo and settings.backend.value == "local" and settings.needs_backend and settings.model_path is None:
-        _ensure_pulled(settings.model)
-    extracted = 0
+    def on_start(kept: int, to_extract: int, torn: bool) -> None:
+        if torn:
+            err_console.print(f"note: {out} ended in a line cut short (a killed run); it is dropped and redone")
+        if resume:
+            err_console.print(
+                f"resuming from {out}: {kept} of {kept + to_extract} article(s) already done, {to_extract} to extract"
+            )
+        if to_extract and settings.backend.value == "local" and settings.needs_backend and settings.model_path is None:
+            _ensure_pulled(settings.model)  # its own progress bar, before the batch's
+        progress.update(bar, total=to_extract)
+        progress.start()
+
     try:
-        if todo:
-            with open_extractor(the_task, the_prompt, settings) as extractor, _progress() as progress:
-                bar = progress.add_task("extracting", total=len(todo))
-                for index, article in todo:
-                    progress.update(bar, description=f"extracting {article.id}")
-                    batch.done[index] = extractor.extract(article)
-                    extracted += 1
-                    if out is not None:
-                        batch.checkpoint(out)
-                    progress.advance(bar)
-        if out is not None:
-            batch.save(out)
-    except KeyboardInterrupt:
-        if out is not None and extracted:
-            batch.save(out)
-        err_console.print(
-            f"interrupted: {extracted} of {len(todo)} article(s) extracted"
-            + (f", {out} holds every finished record; run again with --resume to finish" if out and extracted else "")
-        )
-        raise typer.Exit(130) from None
 
-    records = [batch.done[index] for index in range(len(articles))]
-    print_records(console, records, the_task.columns)
+        def on_record(step: BatchProgress) -> None:
+            rate = step.tokens / step.elapsed_s if step.elapsed_s > 0 else 0.0
+            progress.update(
+                bar,
+                completed=step.done,
+                description=f"extracted {step.record.article_id}",
+                tokens_s=f"{rate:,.0f} tok/s",
+            )
+
+        extract_all: Callable[[Sequence[tuple[int, Article]], int], Iterator[tuple[int, ArticleRecord]]] | None = None
+        if ray is not None:
+            from extractor.ray_run import ray_extract_all
+
+            extract_all = ray_extract_all(the_task, the_prompt, settings, ray)
+        result = run_batch(
+            the_task,
+            the_prompt,
+            settings,
+            articles,
+            out=out,
+            resume=resume,
+            concurrency=workers,
+            on_start=on_start,
+            on_record=on_record,
+            extract_all=extract_all,
+        )
+    finally:
+        progress.stop()
+    if result.interrupted:
+        done = len(result.extracted)
+        err_console.print(
+            f"interrupted: {done} of {result.to_extract} article(s) extracted"
+            + (f", {out} holds every finished record; run again with --resume to finish" if out and done else "")
+        )
+        raise typer.Exit(130)
+
+    show_table = table if table is not None else len(result.records) <= SUMMARY_OVER
+    if show_table:
+        print_records(console, result.records, the_task.columns)
+    else:
+        print_batch_summary(console, result)
     if out is not None:
-        console.print(f"wrote {len(batch.merged())} record(s) to {out}")
-    for done in (batch.done[index] for index, _ in todo):
-        if done.status == "error":
-            err_console.print(f"[red]error:[/] {done.article_id}: {done.error}", highlight=False, soft_wrap=True)
-            failures += 1
-            exit_code = exit_code or _exit_code_of(done.error_type)
-    if failures:
-        raise typer.Exit(exit_code or 1)
+        console.print(f"wrote {len(result.merged)} record(s) to {out}")
+    for failed in result.failed:
+        err_console.print(f"[red]error:[/] {failed.article_id}: {failed.error}", highlight=False, soft_wrap=True)
+    code = batch_exit_code(load_errors, result)
+    if code:
+        raise typer.Exit(code)
 
 
-class _Batch:
-    """The records of one ``extract`` batch: what ``--out`` will hold, in a stable order.
-
-    Records from ``--out`` for articles outside the batch come first, untouched (``--resume``
-    never drops work); then one record per article of the batch in the order given: the new
-    one, else the previous one, if any.
-    """
-
-    CHECKPOINT_EVERY_S = 2.0
-
-    def __init__(self, articles: Sequence[Article], previous: Mapping[str, ArticleRecord]) -> None:
-        self.ids = [a.id for a in articles]
-        self.previous = dict(previous)
-        self.done: dict[int, ArticleRecord] = {}  # by position in the batch
-        self._saved_at = time.monotonic()
-
-    def merged(self) -> list[ArticleRecord]:
-        batch = set(self.ids)
-        others = [r for article_id, r in self.previous.items() if article_id not in batch]
-        mine = [self.done.get(index) or self.previous.get(article_id) for index, article_id in enumerate(self.ids)]
-        return others + [r for r in mine if r is not None]
-
-    def save(self, out: Path) -> None:
-        write_records(out, self.merged())  # atomic: the file is always whole JSONL
-        self._saved_at = time.monotonic()
-
-    def checkpoint(self, out: Path) -> None:
-        """Save now and then, so that even a kill that cannot be caught loses little work."""
-        if time.monotonic() - self._saved_at >= self.CHECKPOINT_EVERY_S:
-            self.save(out)
-
-
-def _previous_records(out: Path) -> dict[str, ArticleRecord]:
-    """The records of an earlier run in ``out``, by article id (the last one wins); none if no file."""
-    if not out.exists():
-        return {}
-    records: dict[str, ArticleRecord] = {}
-    try:
-        lines = out.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--resume: cannot read {out}: {exc}") from exc
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = ArticleRecord.model_validate_json(line)
-        except ValueError as exc:
-            raise InputError(
-                f"--resume: {out} line {number} is not an extract record ({str(exc).splitlines()[0]}); "
-                "give another --out, or drop --resume to replace the file"
-            ) from exc
-        records[record.article_id] = record
-    return records
-
-
-def _exit_code_of(error_type: str | None) -> int:
-    return error_class(error_type).exit_code
+def _batch_progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[tokens_s]}"),
+        console=err_console,
+        transient=False,
+    )
 
 
 def _progress() -> Progress:
@@ -435,6 +448,7 @@ def prompts_diff(
 
 app.command("incidents")(incidents_command)
 app.command("export")(export_command)
+app.add_typer(batch_app, name="batch")
 
 gold_app = typer.Typer(help="Gold labels: check them against the schema and the guideline.", no_args_is_help=True)
 app.add_typer(gold_app, name="gold")
@@ -467,6 +481,7 @@ def eval_(
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
     corpus: CorpusOpt = None,
     split: SplitOpt = None,
+    concurrency: ConcurrencyOpt = None,
     allow_errors: Annotated[
         bool,
         typer.Option(
@@ -502,6 +517,9 @@ def eval_(
     )
     if settings.backend.value == "local" and settings.needs_backend and settings.model_path is None:
         _ensure_pulled(settings.model)
+    workers = effective_concurrency(settings, concurrency)
+    if concurrency is not None and concurrency > workers:
+        err_console.print("note: recording cassettes runs one article at a time (--concurrency 1)")
     directory = _run_dir(out, f"{the_task.name}@{the_prompt.version}-{settings.model}")
     with _progress() as progress:
         bar = progress.add_task("evaluating", total=None)
@@ -511,7 +529,14 @@ def eval_(
             progress.advance(bar)
 
         run = run_eval(
-            the_task, the_prompt, settings, n_resamples=resamples, seed=seed, on_article=on_article, split=split
+            the_task,
+            the_prompt,
+            settings,
+            n_resamples=resamples,
+            seed=seed,
+            on_article=on_article,
+            split=split,
+            concurrency=workers,
         )
     golds, texts = _gold_and_texts(the_task)
     write_run(run, directory)

@@ -11,12 +11,16 @@ Errors leave this module as :mod:`extractor.errors` types only.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
+import httpx2
 import instructor
 import openai
 from instructor.v2.core.errors import IncompleteOutputException, InstructorRetryException
@@ -98,17 +102,45 @@ class Completion(Generic[T]):
 class LLMClient:
     """A structured-output client for one backend and one model."""
 
-    def __init__(self, base_url: str | None, api_key: str | None, model: str, params: GenerationParams) -> None:
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str | None,
+        model: str,
+        params: GenerationParams,
+        *,
+        answer: Callable[[dict[str, Any]], tuple[int, dict[str, Any]]] | None = None,
+    ) -> None:
+        """``answer``: no server; each request body is answered by ``answer(body) -> (status, json)``
+        in place of the network (batch files: capturing requests, replaying a batch's results)."""
         self.model = model
         self.params = params
+        http_client = None
+        if answer is not None:
+
+            def handle(request: httpx2.Request) -> httpx2.Response:
+                status, payload = answer(json.loads(request.content or b"{}"))
+                return httpx2.Response(status, json=payload)
+
+            http_client = httpx2.Client(transport=httpx2.MockTransport(handle), timeout=params.timeout_s)
         self._openai = openai.OpenAI(
-            base_url=base_url,
+            base_url=base_url or (_OFFLINE_URL if answer is not None else None),
             # Local servers ignore the key; a fixed non-secret placeholder keeps it out of every recording.
             api_key=api_key or "no-key",
             max_retries=params.http_retries,
             timeout=params.timeout_s,
+            http_client=http_client,
         )
-        self._client = instructor.from_openai(self._openai, mode=instructor.Mode.TOOLS)
+        # One instructor wrapper per thread: complete() hooks its callbacks onto the wrapper, and two
+        # articles in flight at once (--concurrency) must not collect each other's responses.
+        self._local = threading.local()
+
+    @property
+    def _client(self) -> instructor.Instructor:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = instructor.from_openai(self._openai, mode=instructor.Mode.TOOLS)
+        return client
 
     def close(self) -> None:
         self._openai.close()
@@ -120,6 +152,7 @@ class LLMClient:
         context: dict[str, Any] | None = None,
     ) -> Completion[T]:
         """One validated answer, re-asking at most ``params.max_reasks`` times."""
+        client = self._client
         responses: list[Any] = []
         reask_errors: list[str] = []
 
@@ -129,11 +162,11 @@ class LLMClient:
         def on_parse_error(error: Exception, **_: Any) -> None:
             reask_errors.append(_first_line(error))
 
-        self._client.on("completion:response", on_response)
-        self._client.on("parse:error", on_parse_error)
+        client.on("completion:response", on_response)
+        client.on("parse:error", on_parse_error)
         started = time.perf_counter()
         try:
-            value = self._client.create(
+            value = client.create(
                 model=self.model,
                 response_model=response_model,
                 messages=messages,  # type: ignore[arg-type]
@@ -151,8 +184,8 @@ class LLMClient:
         except openai.OpenAIError as exc:
             raise _map_openai_error(exc) from exc
         finally:
-            self._client.off("completion:response", on_response)
-            self._client.off("parse:error", on_parse_error)
+            client.off("completion:response", on_response)
+            client.off("parse:error", on_parse_error)
         total = getattr(value, "_total_usage", None)
         usage = Usage.of(total) if total is not None else _sum_usage(responses)
         served = getattr(responses[-1], "model", None) if responses else None
@@ -164,6 +197,40 @@ class LLMClient:
             latency_s=time.perf_counter() - started,
             served_model=served,
         )
+
+
+_OFFLINE_URL = "http://offline.invalid/v1"
+
+
+class _Captured(Exception):
+    """Raised by the capturing transport once the request is built: nothing is sent."""
+
+
+def request_body(
+    model: str,
+    params: GenerationParams,
+    messages: list[dict[str, str]],
+    response_model: type[BaseModel],
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON body :meth:`LLMClient.complete` would POST for ``messages``: built by that very code path
+    (instructor's tool-call request, the openai client's serialisation) and caught before it leaves."""
+    captured: list[dict[str, Any]] = []
+
+    def capture(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        captured.append(body)
+        raise _Captured
+
+    client = LLMClient(None, None, model, replace(params, http_retries=0, max_reasks=0), answer=capture)
+    try:
+        client.complete(messages, response_model, context)
+    except ExtractorError:
+        pass
+    finally:
+        client.close()
+    if not captured:
+        raise ExtractorError("internal error: the request body could not be captured")
+    return captured[0]
 
 
 def _sum_usage(responses: list[Any]) -> Usage:

@@ -213,16 +213,21 @@ def run_eval(
     seed: int = 0,
     on_article: Callable[[Article], None] | None = None,
     split: str | None = None,
+    concurrency: int = 1,
 ) -> EvalRun:
+    """``concurrency`` articles in flight at once; the records keep the corpus order either way."""
+    from extractor.batch_run import extract_concurrently
+
     articles = select_split(load_corpus(task.corpus_dir), split, task.corpus_dir)
     golds = load_gold_for(task, articles)
     started = now()
-    records = []
+    by_index: dict[int, ArticleRecord] = {}
     with open_extractor(task, prompt, settings) as extractor:
-        for article in articles:
+        for index, record in extract_concurrently(extractor, list(enumerate(articles)), concurrency):
+            by_index[index] = record
             if on_article:
-                on_article(article)
-            records.append(extractor.extract(article))
+                on_article(articles[index])
+        records = [by_index[i] for i in range(len(articles))]
         model_sha = extractor.model_sha256 or next((r.model_sha256 for r in records if r.model_sha256), None)
     score = score_records(task, records, golds, n_resamples=n_resamples, seed=seed)
     manifest = Manifest(

@@ -12,21 +12,21 @@ goes on.
 Articles longer than the context window
 ---------------------------------------
 When the context size is known (``--n-ctx``, or the embedded server's) and the
-rendered prompt surely cannot fit, the cleaned text is split on paragraph
-boundaries (blank lines; a paragraph that alone is too long is split further at
-its line breaks) into chunks that fit, each overlapping the previous one by one
-paragraph. Every chunk is rendered with the same prompt, the chunk as the
-article text, and extracted on its own. The chunks' events are merged and
-de-duplicated (:mod:`extractor.chunking`), and every evidence quote is grounded in
-the whole article, so offsets still point into the original file. A paragraph
-that cannot fit even alone is a :class:`~extractor.errors.ContextOverflowError`.
+rendered prompt surely cannot fit, the cleaned text is split on paragraph boundaries
+(blank lines; a paragraph that alone is too long is split further at its line
+breaks, then at sentence ends, then at a hard character bound) into chunks that fit,
+each overlapping the previous one by one piece. Every chunk is rendered with the
+same prompt, the chunk as the article text, and extracted on its own. The chunks'
+events are merged and de-duplicated (:mod:`extractor.chunking`), and every evidence
+quote is grounded in the whole article, so offsets still point into the original
+file. Only a context too small for the prompt with even a few characters of article
+is a :class:`~extractor.errors.ContextOverflowError`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -38,7 +38,15 @@ from pydantic import BaseModel, Field, ValidationError
 
 from extractor.articles import Article
 from extractor.cassettes import CassetteMode, cassette_path, read_meta, use_cassette
-from extractor.chunking import EVIDENCE_FIELD, Span, estimated_tokens, merge_events, pack_chunks, paragraph_spans
+from extractor.chunking import (
+    EVIDENCE_FIELD,
+    Span,
+    estimated_tokens,
+    merge_events,
+    pack_chunks,
+    paragraph_spans,
+    tokens_for_chars,
+)
 from extractor.client import Completion, GenerationParams, LLMClient
 from extractor.config import Backend, Settings
 from extractor.errors import (
@@ -52,7 +60,7 @@ from extractor.grounding import Grounding, ground
 from extractor.local_server import MODELS, LocalServer, resolve
 from extractor.prompts import Prompt
 from extractor.runs import write_atomic
-from extractor.tasks import Task, schema_sha256
+from extractor.tasks import Task, schema_json, schema_sha256
 
 _REPLAY_URL = "http://127.0.0.1:9/v1"  # discard port: replay never reaches a server
 
@@ -121,7 +129,7 @@ def render_messages(task: Task, prompt: Prompt, article: Article, text: str | No
         text=article.text if text is None else text,
         title=article.meta.title or "(no title)",
         published=published,
-        schema_json=json.dumps(answer_model(task, prompt).model_json_schema(), separators=(",", ":")),
+        schema_json=schema_json(answer_model(task, prompt)),
         field_guide=task.field_guide(),
     )
 
@@ -159,7 +167,7 @@ def is_reusable(record: ArticleRecord, article: Article, prompt: Prompt, task: T
 
 
 @dataclass
-class _Chunk:
+class Chunk:
     text: str
     messages: list[dict[str, str]]
 
@@ -226,10 +234,10 @@ class Extractor:
         n_ctx = recorded.get("n_ctx") if mode is CassetteMode.REPLAY else self.n_ctx
         started = time.perf_counter()
         context = {"published": article.meta.published}
-        chunks: list[_Chunk] = []
+        chunks: list[Chunk] = []
         completions: list[Completion[Any]] = []
         try:
-            chunks = self._chunks(article, n_ctx if isinstance(n_ctx, int) else None)
+            chunks = self.chunks(article, n_ctx if isinstance(n_ctx, int) else None)
             scope: contextlib.AbstractContextManager[dict[str, Any]] = (
                 use_cassette(cassette, mode, self.cassette_meta(), self.rerecord_command)
                 if cassette is not None
@@ -289,35 +297,41 @@ class Extractor:
             chunks=len(chunks),
         )
 
-    def _chunks(self, article: Article, n_ctx: int | None) -> list[_Chunk]:
+    def chunks(self, article: Article, n_ctx: int | None) -> list[Chunk]:
         """The whole article when it may fit (or the context size is unknown), else chunks that fit."""
         whole = render_messages(self.task, self.prompt, article)
         if not n_ctx:
-            return [_Chunk(article.text, whole)]
+            return [Chunk(article.text, whole)]
         budget = n_ctx - self.settings.params.max_tokens
         if estimated_tokens(whole, generous=True) <= budget:
-            return [_Chunk(article.text, whole)]
+            return [Chunk(article.text, whole)]
         text = article.text
-        rendered: dict[Span, list[dict[str, str]]] = {}
-
-        def messages(span: Span) -> list[dict[str, str]]:
-            if span not in rendered:
-                rendered[span] = render_messages(self.task, self.prompt, article, text[span[0] : span[1]])
-            return rendered[span]
+        # The article is inserted verbatim, so the prompt's size is affine in the span's length:
+        # measured once from two renders, it sizes thousands of candidate pieces without rendering each.
+        sizes = [_prompt_chars(render_messages(self.task, self.prompt, article, "x" * n)) for n in (1000, 2000)]
+        per_char = (sizes[1] - sizes[0]) / 1000
+        fixed = sizes[0] - per_char * 1000
 
         def fits(span: Span) -> bool:
-            return estimated_tokens(messages(span), generous=False) <= budget
+            return tokens_for_chars(fixed + per_char * (span[1] - span[0]), generous=False) <= budget
 
-        units = paragraph_spans(text, fits)
-        for number, unit in enumerate(units, 1):
-            least = estimated_tokens(messages(unit), generous=True)
+        chunks = []
+        spans = pack_chunks(paragraph_spans(text, fits), fits)
+        for number, (a, b) in enumerate(spans, 1):
+            messages = render_messages(self.task, self.prompt, article, text[a:b])
+            least = estimated_tokens(messages, generous=True)
             if least > budget:
                 raise ContextOverflowError(
-                    f"article is too long for the model's context, and paragraph {number} of {len(units)} "
-                    f"({unit[1] - unit[0]} characters) cannot fit even alone: at least ~{least} prompt tokens, "
+                    f"article is too long for the model's context, and piece {number} of {len(spans)} "
+                    f"({b - a} characters) cannot fit even alone: at least ~{least} prompt tokens, "
                     f"but only {budget} of n_ctx={n_ctx} remain after max_tokens={self.settings.params.max_tokens}"
                 )
-        return [_Chunk(text[a:b], messages((a, b))) for a, b in pack_chunks(units, fits)]
+            chunks.append(Chunk(text[a:b], messages))
+        return chunks
+
+
+def _prompt_chars(messages: Sequence[dict[str, str]]) -> int:
+    return sum(len(m["content"]) for m in messages)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ so the field the prompt describes is the field the scorer compares.
 
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Mapping
 from typing import Any, Union, get_args, get_origin
@@ -43,7 +44,12 @@ def nested_model(annotation: Any) -> type[BaseModel] | None:
 
 def field_guide(event_model: type[BaseModel]) -> list[tuple[str, str]]:
     """(dotted field name, description) for every leaf field, as the prompt shows them."""
-    return [(path, info.description or "") for path, info in schema_fields(event_model).items()]
+    return list(_field_guide(event_model))
+
+
+@functools.cache  # rendered into every prompt; a schema does not change once its class exists
+def _field_guide(event_model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    return tuple((path, info.description or "") for path, info in schema_fields(event_model).items())
 
 
 def compare_marker(info: FieldInfo) -> Compare | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 import jinja2
 from rich import box
@@ -28,6 +29,10 @@ from extractor.gold import GoldArticle
 from extractor.plain import DASH
 from extractor.scoring import CorpusScore
 from extractor.tasks import Column
+
+if TYPE_CHECKING:
+    from extractor.batch_run import BatchResult
+
 from extractor.views import (
     STATUS_TEXT,
     STATUSES,
@@ -53,6 +58,7 @@ __all__ = [
     "eval_markdown",
     "highlight",
     "pair_class",
+    "print_batch_summary",
     "print_comparison",
     "print_eval",
     "print_records",
@@ -371,3 +377,33 @@ def _flip_text(flip: FlipView) -> Padding:
     keys = Text(" · ".join(f"{k}: {value}" for k, value in flip.key_fields), style="dim")
     quotes = [Text(f"“{q}”", style="italic") for q in flip.evidence]
     return Padding(Group(head, Padding(Group(keys, *quotes), (0, 0, 0, 2))), (0, 0, 0, 2))
+
+
+def print_batch_summary(console: Console, result: BatchResult) -> None:
+    """One table for a large batch: articles, events, errors, tokens and throughput, instead of every event."""
+    records = result.records
+    extracted = result.extracted
+    errors = [r for r in records if r.status == "error"]
+    events = sum(len(r.events) for r in records)
+    elapsed = result.elapsed_s
+    table = Table(title="batch summary", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("articles", f"{len(records):,} ({len(extracted):,} extracted, {result.kept:,} kept by --resume)")
+    table.add_row("events", f"{events:,}")
+    table.add_row("errors", Text(f"{len(errors):,}", style="red" if errors else "green"))
+    prompt = sum(r.usage.prompt_tokens for r in extracted)
+    completion = sum(r.usage.completion_tokens for r in extracted)
+    table.add_row("tokens", f"{prompt:,} prompt + {completion:,} completion")
+    if elapsed > 0 and extracted:
+        table.add_row(
+            "throughput",
+            f"{len(extracted) / elapsed:,.2f} articles/s, {(prompt + completion) / elapsed:,.0f} tokens/s "
+            f"({elapsed:,.1f} s, concurrency {result.concurrency})",
+        )
+    console.print(table)
+    by_type: dict[str, int] = {}
+    for record in errors:
+        by_type[record.error_type or "error"] = by_type.get(record.error_type or "error", 0) + 1
+    if by_type:
+        console.print(Text("errors by type: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())), style="red"))

@@ -9,6 +9,7 @@ register it here, or name it as ``package.module:TASK`` on the command line.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import importlib
 import json
@@ -34,11 +35,20 @@ if TYPE_CHECKING:
 PROJECT_ROOT = Path(os.environ.get("EXTRACTOR_ROOT", Path(__file__).resolve().parent.parent))
 
 
+# A schema is fixed once its class exists, and building it is the costliest part of rendering a
+# prompt: computed once per class, not once per article (or per chunk).
+@functools.cache
 def schema_sha256(model: type[BaseModel]) -> str:
     """Hash of a JSON schema the model is asked to fill: it changes when a field,
     a description or a constraint changes, and so do the cassettes."""
     canonical = json.dumps(model.model_json_schema(), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@functools.cache
+def schema_json(model: type[BaseModel]) -> str:
+    """The model's JSON schema, compact, as prompts show it."""
+    return json.dumps(model.model_json_schema(), separators=(",", ":"))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ depends on what is asked (which article, which chunk, how many times).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -83,6 +84,8 @@ class ScriptedServer:
         self.requests: list[dict[str, Any]] = []
         self.arrived: list[float] = []  # time.monotonic() of each POST
         self.stopping = threading.Event()  # set on shutdown: cuts slow replies short
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the server held at once: proof of concurrency
         self._lock = threading.Lock()
         server = self
 
@@ -100,6 +103,15 @@ class ScriptedServer:
                     server.requests.append(body)
                     server.arrived.append(time.monotonic())
                     reply = server._next(body)
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer(reply)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self, reply: Reply) -> None:
                 if reply.delay_s and server.stopping.wait(reply.delay_s):
                     reply = Reply(drop=True)  # shutting down: don't keep the thread asleep
                 if reply.drop:
@@ -137,6 +149,17 @@ class ScriptedServer:
         """How many requests so far carried ``needle`` in their user message."""
         with self._lock:
             return sum(needle in user_text(r) for r in self.requests)
+
+
+def with_latency(latency_s: float, responder: Responder) -> Responder:
+    """``responder``'s answers, each sent ``latency_s`` after its request arrived: a model server
+    that takes a fixed time per answer and serves any number of requests at once."""
+
+    def respond(request: dict[str, Any]) -> Reply:
+        reply = responder(request)
+        return dataclasses.replace(reply, delay_s=max(reply.delay_s, latency_s))
+
+    return respond
 
 
 @contextmanager
