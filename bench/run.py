@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 from extractor import local_server  # noqa: E402
 from extractor.articles import load_article, load_corpus  # noqa: E402
 from extractor.cassettes import CassetteMode  # noqa: E402
-from extractor.client import GenerationParams  # noqa: E402
 from extractor.config import resolve_settings  # noqa: E402
 from extractor.evaluation import load_gold_for, run_eval  # noqa: E402
 from extractor.extract import render_messages  # noqa: E402
 from extractor.prompts import list_versions, load_prompt  # noqa: E402
+from extractor.records import GenerationParams  # noqa: E402
 from extractor.scoring import score_article, score_corpus  # noqa: E402
 from extractor.tasks import ATTACKS  # noqa: E402
 

@@ -28,10 +28,9 @@ sys.path.insert(0, str(ROOT))
 from extractor.articles import Article, load_articles  # noqa: E402
 from extractor.batch_run import RecordSink, read_previous, run_batch  # noqa: E402
 from extractor.cassettes import CassetteMode  # noqa: E402
-from extractor.client import GenerationParams  # noqa: E402
 from extractor.config import resolve_settings  # noqa: E402
-from extractor.extract import ArticleRecord  # noqa: E402
 from extractor.prompts import load_prompt  # noqa: E402
+from extractor.records import ArticleRecord, GenerationParams  # noqa: E402
 from extractor.tasks import ATTACKS  # noqa: E402
 from tests.loopback import scripted, with_latency  # noqa: E402
 from tests.test_robustness import per_article, write_batch  # noqa: E402

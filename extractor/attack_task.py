@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from extractor.plain import DASH, value_text
 
 if TYPE_CHECKING:
-    from extractor.extract import ArticleRecord
     from extractor.gold import GoldArticle
     from extractor.incidents import IncidentEval
+    from extractor.records import ArticleRecord
 
 
 def when(event: Mapping[str, Any]) -> tuple[str, str]:

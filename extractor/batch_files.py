@@ -32,11 +32,12 @@ from pydantic import BaseModel, Field
 
 from extractor.articles import Article, load_articles
 from extractor.cassettes import VOLATILE_BODY_KEYS
-from extractor.client import GenerationParams, LLMClient, request_body
+from extractor.client import LLMClient, request_body
 from extractor.config import Backend, Settings
 from extractor.errors import ContextOverflowError, ExtractorError, InputError
-from extractor.extract import ArticleRecord, Extractor
+from extractor.extract import Extractor
 from extractor.prompts import Prompt, load_prompt
+from extractor.records import ArticleRecord, GenerationParams
 from extractor.runs import write_atomic
 from extractor.tasks import Task, get_task
 

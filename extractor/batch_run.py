@@ -36,9 +36,10 @@ from typing import IO
 from extractor.articles import Article
 from extractor.cassettes import CassetteMode
 from extractor.config import Backend, Settings
-from extractor.errors import ExtractorError, InputError
-from extractor.extract import ArticleRecord, Extractor, is_reusable, open_extractor, write_records
+from extractor.errors import ExtractorError, InputError, error_class
+from extractor.extract import Extractor, is_reusable, open_extractor
 from extractor.prompts import Prompt
+from extractor.records import ArticleRecord, write_records
 from extractor.tasks import Task
 
 # The embedded llama.cpp server answers one request at a time: more in flight only queue there.
@@ -220,14 +221,6 @@ def batch_exit_code(load_errors: Sequence[ExtractorError], result: BatchResult |
         return error.exit_code
     failed = result.failed if result is not None else []
     return error_class(failed[0].error_type).exit_code if failed else 0
-
-
-def error_class(error_type: str | None) -> type[ExtractorError]:
-    """The error class a record's ``error_type`` names, so the exit code is the failure's own."""
-    from extractor import errors
-
-    cls = getattr(errors, error_type or "", None)
-    return cls if isinstance(cls, type) and issubclass(cls, ExtractorError) else ExtractorError
 
 
 def run_batch(

@@ -23,11 +23,12 @@ import threading
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import vcr
-import vcr.errors
 import yaml
+
+if TYPE_CHECKING:
+    import vcr
 
 from extractor.errors import (
     BackendHTTPError,
@@ -155,6 +156,8 @@ class ReadableSerializer:
 
 
 def build_vcr(record_mode: str) -> vcr.VCR:
+    import vcr  # patches HTTP libraries on use, and costs half a second to import: only when replaying or recording
+
     recorder = vcr.VCR(
         record_mode=record_mode,
         match_on=["method", "path", "json_body"],
@@ -175,6 +178,8 @@ def describe_changes(recorded: dict[str, Any], current: dict[str, Any]) -> str:
 
 
 def _is_cassette_miss(error: BaseException) -> bool:
+    import vcr.errors
+
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:

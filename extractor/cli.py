@@ -30,22 +30,21 @@ from rich.progress import (
 
 from extractor import local_server
 from extractor.articles import Article, expand_paths, load_articles
-from extractor.batch_run import BatchProgress, batch_exit_code, effective_concurrency, run_batch
 from extractor.cassettes import CassetteMode
 from extractor.cli_batch import batch_app
 from extractor.cli_incidents import export_command, incidents_command
-from extractor.client import GenerationParams
 from extractor.config import resolve_settings
 from extractor.errors import ExtractorError, InputError, QualityGateError
-from extractor.extract import ArticleRecord
-
-if TYPE_CHECKING:
-    from extractor.evaluation import EvalRun
-from extractor.gold import GoldArticle
 from extractor.prompts import diff_prompts, list_versions, load_prompt
-from extractor.report import print_batch_summary, print_records
+from extractor.records import GenerationParams
 from extractor.runs import write_atomic
 from extractor.tasks import Task, get_task
+
+if TYPE_CHECKING:
+    from extractor.batch_run import BatchProgress
+    from extractor.evaluation import EvalRun
+    from extractor.gold import GoldArticle
+    from extractor.records import ArticleRecord
 
 app = typer.Typer(
     help="Extract structured events from news articles with an LLM, and measure how well it does.",
@@ -210,6 +209,9 @@ def extract(
     Each record is appended to --out as its article finishes; on Ctrl-C or SIGTERM the finished
     records are kept (exit 130) and --resume then finishes the batch, dropping a line a kill tore.
     """
+    from extractor.batch_run import batch_exit_code, effective_concurrency, run_batch
+    from extractor.report import print_batch_summary, print_records
+
     the_task = get_task(task)
     the_prompt = load_prompt(the_task.prompts_dir, the_task.name, prompt)
     if out is not None and out.is_dir():
@@ -502,6 +504,7 @@ def eval_(
 
     Exits non-zero when any article failed (unless --allow-errors) or a --fail-under bound is missed.
     """
+    from extractor.batch_run import effective_concurrency
     from extractor.evaluation import run_eval, write_run
     from extractor.gates import below_thresholds, failed_articles, parse_threshold
     from extractor.report import eval_html, eval_markdown, print_eval

@@ -12,14 +12,10 @@ import typer
 from rich.console import Console
 
 from extractor.articles import Article, expand_paths, load_articles
-from extractor.batch_files import MAX_LINES_PER_FILE, collect, manifest_path, prepare
-from extractor.batch_run import error_class
-from extractor.client import GenerationParams
 from extractor.config import Backend, Settings
-from extractor.errors import ExtractorError, InputError
-from extractor.extract import write_records
+from extractor.errors import ExtractorError, InputError, error_class
 from extractor.prompts import load_prompt
-from extractor.report import print_records
+from extractor.records import GenerationParams, write_records
 from extractor.tasks import get_task
 
 batch_app = typer.Typer(
@@ -49,14 +45,17 @@ def prepare_command(
         int | None, typer.Option("--n-ctx", help="The model's context window: split articles too long for it.")
     ] = None,
     max_lines: Annotated[
-        int, typer.Option("--max-lines", help="Requests per file (the Batch API takes 50,000).")
-    ] = MAX_LINES_PER_FILE,
+        int | None,
+        typer.Option("--max-lines", help="Requests per file (default: 50,000, what the Batch API takes)."),
+    ] = None,
 ) -> None:
     """Write Batch API request lines: each body exactly what extract would send, custom_id ARTICLE@PROMPT#CHUNK.
 
     A manifest (OUT with .manifest.json) beside them is what batch collect needs.
     """
     import datetime as dt
+
+    from extractor.batch_files import MAX_LINES_PER_FILE, manifest_path, prepare
 
     the_task = get_task(task)
     the_prompt = load_prompt(the_task.prompts_dir, the_task.name, prompt)
@@ -78,7 +77,7 @@ def prepare_command(
     if not articles:
         raise InputError("no article could be read; nothing to prepare")
     settings = Settings(Backend.COMPATIBLE, model, params=GenerationParams(max_tokens=max_tokens), n_ctx=n_ctx)
-    manifest, errors = prepare(the_task, the_prompt, settings, articles, out, max_lines=max_lines)
+    manifest, errors = prepare(the_task, the_prompt, settings, articles, out, max_lines=max_lines or MAX_LINES_PER_FILE)
     for article_id, failure in errors:
         err_console.print(f"[red]error:[/] {article_id}: {failure}", highlight=False, soft_wrap=True)
     requests = sum(len(a.requests) for a in manifest.articles)
@@ -104,6 +103,9 @@ def collect_command(
     Offline there is no model to re-ask: an answer that fails validation becomes an error record
     (InvalidOutputError), as does a failed or missing result. Exits non-zero when any article failed.
     """
+    from extractor.batch_files import collect
+    from extractor.report import print_records
+
     if out.is_dir():
         raise InputError(f"--out {out} is a directory; give a file name such as {out / 'events.jsonl'}")
     records = collect(manifest, results)

@@ -26,7 +26,6 @@ from extractor.exports import (
     incident_rows,
     write_rows,
 )
-from extractor.extract import ArticleRecord
 from extractor.gold import load_gold_dir
 from extractor.incidents import (
     DEFAULT_WINDOW_DAYS,
@@ -39,6 +38,7 @@ from extractor.incidents import (
     read_record_file,
     write_incidents,
 )
+from extractor.records import ArticleRecord
 from extractor.schemas import AttackEvent
 
 console = Console()

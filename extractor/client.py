@@ -34,6 +34,7 @@ from extractor.errors import (
     InvalidOutputError,
     TruncatedOutputError,
 )
+from extractor.records import GenerationParams, Usage
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -56,37 +57,6 @@ _OVERFLOW = re.compile(
 def is_context_overflow(message: str) -> bool:
     """Whether a 400/413 error message says the prompt does not fit the context window."""
     return _OVERFLOW.search(message) is not None
-
-
-@dataclass(frozen=True)
-class GenerationParams:
-    """What shapes the model's answer; recorded in every run and matched by cassettes."""
-
-    temperature: float = 0.0
-    seed: int = 20231023
-    max_tokens: int = 1536
-    max_reasks: int = 2  # re-asks after the first attempt when the output fails validation
-    http_retries: int = 2  # the openai client's own retries, with backoff, on 408/429/5xx/connection errors
-    timeout_s: float = 600.0
-
-    def request_kwargs(self) -> dict[str, Any]:
-        return {"temperature": self.temperature, "seed": self.seed, "max_tokens": self.max_tokens}
-
-
-@dataclass
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    @classmethod
-    def of(cls, usage: Any) -> Usage:
-        if usage is None:
-            return cls()
-        return cls(int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0))
 
 
 @dataclass
@@ -234,12 +204,7 @@ def request_body(
 
 
 def _sum_usage(responses: list[Any]) -> Usage:
-    total = Usage()
-    for response in responses:
-        one = Usage.of(getattr(response, "usage", None))
-        total.prompt_tokens += one.prompt_tokens
-        total.completion_tokens += one.completion_tokens
-    return total
+    return sum((Usage.of(getattr(response, "usage", None)) for response in responses), Usage())
 
 
 def _first_line(error: BaseException) -> str:

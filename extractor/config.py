@@ -16,9 +16,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from extractor.cassettes import CassetteMode
-from extractor.client import GenerationParams
 from extractor.errors import InputError
 from extractor.local_server import DEFAULT_MODEL, get_spec
+from extractor.records import GenerationParams
 
 OPENAI_DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_CASSETTES = Path(os.environ.get("EXTRACTOR_CASSETTES", Path(__file__).resolve().parent.parent / "cassettes"))

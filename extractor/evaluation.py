@@ -19,10 +19,11 @@ from pydantic import BaseModel
 from extractor.articles import MANIFEST_NAME, Article, corpus_splits, load_corpus
 from extractor.config import Settings
 from extractor.errors import GoldError, InputError, RunDirError
-from extractor.extract import ArticleRecord, answer_model, open_extractor, params_record, read_records, write_records
+from extractor.extract import answer_model, open_extractor
 from extractor.gold import GoldArticle, load_gold_dir
 from extractor.incidents import IncidentEval
 from extractor.prompts import Prompt
+from extractor.records import ArticleRecord, read_records, write_records
 from extractor.runs import Manifest, command_line, now, write_atomic
 from extractor.scoring import ArticleScore, CorpusScore, score_article, score_corpus
 from extractor.tasks import Task, schema_sha256
@@ -239,7 +240,7 @@ def run_eval(
         backend=settings.backend.value,
         model=settings.model,
         model_sha256=model_sha,
-        params=params_record(settings.params),
+        params=settings.params.record(),
         cassette_mode=settings.cassette_mode.value,
         started_at=started,
         finished_at=now(),

@@ -31,10 +31,9 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from extractor.articles import Article
 from extractor.cassettes import CassetteMode, cassette_path, read_meta, use_cassette
@@ -47,7 +46,7 @@ from extractor.chunking import (
     paragraph_spans,
     tokens_for_chars,
 )
-from extractor.client import Completion, GenerationParams, LLMClient
+from extractor.client import Completion, LLMClient
 from extractor.config import Backend, Settings
 from extractor.errors import (
     BackendUnreachableError,
@@ -59,61 +58,10 @@ from extractor.errors import (
 from extractor.grounding import Grounding, ground
 from extractor.local_server import MODELS, LocalServer, resolve
 from extractor.prompts import Prompt
-from extractor.runs import write_atomic
+from extractor.records import ArticleRecord, GenerationParams, Usage
 from extractor.tasks import Task, schema_json, schema_sha256
 
 _REPLAY_URL = "http://127.0.0.1:9/v1"  # discard port: replay never reaches a server
-
-
-class UsageRecord(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-class GroundedQuote(BaseModel):
-    """An evidence quote located in the original article file."""
-
-    quote: str
-    status: Literal["exact", "normalised", "fuzzy", "ungrounded"]
-    start: int | None = None
-    end: int | None = None
-    score: float = 0.0
-
-
-class ArticleRecord(BaseModel):
-    """One JSONL line of ``extractor extract``: an article's events and how they were obtained."""
-
-    article_id: str
-    path: str
-    article_sha256: str
-    title: str | None = None
-    published: dt.date | None = None
-    status: Literal["ok", "error"]
-    error: str | None = None
-    error_type: str | None = None
-    events: list[dict[str, Any]] = Field(default_factory=list)
-    grounding: list[list[GroundedQuote]] = Field(default_factory=list)
-    usage: UsageRecord = Field(default_factory=UsageRecord)  # summed over attempts and chunks
-    attempts: int = 0  # requests that produced an answer, summed over chunks
-    reask_errors: list[str] = Field(default_factory=list)
-    latency_s: float = 0.0
-    chunks: int = 1  # parts the article was split into to fit the context window
-    model: str
-    model_sha256: str | None = None
-    prompt: str
-    prompt_sha256: str
-    schema_sha256: str
-    params: dict[str, Any] = Field(default_factory=dict)
-    cassette: str | None = None
-
-
-def params_record(params: GenerationParams) -> dict[str, Any]:
-    return {
-        "temperature": params.temperature,
-        "seed": params.seed,
-        "max_tokens": params.max_tokens,
-        "max_reasks": params.max_reasks,
-    }
 
 
 def answer_model(task: Task, prompt: Prompt) -> type[BaseModel]:
@@ -134,7 +82,7 @@ def render_messages(task: Task, prompt: Prompt, article: Article, text: str | No
     )
 
 
-def ground_quotes(article: Article, quotes: Sequence[str]) -> list[GroundedQuote]:
+def ground_quotes(article: Article, quotes: Sequence[str]) -> list[Grounding]:
     """Locate each quote in the cleaned text, then map the span to the original file."""
     located = []
     for quote in quotes:
@@ -146,7 +94,7 @@ def ground_quotes(article: Article, quotes: Sequence[str]) -> list[GroundedQuote
         else:
             found = ground(quote, article.original)  # a quote that spans removed debris
             start, end = found.start, found.end
-        located.append(GroundedQuote(quote=quote, status=found.status, start=start, end=end, score=found.score))
+        located.append(Grounding(quote=quote, status=found.status, start=start, end=end, score=found.score))
     return located
 
 
@@ -200,7 +148,7 @@ class Extractor:
             "prompt": self.prompt.id,
             "prompt_sha256": self.prompt.sha256,
             "schema_sha256": schema_sha256(answer_model(self.task, self.prompt)),
-            "params": params_record(self.settings.params),
+            "params": self.settings.params.record(),
         }
 
     def events(self, answer: BaseModel, published: dt.date | None) -> list[dict[str, Any]]:
@@ -283,10 +231,7 @@ class Extractor:
             status="ok",
             events=events,
             grounding=[ground_quotes(article, event.get(EVIDENCE_FIELD) or []) for event in events],
-            usage=UsageRecord(
-                prompt_tokens=sum(c.usage.prompt_tokens for c in completions),
-                completion_tokens=sum(c.usage.completion_tokens for c in completions),
-            ),
+            usage=sum((c.usage for c in completions), Usage()),
             attempts=sum(c.attempts for c in completions),
             reask_errors=[
                 f"chunk {n}: {e}" if len(chunks) > 1 else e
@@ -364,15 +309,3 @@ def open_extractor(task: Task, prompt: Prompt, settings: Settings) -> Iterator[E
         yield Extractor(task, prompt, settings, client, None, n_ctx=settings.n_ctx)
     finally:
         client.close()
-
-
-def write_records(path: Path, records: Sequence[ArticleRecord]) -> None:
-    write_atomic(path, "".join(r.model_dump_json() + "\n" for r in records))
-
-
-def read_records(path: Path) -> list[ArticleRecord]:
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            records.append(ArticleRecord.model_validate_json(line))
-    return records

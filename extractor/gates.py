@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from extractor.compare import Comparison
 from extractor.errors import ExtractorError, InputError, error_class
-from extractor.extract import ArticleRecord
+from extractor.records import ArticleRecord
 from extractor.scoring import CorpusScore, Counts
 
 _RATES = ("precision", "recall", "f1")

@@ -47,7 +47,7 @@ class Grounding(BaseModel):
     status: GroundingStatus
     start: int | None = None
     end: int | None = None
-    score: float = Field(ge=0.0, le=100.0)
+    score: float = Field(default=0.0, ge=0.0, le=100.0)  # 0 for an ungrounded quote
 
 
 class _Folded:

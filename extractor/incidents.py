@@ -44,9 +44,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from extractor.comparators import fuzzy_equal, is_empty, normalise_text
 from extractor.errors import InputError
-from extractor.extract import ArticleRecord
 from extractor.fields import field_specs, flatten
 from extractor.gold import GoldArticle
+from extractor.records import ArticleRecord
 from extractor.runs import write_atomic
 from extractor.schemas import AttackEvent, Weapon
 from extractor.scoring import align, rates

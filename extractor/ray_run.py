@@ -21,8 +21,9 @@ from typing import Any
 from extractor.articles import Article
 from extractor.config import Settings
 from extractor.errors import InputError
-from extractor.extract import ArticleRecord, Extractor, open_extractor
+from extractor.extract import Extractor, open_extractor
 from extractor.prompts import Prompt
+from extractor.records import ArticleRecord
 from extractor.tasks import Task
 
 LOCAL_ADDRESSES = ("", "local")

@@ -24,9 +24,9 @@ from rich.text import Text
 from extractor.bootstrap import Interval
 from extractor.compare import Comparison
 from extractor.evaluation import EvalRun, SplitTotal
-from extractor.extract import ArticleRecord
 from extractor.gold import GoldArticle
 from extractor.plain import DASH
+from extractor.records import ArticleRecord
 from extractor.scoring import CorpusScore
 from extractor.tasks import Column
 

@@ -42,7 +42,6 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, computed_field
-from scipy.optimize import linear_sum_assignment
 
 from extractor.bootstrap import FloatArray, Interval, percentile_interval, resample_weights
 from extractor.comparators import Compare, FieldScore, is_empty, score_field, similarity, values_equal
@@ -315,6 +314,8 @@ def align(
 
     pred_order = sorted(range(len(preds)), key=lambda i: _content_key(preds[i]))
     gold_order = sorted(range(len(golds)), key=lambda j: _content_key(golds[j].model_dump(mode="json")))
+    from scipy.optimize import linear_sum_assignment  # scipy.optimize costs ~1 s to import; only to align
+
     rows, cols = linear_sum_assignment(weight[np.ix_(pred_order, gold_order)], maximize=True)
     pairs = [(pred_order[r], gold_order[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
     matches = sorted((p, g) for p, g in pairs if eligible[p, g])

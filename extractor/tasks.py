@@ -28,9 +28,9 @@ from extractor.fields import field_guide
 from extractor.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 
 if TYPE_CHECKING:
-    from extractor.extract import ArticleRecord
     from extractor.gold import GoldArticle
     from extractor.incidents import IncidentEval
+    from extractor.records import ArticleRecord
 
 PROJECT_ROOT = Path(os.environ.get("EXTRACTOR_ROOT", Path(__file__).resolve().parent.parent))
 

@@ -19,11 +19,11 @@ from extractor.bootstrap import Interval
 from extractor.comparators import FieldScore
 from extractor.compare import HEADLINE, Comparison, Delta, FlippedEvent
 from extractor.evaluation import EvalRun
-from extractor.extract import ArticleRecord
 from extractor.fields import flatten
 from extractor.gold import GoldArticle
 from extractor.incidents import IncidentEval, IncidentMember, ref_key
 from extractor.plain import DASH, value_text
+from extractor.records import ArticleRecord
 from extractor.scoring import ArticleScore, CorpusScore, Counts, MetricIntervals, PairResult
 from extractor.tasks import Column
 

@@ -132,9 +132,11 @@ def test_ctrl_c_under_concurrency_exits_130_with_the_finished_records_in_order(t
                 # bravo stalls on one worker while the other works through the rest: wait for the
                 # seven records on disk, not the server's answers (the client may not have read one yet).
                 wait_for(
-                    lambda: server.in_flight == 1
-                    and out.exists()
-                    and len(out.read_text(encoding="utf-8").splitlines()) == len(NAMES) - 1
+                    lambda: (
+                        server.in_flight == 1
+                        and out.exists()
+                        and len(out.read_text(encoding="utf-8").splitlines()) == len(NAMES) - 1
+                    )
                 )
                 proc.send_signal(signal.SIGINT)
                 _, stderr = proc.communicate(timeout=60)

@@ -13,12 +13,13 @@ import yaml
 
 from extractor.articles import load_article
 from extractor.cassettes import CassetteMode, cassette_path, match_json_body, read_meta, use_cassette
-from extractor.client import GenerationParams, LLMClient
+from extractor.client import LLMClient
 from extractor.config import Backend, Settings
 from extractor.errors import MissingCassetteError, StaleCassetteError
 from extractor.extract import answer_model, open_extractor
 from extractor.local_server import QWEN
 from extractor.prompts import list_versions, load_prompt
+from extractor.records import GenerationParams
 from extractor.schemas import ArticleEvents
 from extractor.tasks import ATTACKS, schema_sha256
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from extractor.client import GenerationParams, LLMClient, is_context_overflow
+from extractor.client import LLMClient, is_context_overflow
 from extractor.errors import (
     BackendHTTPError,
     BackendUnreachableError,
@@ -16,6 +16,7 @@ from extractor.errors import (
     InvalidOutputError,
     TruncatedOutputError,
 )
+from extractor.records import GenerationParams
 from extractor.schemas import ArticleEvents
 
 from .loopback import Reply, error, scripted, tool_call

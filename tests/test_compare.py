@@ -35,8 +35,9 @@ import pytest
 from extractor.compare import Comparison, caveat, compare_runs, micro, outcome
 from extractor.errors import InputError
 from extractor.evaluation import EvalRun
-from extractor.extract import ArticleRecord, GroundedQuote, UsageRecord
 from extractor.gold import GoldArticle, GoldEvent
+from extractor.grounding import Grounding
+from extractor.records import ArticleRecord, Usage
 from extractor.runs import Manifest
 from extractor.schemas import AttackEvent, Attribution, Casualties, Weapon
 from extractor.scoring import score_article, score_corpus
@@ -134,11 +135,11 @@ def k1() -> dict[str, Any]:
     return prediction(K1, [E3_QUOTE])
 
 
-def ground_exact(text: str, quote: str) -> GroundedQuote:
+def ground_exact(text: str, quote: str) -> Grounding:
     start = text.find(quote)
     if start < 0:
-        return GroundedQuote(quote=quote, status="ungrounded")
-    return GroundedQuote(quote=quote, status="exact", start=start, end=start + len(quote), score=100.0)
+        return Grounding(quote=quote, status="ungrounded")
+    return Grounding(quote=quote, status="exact", start=start, end=start + len(quote), score=100.0)
 
 
 def make_run(
@@ -173,7 +174,7 @@ def make_run(
                 error_type="InvalidOutputError" if error else None,
                 events=events,
                 grounding=[[ground_exact(texts[article_id], q) for q in e["evidence"]] for e in events],
-                usage=UsageRecord(prompt_tokens=tokens[0], completion_tokens=tokens[1]),
+                usage=Usage(prompt_tokens=tokens[0], completion_tokens=tokens[1]),
                 attempts=attempts.get(article_id, 1),
                 latency_s=2.0,
                 model=model,

@@ -21,8 +21,8 @@ from extractor.exports import (
     sub_event_type,
     write_rows,
 )
-from extractor.extract import write_records
 from extractor.incidents import IncidentsError, cluster_events, members_from_records, read_incidents
+from extractor.records import write_records
 from tests.test_incidents import event, record
 
 RECORDS = [

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from extractor.extract import ArticleRecord
 from extractor.gold import load_gold_dir
 from extractor.incidents import (
     Incident,
@@ -20,6 +19,7 @@ from extractor.incidents import (
     read_incidents,
     write_incidents,
 )
+from extractor.records import ArticleRecord
 from extractor.schemas import AttackEvent
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,11 +19,11 @@ import pytest
 from extractor import local_server
 from extractor.articles import load_article
 from extractor.cassettes import CassetteMode
-from extractor.client import GenerationParams
 from extractor.config import Backend, Settings
 from extractor.errors import ModelHashError, ModelNotFoundError, ServerStartError
 from extractor.extract import open_extractor
 from extractor.prompts import load_prompt
+from extractor.records import GenerationParams
 from extractor.tasks import ATTACKS
 
 from .conftest import CORPUS

@@ -12,9 +12,9 @@ import pytest
 
 from extractor.articles import Article, load_articles
 from extractor.batch_run import batch_exit_code, run_batch
-from extractor.client import GenerationParams
 from extractor.config import resolve_settings
 from extractor.prompts import load_prompt
+from extractor.records import GenerationParams
 from extractor.tasks import ATTACKS
 
 from .loopback import error, scripted, with_latency

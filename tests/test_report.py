@@ -19,9 +19,10 @@ from rich.console import Console
 
 from extractor.compare import Comparison, compare_runs
 from extractor.evaluation import EvalRun
-from extractor.extract import ArticleRecord, GroundedQuote
 from extractor.gold import GoldArticle
+from extractor.grounding import Grounding
 from extractor.incidents import evaluate_incidents
+from extractor.records import ArticleRecord
 from extractor.report import (
     STATUSES,
     Span,
@@ -427,7 +428,7 @@ def test_grounded_quote_offsets_drive_the_highlight(run: EvalRun) -> None:
     record = run.records[0].model_copy(
         update={
             "events": [tanf()],
-            "grounding": [[GroundedQuote(quote="Drones hit.", status="exact", start=12, end=23)]],
+            "grounding": [[Grounding(quote="Drones hit.", status="exact", start=12, end=23)]],
         }
     )
     score = run.score.model_copy(update={"articles": [run.score.articles[0]]})

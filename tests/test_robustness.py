@@ -24,14 +24,10 @@ import pytest
 from extractor.articles import load_article
 from extractor.cassettes import CassetteMode
 from extractor.chunking import estimated_tokens, merge_events, pack_chunks, paragraph_spans
-from extractor.client import GenerationParams
 from extractor.config import resolve_settings
-from extractor.extract import (
-    ArticleRecord,
-    open_extractor,
-    render_messages,
-)
+from extractor.extract import open_extractor, render_messages
 from extractor.prompts import load_prompt
+from extractor.records import ArticleRecord, GenerationParams
 from extractor.schemas import ArticleEvents, AttackEvent
 from extractor.tasks import ATTACKS
 
