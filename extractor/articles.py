@@ -570,3 +570,21 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         expanded.extend(_txt_files(path) if path.is_dir() else [path])
     return expanded
+
+
+def parse_published(value: str | None, flag: str = "--published") -> datetime.date | None:
+    """A ``--published`` value as a date (None when not given); a malformed one is one line."""
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"{flag} {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def load_batch(
+    paths: Sequence[Path], *, published: datetime.date | None = None
+) -> tuple[list[Article], list[InputError]]:
+    """The articles of a batch (files or folders of them), and one error per file that could not be read."""
+    loaded = load_articles(expand_paths(paths), published=published)
+    return [a for a in loaded if isinstance(a, Article)], [e for e in loaded if isinstance(e, InputError)]

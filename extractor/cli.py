@@ -29,7 +29,7 @@ from rich.progress import (
 )
 
 from extractor import local_server
-from extractor.articles import Article, expand_paths, load_articles
+from extractor.articles import Article, load_articles, load_batch, parse_published
 from extractor.cassettes import CassetteMode
 from extractor.cli_batch import batch_app
 from extractor.cli_incidents import export_command, incidents_command
@@ -123,15 +123,6 @@ def _cassette_mode(record: bool, rerecord: bool, replay: bool, default: Cassette
     if replay:
         return CassetteMode.REPLAY
     return default
-
-
-def _parse_date(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise InputError(f"{flag} {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 @app.command()
@@ -230,9 +221,7 @@ def extract(
         n_ctx=n_ctx,
         cassette_mode=_cassette_mode(record, rerecord, replay, CassetteMode.OFF),
     )
-    loaded = load_articles(expand_paths(paths), published=_parse_date(published, "--published"))
-    load_errors = [item for item in loaded if isinstance(item, ExtractorError)]
-    articles = [item for item in loaded if isinstance(item, Article)]
+    articles, load_errors = load_batch(paths, published=parse_published(published))
     for error in load_errors:
         err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
     if not articles:

@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from extractor.articles import Article, expand_paths, load_articles
+from extractor.articles import load_batch, parse_published
 from extractor.config import Backend, Settings
-from extractor.errors import ExtractorError, InputError, error_class
+from extractor.errors import InputError, error_class
 from extractor.prompts import load_prompt
 from extractor.records import GenerationParams, write_records
 from extractor.tasks import get_task
@@ -53,7 +53,6 @@ def prepare_command(
 
     A manifest (OUT with .manifest.json) beside them is what batch collect needs.
     """
-    import datetime as dt
 
     from extractor.batch_files import MAX_LINES_PER_FILE, manifest_path, prepare
 
@@ -65,13 +64,7 @@ def prepare_command(
         raise InputError(f"--n-ctx {n_ctx} leaves no room for the prompt after --max-tokens {max_tokens}")
     if out.is_dir():
         raise InputError(f"--out {out} is a directory; give a file name such as {out / 'requests.jsonl'}")
-    try:
-        date = dt.date.fromisoformat(published) if published else None
-    except ValueError as exc:
-        raise InputError(f"--published {published!r} is not a date (YYYY-MM-DD)") from exc
-    loaded = load_articles(expand_paths(paths), published=date)
-    load_errors = [item for item in loaded if isinstance(item, ExtractorError)]
-    articles = [item for item in loaded if isinstance(item, Article)]
+    articles, load_errors = load_batch(paths, published=parse_published(published))
     for error in load_errors:
         err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
     if not articles:
