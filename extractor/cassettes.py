@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,23 +193,28 @@ def _is_cassette_miss(error: BaseException) -> bool:
 
 @contextlib.contextmanager
 def use_cassette(
-    path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_command: str
+    path: Path,
+    mode: CassetteMode,
+    meta: dict[str, Any],
+    rerecord_command: str,
+    recorded: dict[str, Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Record or replay every HTTP exchange made inside the block.
 
     Yields the cassette's metadata: while recording, keys the caller adds
     (the measured latency) are saved with it; on replay it is what was
-    recorded. Recording goes to a temporary file that replaces ``path`` only
-    when the block ends without a transport failure, so an interrupted
-    recording never leaves a half cassette that would replay as if complete.
+    recorded (``recorded``, when the caller has read it already). Recording
+    goes to a temporary file that replaces ``path`` only when the block ends
+    without a transport failure, so an interrupted recording never leaves a
+    half cassette that would replay as if complete.
     """
     if mode is CassetteMode.OFF:
         yield {}
         return
     # vcrpy patches the HTTP library for the whole process, so two cassettes open at once (with
     # --concurrency) would answer or record each other's requests: one cassette at a time.
-    with _CASSETTE_LOCK, _use_cassette(path, mode, meta, rerecord_command) as recorded:
-        yield recorded
+    with _CASSETTE_LOCK, _use_cassette(path, mode, meta, rerecord_command, recorded) as saved:
+        yield saved
 
 
 _CASSETTE_LOCK = threading.RLock()
@@ -216,7 +222,7 @@ _CASSETTE_LOCK = threading.RLock()
 
 @contextlib.contextmanager
 def _use_cassette(
-    path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_command: str
+    path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_command: str, recorded: dict[str, Any] | None
 ) -> Iterator[dict[str, Any]]:
     if mode is CassetteMode.RERECORD or (mode is CassetteMode.RECORD and not path.exists()):
         with _recording(path, meta) as recorded_meta:
@@ -226,7 +232,8 @@ def _use_cassette(
         raise MissingCassetteError(
             f"no recording at {path}; record it with: {rerecord_command.replace('--rerecord', '--record')}"
         )
-    recorded = _check_cassette(path, rerecord_command)
+    if recorded is None:
+        recorded = _check_cassette(path, rerecord_command)
     try:
         with build_vcr("none").use_cassette(str(path), serializer="readable"):
             yield dict(recorded)
@@ -289,6 +296,65 @@ def _read_meta(path: Path) -> dict[str, Any]:
         return {}
     meta = (data or {}).get("metadata", {}).get(META_KEY, {}) if isinstance(data, dict) else {}
     return meta if isinstance(meta, dict) else {}
+
+
+@dataclass
+class CassetteSession:
+    """One article's cassette for one extraction: the extractor asks it, and never reads a cassette itself.
+
+    It owns the mode, the metadata the cassette was recorded with (read once, on first use),
+    what a replay must reproduce (the context size the article was split for, the latency
+    the model took) and what a recording stores beside the exchanges.
+    """
+
+    path: Path
+    mode: CassetteMode
+    meta: dict[str, Any]  # what this run would record with: model, prompt, schema, parameters
+    rerecord_command: str
+    _recorded: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _saved: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def replaying(self) -> bool:
+        return self.mode is CassetteMode.REPLAY or (self.mode is CassetteMode.RECORD and self.path.exists())
+
+    @property
+    def recorded(self) -> dict[str, Any]:
+        """What the existing cassette was recorded with (``{}`` when it will be recorded now)."""
+        if self._recorded is None:
+            exists = self.replaying and self.path.exists()
+            self._recorded = _check_cassette(self.path, self.rerecord_command) if exists else {}
+        return self._recorded
+
+    def model_sha256(self, known: str | None) -> str | None:
+        """The model file's hash: the one the live backend gives, else the one the cassette recorded."""
+        if known is not None or not self.path.exists():
+            return known
+        return self.recorded.get("model_sha256") if self.replaying else _read_meta(self.path).get("model_sha256")
+
+    def n_ctx(self, live: int | None) -> int | None:
+        """The context size to split the article for: as recorded on replay, so the requests match."""
+        if self.mode is not CassetteMode.REPLAY:
+            return live
+        recorded = self.recorded.get("n_ctx")
+        return recorded if isinstance(recorded, int) else None
+
+    @contextlib.contextmanager
+    def exchanges(self) -> Iterator[None]:
+        """Record or replay every HTTP exchange made inside the block."""
+        recorded = self._recorded if self.replaying else None
+        with use_cassette(self.path, self.mode, self.meta, self.rerecord_command, recorded) as saved:
+            self._saved = saved
+            yield
+
+    def latency(self, measured: float, *, n_ctx: int | None, chunks: int) -> float:
+        """The model's latency: stored when recording; on replay the one measured then, not the replay's."""
+        if self.mode is CassetteMode.REPLAY:
+            return float(self._saved.get("latency_s", measured))
+        self._saved["latency_s"] = round(measured, 3)
+        if chunks > 1:
+            self._saved.update({"n_ctx": n_ctx, "chunks": chunks})
+        return measured
 
 
 def read_meta(path: Path) -> dict[str, Any]:

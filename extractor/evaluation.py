@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from extractor.articles import MANIFEST_NAME, Article, corpus_splits, load_corpus
 from extractor.config import Settings
@@ -288,12 +288,8 @@ def write_run(run: EvalRun, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     write_atomic(directory / MANIFEST_FILE, run.manifest.model_dump_json(indent=2) + "\n")
     write_records(directory / PREDICTIONS_FILE, run.records)
-    scores = {
-        "score": run.score.model_dump(mode="json"),
-        "grounding": run.grounding.model_dump(),
-        "cost": run.cost.model_dump(),
-        "incidents": run.incidents.model_dump(mode="json") if run.incidents is not None else None,
-    }
+    # scores.json is the run less what the other two files hold, so load_run validates it back as one EvalRun.
+    scores = run.model_dump(mode="json", exclude={"manifest", "records"})
     write_atomic(directory / SCORES_FILE, _json(scores))
 
 
@@ -304,16 +300,15 @@ def load_run(directory: Path) -> EvalRun:
         manifest = Manifest.model_validate_json((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
         records = read_records(directory / PREDICTIONS_FILE)
         scores = json.loads((directory / SCORES_FILE).read_text(encoding="utf-8"))
-        return EvalRun(
-            manifest=manifest,
-            records=records,
-            score=CorpusScore.model_validate(scores["score"]),
-            grounding=GroundingSummary.model_validate(scores["grounding"]),
-            cost=CostSummary.model_validate(scores["cost"]),
-            incidents=IncidentEval.model_validate(scores["incidents"]) if scores.get("incidents") else None,
-        )
+        if not isinstance(scores, dict):
+            raise ValueError(f"{SCORES_FILE} holds no JSON object")
+        return EvalRun.model_validate({**scores, "manifest": manifest, "records": records})
     except FileNotFoundError as exc:
         raise RunDirError(f"{directory} is not a run directory: {Path(exc.filename).name} is missing") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or exc.title
+        raise RunDirError(f"{directory}: unreadable run files: {where}: {first['msg']}") from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise RunDirError(f"{directory}: unreadable run files: {str(exc).splitlines()[0]}") from exc
 

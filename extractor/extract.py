@@ -36,7 +36,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from extractor.articles import Article
-from extractor.cassettes import CassetteMode, cassette_path, read_meta, use_cassette
+from extractor.cassettes import CassetteMode, CassetteSession, cassette_path
 from extractor.chunking import (
     EVIDENCE_FIELD,
     Span,
@@ -151,6 +151,13 @@ class Extractor:
             "params": self.settings.params.record(),
         }
 
+    def cassette(self, article: Article) -> CassetteSession | None:
+        """The cassette that records or replays ``article``'s exchanges; ``None`` when nothing is recorded."""
+        if self.settings.cassette_mode is CassetteMode.OFF:
+            return None
+        path = cassette_path(self.settings.cassette_dir, self.settings.model, self.prompt.id, article.id)
+        return CassetteSession(path, self.settings.cassette_mode, self.cassette_meta(), self.rerecord_command)
+
     def events(self, answer: BaseModel, published: dt.date | None) -> list[dict[str, Any]]:
         """The task's events in one answer of the model: as answered, or as the prompt's resolvers derive them."""
         answered = getattr(answer, "events", [])
@@ -168,30 +175,20 @@ class Extractor:
             "published": article.meta.published,
             **self.cassette_meta(),
         }
-        mode = self.settings.cassette_mode
-        cassette = None
-        recorded: dict[str, Any] = {}
-        if mode is not CassetteMode.OFF:
-            cassette = cassette_path(self.settings.cassette_dir, self.settings.model, self.prompt.id, article.id)
-            base["cassette"] = str(cassette)
-            if cassette.exists() and (self.model_sha256 is None or mode is CassetteMode.REPLAY):
-                recorded = read_meta(cassette)
-            if self.model_sha256 is None and cassette.exists():
-                base["model_sha256"] = recorded.get("model_sha256")
-        # Replay splits an article as it was split when recorded, so the requests match.
-        n_ctx = recorded.get("n_ctx") if mode is CassetteMode.REPLAY else self.n_ctx
+        session = self.cassette(article)
+        if session is not None:
+            base["cassette"] = str(session.path)
         started = time.perf_counter()
         context = {"published": article.meta.published}
         chunks: list[Chunk] = []
         completions: list[Completion[Any]] = []
+        n_ctx = self.n_ctx
         try:
-            chunks = self.chunks(article, n_ctx if isinstance(n_ctx, int) else None)
-            scope: contextlib.AbstractContextManager[dict[str, Any]] = (
-                use_cassette(cassette, mode, self.cassette_meta(), self.rerecord_command)
-                if cassette is not None
-                else contextlib.nullcontext({})
-            )
-            with scope as cassette_meta:
+            if session is not None:
+                base["model_sha256"] = session.model_sha256(self.model_sha256)
+                n_ctx = session.n_ctx(self.n_ctx)
+            chunks = self.chunks(article, n_ctx)
+            with session.exchanges() if session is not None else contextlib.nullcontext():
                 for number, chunk in enumerate(chunks, 1):
                     try:
                         completions.append(
@@ -202,13 +199,8 @@ class Extractor:
                             raise
                         raise type(exc)(f"chunk {number} of {len(chunks)}: {exc}") from exc
                 latency = math.fsum(c.latency_s for c in completions)
-                if mode is CassetteMode.REPLAY:
-                    # Report the model's latency measured when recording, not the replay's microseconds.
-                    latency = float(cassette_meta.get("latency_s", latency))
-                else:
-                    cassette_meta["latency_s"] = round(latency, 3)
-                    if len(chunks) > 1:
-                        cassette_meta.update({"n_ctx": n_ctx, "chunks": len(chunks)})
+                if session is not None:
+                    latency = session.latency(latency, n_ctx=n_ctx, chunks=len(chunks))
             try:
                 found = [e for c in completions for e in self.events(c.value, article.meta.published)]
             except ValidationError as exc:
@@ -279,33 +271,43 @@ def _prompt_chars(messages: Sequence[dict[str, str]]) -> int:
     return sum(len(m["content"]) for m in messages)
 
 
+@dataclass(frozen=True)
+class _Backend:
+    """Where requests go, and what the backend tells about the model behind it."""
+
+    base_url: str | None  # None: the client's own default
+    api_key: str | None
+    model: str
+    params: GenerationParams
+    model_sha256: str | None = None
+    n_ctx: int | None = None
+    death: Callable[[], str | None] | None = None
+
+
 @contextlib.contextmanager
-def open_extractor(task: Task, prompt: Prompt, settings: Settings) -> Iterator[Extractor]:
-    """An :class:`Extractor` with its backend up for the whole block (and down after it)."""
+def _backend(settings: Settings) -> Iterator[_Backend]:
     params = settings.params
     if not settings.needs_backend:
         # Replay: answers come from cassettes; a request without one must fail at once, not retry.
-        replay_params = GenerationParams(**{**params.__dict__, "http_retries": 0})
-        client = LLMClient(_REPLAY_URL, None, settings.model, replay_params)
         spec = MODELS.get(settings.model)
-        try:
-            yield Extractor(task, prompt, settings, client, spec.sha256 if spec else None)
-        finally:
-            client.close()
-        return
-    if settings.backend is Backend.LOCAL:
+        replay_params = GenerationParams(**{**params.__dict__, "http_retries": 0})
+        yield _Backend(_REPLAY_URL, None, settings.model, replay_params, spec.sha256 if spec else None)
+    elif settings.backend is Backend.LOCAL:
         model = resolve(settings.model, settings.model_path)
         with LocalServer(model, n_ctx=settings.n_ctx) as server:
-            client = LLMClient(server.base_url, None, model.name, params)
-            try:
-                yield Extractor(
-                    task, prompt, settings, client, model.sha256, n_ctx=server.n_ctx, backend_death=server.death
-                )
-            finally:
-                client.close()
-        return
-    client = LLMClient(settings.base_url, settings.api_key, settings.model, params)
-    try:
-        yield Extractor(task, prompt, settings, client, None, n_ctx=settings.n_ctx)
-    finally:
-        client.close()
+            yield _Backend(server.base_url, None, model.name, params, model.sha256, server.n_ctx, server.death)
+    else:
+        yield _Backend(settings.base_url, settings.api_key, settings.model, params, n_ctx=settings.n_ctx)
+
+
+@contextlib.contextmanager
+def open_extractor(task: Task, prompt: Prompt, settings: Settings) -> Iterator[Extractor]:
+    """An :class:`Extractor` with its backend up for the whole block (and down after it)."""
+    with _backend(settings) as backend:
+        client = LLMClient(backend.base_url, backend.api_key, backend.model, backend.params)
+        try:
+            yield Extractor(
+                task, prompt, settings, client, backend.model_sha256, n_ctx=backend.n_ctx, backend_death=backend.death
+            )
+        finally:
+            client.close()
