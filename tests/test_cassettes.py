@@ -150,7 +150,6 @@ def test_committed_cassettes_hold_no_secrets() -> None:
 # test fails the day a split is recorded, so this table always says what the cassettes hold.
 OWED: dict[str, frozenset[str]] = {
     "v1": frozenset({"dev"}),
-    "v3": frozenset({"dev"}),
     "v4": frozenset({"dev"}),
     "v5": frozenset({"seeds", "test"}),
 }
