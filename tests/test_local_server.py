@@ -211,9 +211,11 @@ def _wait_gone(pids: list[int], timeout_s: float = 15.0) -> None:
 def _start_cli_and_wait_for_server(alias: str) -> tuple[subprocess.Popen[bytes], list[int]]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "extractor", "extract", str(CORPUS / "000_db009ee41178654f.txt"),
-         "--model", alias, "--max-tokens", "1024"],
+         "--model", alias, "--max-tokens", "256"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
+    # 256 tokens leave room in n_ctx=2048 for the prompt, so requests are really sent (1024 left none:
+    # the CLI then failed on a context overflow within a second of the server being up, before any kill).
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         pids = _server_pids(alias)
