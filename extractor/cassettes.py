@@ -311,26 +311,32 @@ class CassetteSession:
     mode: CassetteMode
     meta: dict[str, Any]  # what this run would record with: model, prompt, schema, parameters
     rerecord_command: str
+    replaying: bool = field(init=False)  # an existing recording answers (else one is made now)
     _recorded: dict[str, Any] | None = field(default=None, init=False, repr=False)
     _saved: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
-    @property
-    def replaying(self) -> bool:
-        return self.mode is CassetteMode.REPLAY or (self.mode is CassetteMode.RECORD and self.path.exists())
+    def __post_init__(self) -> None:
+        # Decided once: after a recording the file exists, but this session still recorded it.
+        self.replaying = self.mode is CassetteMode.REPLAY or (self.mode is CassetteMode.RECORD and self.path.exists())
 
     @property
     def recorded(self) -> dict[str, Any]:
-        """What the existing cassette was recorded with (``{}`` when it will be recorded now)."""
+        """What the existing cassette was recorded with (``{}`` when there is none).
+
+        A cassette about to be replayed must be sound; one about to be replaced is read leniently.
+        """
         if self._recorded is None:
-            exists = self.replaying and self.path.exists()
-            self._recorded = _check_cassette(self.path, self.rerecord_command) if exists else {}
+            if not self.path.exists():
+                self._recorded = {}
+            elif self.replaying:
+                self._recorded = _check_cassette(self.path, self.rerecord_command)
+            else:
+                self._recorded = _read_meta(self.path)
         return self._recorded
 
     def model_sha256(self, known: str | None) -> str | None:
         """The model file's hash: the one the live backend gives, else the one the cassette recorded."""
-        if known is not None or not self.path.exists():
-            return known
-        return self.recorded.get("model_sha256") if self.replaying else _read_meta(self.path).get("model_sha256")
+        return known if known is not None else self.recorded.get("model_sha256")
 
     def n_ctx(self, live: int | None) -> int | None:
         """The context size to split the article for: as recorded on replay, so the requests match."""

@@ -30,7 +30,7 @@ import datetime as dt
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -151,12 +151,12 @@ class Extractor:
             "params": self.settings.params.record(),
         }
 
-    def cassette(self, article: Article) -> CassetteSession | None:
+    def cassette(self, article: Article, meta: dict[str, Any]) -> CassetteSession | None:
         """The cassette that records or replays ``article``'s exchanges; ``None`` when nothing is recorded."""
         if self.settings.cassette_mode is CassetteMode.OFF:
             return None
         path = cassette_path(self.settings.cassette_dir, self.settings.model, self.prompt.id, article.id)
-        return CassetteSession(path, self.settings.cassette_mode, self.cassette_meta(), self.rerecord_command)
+        return CassetteSession(path, self.settings.cassette_mode, meta, self.rerecord_command)
 
     def events(self, answer: BaseModel, published: dt.date | None) -> list[dict[str, Any]]:
         """The task's events in one answer of the model: as answered, or as the prompt's resolvers derive them."""
@@ -167,15 +167,16 @@ class Extractor:
         return resolvers.resolve(answered, published)
 
     def extract(self, article: Article) -> ArticleRecord:
+        meta = self.cassette_meta()
         base: dict[str, Any] = {
             "article_id": article.id,
             "path": str(article.path),
             "article_sha256": article.sha256,
             "title": article.meta.title,
             "published": article.meta.published,
-            **self.cassette_meta(),
+            **meta,
         }
-        session = self.cassette(article)
+        session = self.cassette(article, meta)
         if session is not None:
             base["cassette"] = str(session.path)
         started = time.perf_counter()
@@ -290,7 +291,7 @@ def _backend(settings: Settings) -> Iterator[_Backend]:
     if not settings.needs_backend:
         # Replay: answers come from cassettes; a request without one must fail at once, not retry.
         spec = MODELS.get(settings.model)
-        replay_params = GenerationParams(**{**params.__dict__, "http_retries": 0})
+        replay_params = replace(params, http_retries=0)
         yield _Backend(_REPLAY_URL, None, settings.model, replay_params, spec.sha256 if spec else None)
     elif settings.backend is Backend.LOCAL:
         model = resolve(settings.model, settings.model_path)
