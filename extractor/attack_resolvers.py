@@ -535,10 +535,12 @@ def deduplicate(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def resolve_article(answers: Sequence[BaseModel], published: dt.date | None) -> list[dict[str, Any]]:
-    """The article's attack events from the model's answers: each resolved, statistics dropped, duplicates merged."""
-    events = [
+    """The article's attack events from the model's answers: each resolved, statistics dropped.
+
+    Duplicates are merged after this, for every prompt version, by the task's ``deduplicate``.
+    """
+    return [
         resolve_answer(answer, published)
         for answer in answers
         if isinstance(answer, AttackAnswer) and not all(is_aggregate(q) for q in answer.evidence)
     ]
-    return deduplicate(events)

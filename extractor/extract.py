@@ -159,12 +159,15 @@ class Extractor:
         return CassetteSession(path, self.settings.cassette_mode, meta, self.rerecord_command)
 
     def events(self, answer: BaseModel, published: dt.date | None) -> list[dict[str, Any]]:
-        """The task's events in one answer of the model: as answered, or as the prompt's resolvers derive them."""
+        """The task's events in one answer of the model (as answered, or as the prompt's resolvers
+        derive them), with the events that are one event merged by the task's rule."""
         answered = getattr(answer, "events", [])
         resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
         if resolvers is None:
-            return [event.model_dump(mode="json") for event in answered]
-        return resolvers.resolve(answered, published)
+            events = [event.model_dump(mode="json") for event in answered]
+        else:
+            events = resolvers.resolve(answered, published)
+        return self.task.deduplicate(events) if self.task.deduplicate else events
 
     def extract(self, article: Article) -> ArticleRecord:
         meta = self.cassette_meta()

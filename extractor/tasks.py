@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from extractor import attack_task
-from extractor.attack_resolvers import AttackAnswers, resolve_article
+from extractor.attack_resolvers import AttackAnswers, deduplicate, resolve_article
 from extractor.errors import InputError, PromptError
 from extractor.fields import field_guide
 from extractor.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
@@ -99,6 +99,9 @@ class Task:
     columns: tuple[Column, ...] = ()  # none: the table shows each event's fields as they are stored
     incidents: IncidentScorer | None = None  # none: the task has no notion of one event reported twice
     resolvers: Mapping[str, Resolvers] = field(default_factory=dict, hash=False)
+    # One article's events (event_model dicts) with those that are one event merged, whatever the
+    # prompt: a small model lists an incident twice (headline and body) with or without resolvers.
+    deduplicate: Callable[[Sequence[dict[str, Any]]], list[dict[str, Any]]] | None = field(default=None, hash=False)
 
     @property
     def schema_sha256(self) -> str:
@@ -138,6 +141,7 @@ ATTACKS = Task(
     ),
     incidents=attack_task.score_incidents,
     resolvers={"attacks": Resolvers(AttackAnswers, resolve_article)},
+    deduplicate=deduplicate,
 )
 
 TASKS: dict[str, Task] = {ATTACKS.name: ATTACKS}

@@ -267,7 +267,7 @@ def test_the_same_incident_described_twice_is_one_event() -> None:
         outcome="wounding three soldiers",
         weapons=["rocket", "mortar"],
     )
-    [event] = resolve_article([headline, body], THURSDAY)
+    [event] = deduplicate(resolve_article([headline, body], THURSDAY))
     assert event["evidence"] == [
         "Rockets hit Kessel",
         "Rockets hit the Kessel airfield on Tuesday, wounding three soldiers.",
@@ -358,4 +358,45 @@ def test_strikes_at_different_spots_in_one_town_stay_apart() -> None:
     are separate events; their site accepts the town or the spot."""
     market = answer(site="Ostra", target="near the market", evidence=["A drone struck near the market in Ostra."])
     camp = answer(site="Ostra", target="in front of the camp", evidence=["Another hit in front of the camp."])
-    assert len(resolve_article([market, camp], THURSDAY)) == 2
+    assert len(deduplicate(resolve_article([market, camp], THURSDAY))) == 2
+
+
+def test_a_version_without_resolvers_merges_one_incident_listed_twice() -> None:
+    """Within-article de-duplication is the task's, not the resolvers': v2 fills the task's own schema,
+    and the headline and the body paragraph it lists as two events become one record event."""
+    article = load_article(CORPUS / "013_0644d5bc3cdc77c4.txt")
+    event = {
+        "evidence": ["Shelling by the paramilitary Rapid Support Forces (RSF) killed at least 18 people"],
+        "date_text": "on Monday evening",
+        "date": "2025-09-01",
+        "location": {"site": "El-Fasher", "area": None, "country": "Sudan"},
+        "perpetrator": "Rapid Support Forces",
+        "attribution": "attributed",
+        "target": None,
+        "weapons": ["indirect_fire"],
+        "weapon_count": None,
+        "killed": 18,
+        "injured": None,
+        "casualties": "killed",
+    }
+    again = {
+        **event,
+        "evidence": ["injured more than 100 others in El-Fasher"],
+        "location": {"site": "El-Fasher", "area": "North Darfur State", "country": "Sudan"},
+        "perpetrator": None,
+        "attribution": "none",
+        "killed": None,
+        "injured": 100,
+        "casualties": "injured",
+    }
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
+    assert prompt.spec.resolvers is None
+    with scripted([tool_call({"events": [event, again]})]) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(article)
+    assert record.status == "ok", record.error
+    [merged] = record.events
+    assert merged["location"] == {"site": "El-Fasher", "area": "North Darfur State", "country": "Sudan"}
+    assert (merged["perpetrator"], merged["attribution"]) == ("Rapid Support Forces", "attributed")
+    assert (merged["killed"], merged["injured"], merged["casualties"]) == (18, 100, "killed_and_injured")
