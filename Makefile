@@ -55,7 +55,7 @@ pytest: $(STAMP)
 
 ## Record missing cassettes for every prompt version on the corpus with the embedded model.
 record: $(STAMP)
-	for v in $$($(BIN)/python -c "from extractor.prompts import list_versions; from extractor.tasks import ATTACKS; print(' '.join(list_versions(ATTACKS.prompts_dir)))"); do \
+	for v in $$($(BIN)/python -c "from extractor.extraction.prompts import list_versions; from extractor.tasks import ATTACKS; print(' '.join(list_versions(ATTACKS.prompts_dir)))"); do \
 	  $(BIN)/extractor eval --prompt $$v --record || exit 1; \
 	done
 

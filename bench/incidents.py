@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.incidents import EventRef, IncidentMember, cluster_events, incident_scores  # noqa: E402
+from extractor.evaluation.incidents import EventRef, IncidentMember, cluster_events, incident_scores  # noqa: E402
 
 _SYLLABLES = ["ba", "dar", "tan", "ki", "mul", "sha", "ro", "zeb", "qa", "lin", "hum", "ost", "var", "nek", "pol"]
 _COUNTRIES = [f"Country {chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(40)]

@@ -27,15 +27,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor import local_server  # noqa: E402
-from extractor.articles import load_article, load_corpus  # noqa: E402
-from extractor.cassettes import CassetteMode  # noqa: E402
-from extractor.config import resolve_settings  # noqa: E402
-from extractor.evaluation import load_gold_for, run_eval  # noqa: E402
-from extractor.extract import render_messages  # noqa: E402
-from extractor.prompts import list_versions, load_prompt  # noqa: E402
-from extractor.records import GenerationParams  # noqa: E402
-from extractor.scoring import score_article, score_corpus  # noqa: E402
+from extractor.evaluation.scoring import score_article, score_corpus  # noqa: E402
+from extractor.evaluation.suite import load_gold_for, run_eval  # noqa: E402
+from extractor.extraction import local_server  # noqa: E402
+from extractor.extraction.articles import load_article, load_corpus  # noqa: E402
+from extractor.extraction.cassettes import CassetteMode  # noqa: E402
+from extractor.extraction.config import resolve_settings  # noqa: E402
+from extractor.extraction.extract import render_messages  # noqa: E402
+from extractor.extraction.prompts import list_versions, load_prompt  # noqa: E402
+from extractor.extraction.records import GenerationParams  # noqa: E402
 from extractor.tasks import ATTACKS  # noqa: E402
 
 SEED = ATTACKS.corpus_dir / "004_9ea864399c76523a.txt"

@@ -25,15 +25,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.articles import Article, load_articles  # noqa: E402
-from extractor.batch_run import RecordSink, read_previous, run_batch  # noqa: E402
-from extractor.cassettes import CassetteMode  # noqa: E402
-from extractor.config import resolve_settings  # noqa: E402
-from extractor.prompts import load_prompt  # noqa: E402
-from extractor.records import ArticleRecord, GenerationParams  # noqa: E402
+from extractor.extraction.articles import Article, load_articles  # noqa: E402
+from extractor.extraction.batch_run import RecordSink, read_previous, run_batch  # noqa: E402
+from extractor.extraction.cassettes import CassetteMode  # noqa: E402
+from extractor.extraction.config import resolve_settings  # noqa: E402
+from extractor.extraction.prompts import load_prompt  # noqa: E402
+from extractor.extraction.records import ArticleRecord, GenerationParams  # noqa: E402
 from extractor.tasks import ATTACKS  # noqa: E402
+from tests.extraction.test_robustness import per_article, write_batch  # noqa: E402
 from tests.loopback import scripted, with_latency  # noqa: E402
-from tests.test_robustness import per_article, write_batch  # noqa: E402
 
 PROMPT = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
 LATENCY_S = 0.2
@@ -68,7 +68,7 @@ def ray_overhead(folder: Path, n: int) -> None:
     """Two batch sizes on each path: the difference is the cost per article, the rest a fixed start-up."""
     import ray
 
-    from extractor.ray_run import ray_extract_all
+    from extractor.extraction.ray_run import ray_extract_all
 
     started = time.perf_counter()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)

@@ -11,23 +11,23 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from extractor.articles import Article, load_article
+    from extractor.attacks.schemas import ArticleEvents, AttackEvent
     from extractor.errors import ExtractorError
-    from extractor.schemas import ArticleEvents, AttackEvent
-    from extractor.scoring import score_article, score_corpus
+    from extractor.evaluation.scoring import score_article, score_corpus
+    from extractor.extraction.articles import Article, load_article
     from extractor.tasks import ATTACKS, Task, get_task
 
 _WHERE = {
     "ATTACKS": "extractor.tasks",
-    "Article": "extractor.articles",
-    "ArticleEvents": "extractor.schemas",
-    "AttackEvent": "extractor.schemas",
+    "Article": "extractor.extraction.articles",
+    "ArticleEvents": "extractor.attacks.schemas",
+    "AttackEvent": "extractor.attacks.schemas",
     "ExtractorError": "extractor.errors",
     "Task": "extractor.tasks",
     "get_task": "extractor.tasks",
-    "load_article": "extractor.articles",
-    "score_article": "extractor.scoring",
-    "score_corpus": "extractor.scoring",
+    "load_article": "extractor.extraction.articles",
+    "score_article": "extractor.evaluation.scoring",
+    "score_corpus": "extractor.evaluation.scoring",
 }
 
 __all__ = [

@@ -3,7 +3,7 @@
 Every output the harness writes goes through :func:`write_atomic`: a file
 either appears whole or not at all, so a crash or Ctrl-C never leaves a
 half-written JSONL or report behind. The one exception is ``extract --out``,
-appended record by record as a batch goes (:mod:`extractor.batch_run` says how it
+appended record by record as a batch goes (:mod:`extractor.extraction.batch_run` says how it
 stays a valid JSONL prefix) and rewritten through :func:`write_atomic` when the
 batch ends.
 """

@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from extractor import attack_task
-from extractor.attack_resolvers import AttackAnswers, deduplicate, resolve_article
+from extractor.attacks import task as attack_task
+from extractor.attacks.resolvers import AttackAnswers, deduplicate, resolve_article
+from extractor.attacks.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 from extractor.errors import InputError, PromptError
 from extractor.fields import field_guide
-from extractor.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 
 if TYPE_CHECKING:
-    from extractor.gold import GoldArticle
-    from extractor.incidents import IncidentEval
-    from extractor.records import ArticleRecord
+    from extractor.evaluation.gold import GoldArticle
+    from extractor.evaluation.incidents import IncidentEval
+    from extractor.extraction.records import ArticleRecord
 
 PROJECT_ROOT = Path(os.environ.get("EXTRACTOR_ROOT", Path(__file__).resolve().parent.parent))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor import local_server
+from extractor.extraction import local_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "evals" / "attacks" / "articles"

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from extractor.bootstrap import Interval, percentile_interval
-from extractor.scoring import ArticleScore, event_counts, micro_counts
+from extractor.evaluation.bootstrap import Interval, percentile_interval
+from extractor.evaluation.scoring import ArticleScore, event_counts, micro_counts
 
 
 def event_f1(articles: Sequence[ArticleScore]) -> float:
@@ -43,7 +43,7 @@ def paired_bootstrap(
 
     Articles are paired by id (sorted); each resample draws the same ids for both
     systems, with the draws ``numpy.random.default_rng(seed)`` gives, drawn here
-    independently of :mod:`extractor.bootstrap` so that a change there shows.
+    independently of :mod:`extractor.evaluation.bootstrap` so that a change there shows.
     """
     a_by_id, b_by_id = _by_id(a, "a"), _by_id(b, "b")
     if set(a_by_id) != set(b_by_id):

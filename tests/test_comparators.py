@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from extractor.attacks.schemas import Attribution, Weapon
 from extractor.comparators import (
     Compare,
     FieldScore,
@@ -20,7 +21,6 @@ from extractor.comparators import (
     similarity,
     values_equal,
 )
-from extractor.schemas import Attribution, Weapon
 
 FUZZY = Compare(Kind.FUZZY)
 EXACT = Compare(Kind.EXACT)

@@ -4,9 +4,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from extractor.attacks.schemas import AttackEvent
 from extractor.comparators import Compare, Kind
 from extractor.fields import field_guide, field_specs, flatten, nested_model, schema_fields
-from extractor.schemas import AttackEvent
 from extractor.tasks import ATTACKS
 
 

@@ -12,18 +12,17 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
 
-from extractor.cassettes import CassetteMode, cassette_path
 from extractor.comparators import Compare, Kind
-from extractor.config import Backend, Settings
 from extractor.errors import InputError, PromptError
-from extractor.evaluation import run_eval
+from extractor.evaluation.gold import GoldArticle, GoldEvent, check_gold
+from extractor.evaluation.suite import run_eval
+from extractor.extraction.cassettes import CassetteMode, cassette_path
+from extractor.extraction.config import Backend, Settings
+from extractor.extraction.prompts import load_prompt
 from extractor.fields import schema_fields
-from extractor.gold import GoldArticle, GoldEvent, check_gold
-from extractor.prompts import load_prompt
-from extractor.report import eval_markdown, print_records
+from extractor.reporting.report import eval_markdown, print_records
 from extractor.tasks import ATTACKS, Task, get_task
-
-from .loopback import scripted, tool_call
+from tests.loopback import scripted, tool_call
 
 ARTICLE = "Thousands marched in Velmora on Saturday.\n\nAbout 5000 people joined the march, organisers said.\n"
 
@@ -116,7 +115,7 @@ def test_tasks_are_found_by_name_or_import_path() -> None:
     with pytest.raises(InputError, match="cannot load task"):
         get_task("no_such_module:TASK")
     with pytest.raises(InputError, match=r"is not an extractor\.tasks\.Task"):
-        get_task("extractor.schemas:AttackEvent")
+        get_task("extractor.attacks.schemas:AttackEvent")
 
 
 def test_the_attack_tasks_own_rules_name_real_fields() -> None:

@@ -1,0 +1,546 @@
+"""Code turns what an attack article states in words into the attack schema's fields.
+
+A 1.5B model copies words well and reasons about them badly: it gets weekday
+arithmetic wrong, writes the province into the site, takes the spokesman for the
+attacker and lists one incident twice. A prompt version that opts in
+(``resolvers: attacks`` in its YAML) asks the model for a flat
+:class:`AttackAnswer` (what the text says: the time words, the casualty phrase,
+verbatim evidence) and the rules below, written from ``ANNOTATION.md``, derive
+the :class:`~extractor.attacks.schemas.AttackEvent` fields from it.
+
+Every rule is a pure function; their table tests quote the guideline's own
+examples (``tests/attacks/test_resolvers.py``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractor.attacks.schemas import MAX_EVENTS, AttackEvent, Attribution, Casualties, Weapon
+from extractor.comparators import fuzzy_equal, is_empty, normalise_text
+from extractor.fields import field_specs
+
+# --------------------------------------------------------------------------- what the model fills
+
+
+class AttackAnswer(BaseModel):
+    """One attack the article reports as having happened (not a statistic, threat or campaign)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    evidence: list[str] = Field(
+        min_length=1,
+        max_length=3,
+        description="Sentences copied exactly from the article that report this attack and say who did it.",
+    )
+    when: str | None = Field(description="The time words as written ('on Monday', 'yesterday', 'Oct. 19'), or null.")
+    site: str | None = Field(description="The named base, town or village only; null if unnamed.")
+    area: str | None = Field(description="Province, region or described area ('Anbar province', 'western Iraq').")
+    country: str | None = Field(description="Country where the attack happened.")
+    attacker: str | None = Field(
+        description="Named group, state or force that carried out or claimed it; never who reported it."
+    )
+    target: str | None = Field(description="Who or what was attacked.")
+    weapons: list[Weapon] = Field(min_length=1, description="Weapons stated; other if none is named.")
+    weapon_count: int | None = Field(ge=0, description="Number of drones, rockets or munitions, if stated.")
+    killed: int | None = Field(ge=0, description="Number killed, if a number is stated.")
+    injured: int | None = Field(ge=0, description="Number injured, if a number is stated.")
+    outcome: str | None = Field(description="The words about deaths or injuries as written, or null.")
+
+
+class AttackAnswers(BaseModel):
+    """All attacks reported in one article (an empty list if there are none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[AttackAnswer] = Field(max_length=MAX_EVENTS, description="One per attacker, place and day.")
+
+
+# --------------------------------------------------------------------------- dates
+
+_WEEKDAYS = {name.lower(): number for number, name in enumerate(calendar.day_name)}
+_MONTHS = {
+    **{name.lower(): n for n, name in enumerate(calendar.month_name) if name},
+    **{name.lower(): n for n, name in enumerate(calendar.month_abbr) if name},
+    "sept": 9,
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b\.?(?:,?\s+(\d{{4}}))?")
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_WEEKDAY = re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b")
+_DAYS_AGO = re.compile(r"\b(\w+) days? ago\b")
+# The day of publication, and the day before it (G5: in the writer's voice).
+_TODAY = re.compile(r"\b(today|tonight|this (morning|afternoon|evening))\b")
+_YESTERDAY = re.compile(r"\b(yesterday|last night|overnight)\b")
+# A weekday counted from another event ("the previous Thursday", "a day later") has no day
+# of its own that code can pin (G5, S5): the date stays null.
+_RELATIVE = re.compile(r"\b(previous|following|next|since|until)\b")
+_NUMBER_WORDS = {
+    word: n
+    for n, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+
+
+def _number(token: str) -> int | None:
+    token = token.lower().replace(",", "")
+    if token.isdigit():
+        return int(token)
+    return _NUMBER_WORDS.get(token)
+
+
+def _calendar_day(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _stated_day(text: str, published: dt.date) -> dt.date | None:
+    """A day written with its month ("on Oct. 19", "22 June"); the year is the publication's
+    unless stated, or the one before when that day would lie after publication."""
+    iso = _ISO.search(text)
+    if iso:
+        return _calendar_day(int(iso[1]), int(iso[2]), int(iso[3]))
+    found = _MONTH_DAY.search(text)
+    if found:
+        month, day, year = _MONTHS[found[1]], int(found[2]), found[3]
+    else:
+        found = _DAY_MONTH.search(text)
+        if not found:
+            return None
+        day, month, year = int(found[1]), _MONTHS[found[2]], found[3]
+    if year:
+        return _calendar_day(int(year), month, day)
+    candidate = _calendar_day(published.year, month, day)
+    if candidate is not None and candidate > published:
+        candidate = _calendar_day(published.year - 1, month, day)
+    return candidate
+
+
+def resolve_date(when: str | None, published: dt.date | None) -> dt.date | None:
+    """The day of the attack from the time words and the publication date (the guideline's ``date`` rule).
+
+    A weekday is the most recent such day on or before publication ("last Friday": before it);
+    a stated day with its month wins over a weekday beside it; anything vaguer is null.
+    """
+    if not when or published is None:
+        return None
+    text = when.lower()
+    stated = _stated_day(text, published)
+    if stated is not None:
+        return stated if stated <= published else None
+    if _RELATIVE.search(text):
+        return None
+    weekday = _WEEKDAY.search(text)
+    if weekday and len(set(_WEEKDAY.findall(text))) > 1:
+        return None  # "on Wednesday and Thursday": several days, none of them the event's
+    if weekday:
+        back = (published.weekday() - _WEEKDAYS[weekday[1]]) % 7
+        if back == 0 and re.search(rf"\blast {weekday[1]}\b", text):
+            back = 7
+        return published - dt.timedelta(days=back)
+    if _TODAY.search(text):
+        return published
+    if _YESTERDAY.search(text):
+        return published - dt.timedelta(days=1)
+    ago = _DAYS_AGO.search(text)
+    if ago:
+        count = 1 if ago[1] in ("a", "one") else _number(ago[1])
+        return published - dt.timedelta(days=count) if count is not None else None
+    return None
+
+
+# --------------------------------------------------------------------------- casualties
+
+_KILL = re.compile(r"^(kill\w*|dead|died|deaths?|fatalit\w+|lives|slain|massacred)$")
+_HURT = re.compile(r"^(injur\w*|wound\w*|hurt)$")
+_NONE = re.compile(r"\b(no|without|zero)\s+([\w.'-]+\s+)?(casualties|injuries|injured|one (was )?(hurt|injured))\b")
+_NO_DEATHS = re.compile(r"\b(no|without)\s+([\w.'-]+\s+)?(deaths|fatalities|one (was )?killed)\b")
+# G4: a bound is its number; a vague amount is no number.
+_BOUNDS = frozenset({"at", "least", "more", "than", "over", "nearly", "about", "around", "some", "almost", "up", "to"})
+_VAGUE = frozenset({"several", "dozens", "many", "scores", "hundreds", "numerous", "multiple", "some"})
+_WORD = re.compile(r"[a-z0-9][a-z0-9,'-]*")
+_NEGATIONS = frozenset({"no", "not", "without", "nobody", "none"})
+
+
+def _count_near(words: Sequence[str], at: int) -> int | bool | None:
+    """The number that goes with the casualty word at ``at``: after a verb ("killing two",
+    "killed 3 people"), else before a participle ("two soldiers were killed").
+
+    ``False`` when a vague amount ("several killed") goes with it instead of a number.
+    """
+    word = words[at]
+    forward = words[at + 1 : at + 4]
+    forward = [w for w in forward if w not in _BOUNDS] if forward and forward[0] in _BOUNDS else forward
+    if forward:
+        first = forward[0]
+        if _number(first) is not None:
+            return _number(first)
+        if first in ("a", "an") and word.endswith("ing"):
+            return 1
+        if first in _VAGUE:
+            return False
+    if word.endswith("ing"):
+        return None
+    for back in reversed(words[max(0, at - 3) : at]):
+        if _KILL.match(back) or _HURT.match(back):
+            break
+        if _number(back) is not None:
+            return _number(back)
+        if back in _VAGUE:
+            return False
+    return None
+
+
+def resolve_casualties(
+    outcome: str | None, killed: int | None, injured: int | None
+) -> tuple[Casualties, int | None, int | None]:
+    """(casualties, killed, injured) from the casualty phrase and the model's counts, consistent with each other.
+
+    The phrase's own number wins over the model's; a vague amount in it makes the count null
+    ("several killed" → null) while the outcome still says killed ("minor injuries" → injured).
+    """
+    text = (outcome or "").lower()
+    said_killed = said_hurt = False
+    if _NONE.search(text):
+        killed, injured = 0, 0
+    elif _NO_DEATHS.search(text):
+        killed = 0
+    words = _WORD.findall(text)
+    for i, word in enumerate(words):
+        hurt = bool(_HURT.match(word))
+        if not (_KILL.match(word) or hurt) or _NEGATIONS & set(words[max(0, i - 3) : i]):
+            continue  # "no one was killed" states no death
+        count = _count_near(words, i)
+        if hurt:
+            said_hurt = True
+            injured = None if count is False else (count if isinstance(count, int) else injured)
+        else:
+            said_killed = True
+            killed = None if count is False else (count if isinstance(count, int) else killed)
+    return casualties_for(killed, injured, said_killed=said_killed, said_hurt=said_hurt), killed, injured
+
+
+def casualties_for(
+    killed: int | None, injured: int | None, *, said_killed: bool = False, said_hurt: bool = False
+) -> Casualties:
+    """The outcome the counts and the words state; ``unknown`` when neither says."""
+    died = said_killed or bool(killed)
+    hurt = said_hurt or bool(injured)
+    if died and hurt:
+        return Casualties.KILLED_AND_INJURED
+    if died:
+        return Casualties.KILLED
+    if hurt:
+        return Casualties.INJURED
+    if (killed == 0 and injured in (0, None)) or (injured == 0 and killed is None):
+        return Casualties.NONE
+    return Casualties.UNKNOWN
+
+
+# --------------------------------------------------------------------------- attacker and attribution
+
+# G1: a descriptor that names no organisation or state is not a name.
+_GENERIC_ACTORS = frozenset(
+    [
+        "jihadist",
+        "jihadists",
+        "terrorist",
+        "terrorists",
+        "bandit",
+        "bandits",
+        "gunman",
+        "gunmen",
+        "islamist",
+        "islamists",
+        "assailant",
+        "assailants",
+        "militant",
+        "militants",
+        "attacker",
+        "attackers",
+        "insurgent",
+        "insurgents",
+        "rebel",
+        "rebels",
+        "fighters",
+        "armed",
+        "men",
+        "group",
+        "groups",
+        "unknown",
+        "unidentified",
+        "suspected",
+        "some",
+        "several",
+    ]
+)
+# The one who reports an attack is not its perpetrator (G1: an actor only mentioned beside it).
+_SPEAKERS = frozenset(
+    [
+        "official",
+        "officials",
+        "spokesman",
+        "spokesperson",
+        "spokeswoman",
+        "source",
+        "sources",
+        "witness",
+        "witnesses",
+        "resident",
+        "residents",
+        "ministry",
+        "governor",
+        "mayor",
+    ]
+)
+# G7: the actor reporting its own strike ("the army said it struck") claims it.
+# A claim names what is claimed: "claimed both strikes", "claims Kabul bombing", "claimed responsibility";
+# "claimed nine lives" and "an official claimed" are not claims of an attack.
+_CLAIM = re.compile(
+    r"\bclaim(ed|s|ing)?\b(\s+[\w'-]+){0,3}?\s+(responsibility|attacks?|strikes?|bombings?|blasts?|assaults?|"
+    r"operations?|raids?|ambush|explosions?)\b"
+    r"|\b(took|takes|accepted|claimed) responsibility\b|\bclaimed (to have|they were|it was)\b"
+    r"|\b(said|says|confirmed|announced|statement)\b[^.]{0,40}?\b(it|they) (had |have |was |were )?(behind|responsible|"
+    r"carried|struck|launched|targeted|hit|attacked|conducted|fired|killed|bombed|shelled)\b"
+)
+_NEGATED_CLAIM = re.compile(
+    r"\b(no|not|nobody|none|yet to|without|no one|has not|have not|hasn't|haven't)\b[\w\s]{0,25}?\bclaim"
+)
+_REPORTS = r"(said|says|announced|confirmed|reported|stated)\b"
+_SUSPECTED = re.compile(r"\b(suspect(s|ed)?|believe(s|d)?|likely|probably|thought to be|presumed)\b")
+
+
+def resolve_perpetrator(attacker: str | None) -> str | None:
+    """The attacker as named, or null for a generic descriptor ("gunmen") or a speaker ("Iraqi official")."""
+    if is_empty(attacker):
+        return None
+    assert attacker is not None
+    words = normalise_text(attacker).split()
+    if not words or all(w in _GENERIC_ACTORS for w in words) or any(w in _SPEAKERS for w in words):
+        return None
+    return attacker.strip()
+
+
+def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Attribution:
+    """How the perpetrator is known, from cue words in the evidence (G7: hedged wording is ``attributed``)."""
+    if perpetrator is None:
+        return Attribution.NONE
+    text = " ".join(evidence).lower()
+    # G7: the perpetrator itself reporting the attack ("the US military said an airstrike killed ...").
+    reports = re.search(rf"\b{re.escape(perpetrator.lower())}\s+{_REPORTS}", text)
+    if reports or (_CLAIM.search(text) and not _NEGATED_CLAIM.search(text)):
+        return Attribution.CLAIMED
+    if _SUSPECTED.search(text):
+        return Attribution.SUSPECTED
+    return Attribution.ATTRIBUTED
+
+
+# --------------------------------------------------------------------------- place
+
+_IN_AREA = re.compile(r"^(?P<site>.+?),?\s+in\s+(?:(?P<owner>[\w\s-]+?)'s\s+)?(?P<area>.+)$", re.IGNORECASE)
+_AREA_WORDS = re.compile(r"\b(province|governorate|region|state|district|oblast|county)$", re.IGNORECASE)
+_DIRECTION = re.compile(r"^(north|south|east|west|northeast|northwest|southeast|southwest|central)(ern)?\s", re.I)
+
+
+def resolve_place(site: str | None, area: str | None, country: str | None) -> tuple[str | None, str | None, str | None]:
+    """(site, area, country): an area written into the site moves to the area.
+
+    "Ain al-Asad base in Iraq's Anbar province" → site "Ain al-Asad base", area "Anbar province",
+    country "Iraq"; an unnamed place ("a base housing US troops") is no site.
+    """
+    site = None if is_empty(site) else (site or "").strip()
+    area = None if is_empty(area) else (area or "").strip()
+    country = None if is_empty(country) else (country or "").strip()
+    if site and re.match(r"^(a|an)\s", site, re.IGNORECASE):
+        site = None
+    if site:
+        split = _IN_AREA.match(site)
+        if split:
+            site = split["site"].strip()
+            country = country or (split["owner"].strip() if split["owner"] else None)
+            tail = split["area"].strip()
+            if _AREA_WORDS.search(tail) or _DIRECTION.match(tail):
+                area = area or tail
+            elif country is None:
+                country = tail
+            elif area is None and not fuzzy_equal(tail, country)[0]:
+                area = tail
+    # G3: "southern El Fasher" is a site (a part of the town), so only an area word moves a site.
+    if site and _AREA_WORDS.search(site):
+        area = area or site
+        site = None
+    if site and country and normalise_text(site) == normalise_text(country):
+        site = None
+    return site, area, country
+
+
+# --------------------------------------------------------------------------- aggregate figures
+
+# "38 attacks since October 17", "45 personnel injured in the attacks": summaries, not incidents;
+# nor is a war or campaign as a whole.
+_AGGREGATE = re.compile(
+    r"\b\d[\d,]*\s+(\w+\s+){0,2}(attacks|strikes|incidents)\b.*\b(since|this year|so far|in \d{4}|total)\b"
+    r"|\b(since|this year|so far)\b.*\b\d[\d,]*\s+(\w+\s+){0,2}(attacks|strikes|incidents)\b"
+    r"|\bin the attacks\b"
+    r"|\b(war|conflict|campaign|insurgency)\b.*\bsince\b",
+    re.IGNORECASE,
+)
+
+
+def is_aggregate(quote: str) -> bool:
+    """Whether a quote states a statistic over many attacks rather than one attack."""
+    return bool(_AGGREGATE.search(quote))
+
+
+# --------------------------------------------------------------------------- one answer, one article
+
+
+def resolve_answer(answer: AttackAnswer, published: dt.date | None) -> dict[str, Any]:
+    """The :class:`AttackEvent` (as JSON) the answer's words state."""
+    site, area, country = resolve_place(answer.site, answer.area, answer.country)
+    perpetrator = resolve_perpetrator(answer.attacker)
+    casualties, killed, injured = resolve_casualties(answer.outcome, answer.killed, answer.injured)
+    event = AttackEvent.model_validate(
+        {
+            "evidence": answer.evidence,
+            "date_text": answer.when,
+            "date": resolve_date(answer.when, published),
+            "location": {"site": site, "area": area, "country": country},
+            "perpetrator": perpetrator,
+            "attribution": resolve_attribution(perpetrator, answer.evidence),
+            "target": answer.target,
+            "weapons": answer.weapons,
+            "weapon_count": answer.weapon_count,
+            "killed": killed,
+            "injured": injured,
+            "casualties": casualties,
+        },
+        context={"published": published},
+    )
+    return event.model_dump(mode="json")
+
+
+_SPECS = field_specs(AttackEvent)
+
+
+def _agree(a: Any, b: Any, path: str) -> bool:
+    return is_empty(a) or is_empty(b) or fuzzy_equal(str(a), str(b), _SPECS[path].threshold)[0]
+
+
+def same_attack(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """The guideline's identity rule: the same attacker, place and day, compared as the scorer compares.
+
+    A named site and an unnamed place are not known to be one place; an unnamed attacker agrees
+    with any (a headline that omits who did it). G6: strikes on different described spots in one
+    town are separate events, so two targets that disagree keep two events apart.
+    """
+    la, lb = a["location"], b["location"]
+    if a.get("date") != b.get("date") or bool(la.get("site")) != bool(lb.get("site")):
+        return False
+    if la.get("site"):
+        if not _agree(la["site"], lb["site"], "location.site"):
+            return False
+    elif not _agree(la.get("area"), lb.get("area"), "location.area"):
+        return False
+    return (
+        _agree(la.get("country"), lb.get("country"), "location.country")
+        and _agree(a.get("perpetrator"), b.get("perpetrator"), "perpetrator")
+        and _agree(a.get("target"), b.get("target"), "target")
+    )
+
+
+_SURENESS = [Attribution.CLAIMED, Attribution.ATTRIBUTED, Attribution.SUSPECTED, Attribution.NONE]
+
+
+def _specific(a: Any, b: Any) -> Any:
+    """The value that says more: the stated one, else the longer name (the first on a tie)."""
+    if is_empty(a):
+        return b
+    if is_empty(b) or not isinstance(a, str):
+        return a
+    return b if len(str(b).split()) > len(a.split()) else a
+
+
+def merge_attacks(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """One event from two reports of it: the evidence united, the most specific value of each field."""
+    location = {k: _specific(a["location"].get(k), b["location"].get(k)) for k in ("site", "area", "country")}
+    killed, injured = _specific(a.get("killed"), b.get("killed")), _specific(a.get("injured"), b.get("injured"))
+    stated = {Casualties(a["casualties"]), Casualties(b["casualties"])}
+    merged = {
+        "evidence": list(dict.fromkeys([*a["evidence"], *b["evidence"]]))[:3],  # the schema's cap
+        "date_text": _specific(a.get("date_text"), b.get("date_text")),
+        "date": a.get("date"),
+        "location": location,
+        "perpetrator": _specific(a.get("perpetrator"), b.get("perpetrator")),
+        "attribution": min((Attribution(a["attribution"]), Attribution(b["attribution"])), key=_SURENESS.index).value,
+        "target": _specific(a.get("target"), b.get("target")),
+        "weapons": list(dict.fromkeys([*a["weapons"], *b["weapons"]])),
+        "weapon_count": _specific(a.get("weapon_count"), b.get("weapon_count")),
+        "killed": killed,
+        "injured": injured,
+        "casualties": casualties_for(
+            killed,
+            injured,
+            said_killed=bool(stated & {Casualties.KILLED, Casualties.KILLED_AND_INJURED}),
+            said_hurt=bool(stated & {Casualties.INJURED, Casualties.KILLED_AND_INJURED}),
+        ).value,
+    }
+    if merged["perpetrator"] is not None and merged["attribution"] == Attribution.NONE.value:
+        merged["attribution"] = Attribution.ATTRIBUTED.value
+    return merged
+
+
+def deduplicate(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events of one article merged by :func:`same_attack`, in order of first appearance."""
+    kept: list[dict[str, Any]] = []
+    for event in events:
+        match = next((i for i, k in enumerate(kept) if same_attack(k, event)), None)
+        if match is None:
+            kept.append(dict(event))
+        else:
+            kept[match] = merge_attacks(kept[match], event)
+    return kept
+
+
+def resolve_article(answers: Sequence[BaseModel], published: dt.date | None) -> list[dict[str, Any]]:
+    """The article's attack events from the model's answers: each resolved, statistics dropped.
+
+    Duplicates are merged after this, for every prompt version, by the task's ``deduplicate``.
+    """
+    return [
+        resolve_answer(answer, published)
+        for answer in answers
+        if isinstance(answer, AttackAnswer) and not all(is_aggregate(q) for q in answer.evidence)
+    ]

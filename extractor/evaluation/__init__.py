@@ -1,0 +1,1 @@
+"""Records → scores: gold labels, alignment and field scores, intervals, comparisons, gates, incidents."""

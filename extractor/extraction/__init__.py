@@ -1,0 +1,1 @@
+"""Article → prompt → client → validated, grounded events: everything up to a record."""

@@ -1,0 +1,317 @@
+"""Article + prompt + client → one record of validated, grounded events.
+
+Data flows one way: the article is cleaned, the prompt rendered, the model
+asked (through :mod:`extractor.extraction.client`, inside a cassette), the answer
+validated against the task schema with the publication date in the
+validation context, and every evidence quote grounded to character offsets
+in the file as the user has it.
+
+A failure on one article becomes a record with ``status="error"``; the batch
+goes on.
+
+Articles longer than the context window
+---------------------------------------
+When the context size is known (``--n-ctx``, or the embedded server's) and the
+rendered prompt surely cannot fit, the cleaned text is split on paragraph boundaries
+(blank lines; a paragraph that alone is too long is split further at its line
+breaks, then at sentence ends, then at a hard character bound) into chunks that fit,
+each overlapping the previous one by one piece. Every chunk is rendered with the
+same prompt, the chunk as the article text, and extracted on its own. The chunks'
+events are merged and de-duplicated (:mod:`extractor.extraction.chunking`), and every evidence
+quote is grounded in the whole article, so offsets still point into the original
+file. Only a context too small for the prompt with even a few characters of article
+is a :class:`~extractor.errors.ContextOverflowError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from extractor.errors import (
+    BackendUnreachableError,
+    ContextOverflowError,
+    ExtractorError,
+    InvalidOutputError,
+    ServerDiedError,
+)
+from extractor.extraction.articles import Article
+from extractor.extraction.cassettes import CassetteMode, CassetteSession, cassette_path
+from extractor.extraction.chunking import (
+    EVIDENCE_FIELD,
+    Span,
+    estimated_tokens,
+    merge_events,
+    pack_chunks,
+    paragraph_spans,
+    tokens_for_chars,
+)
+from extractor.extraction.client import Completion, LLMClient
+from extractor.extraction.config import Backend, Settings
+from extractor.extraction.grounding import Grounding, ground
+from extractor.extraction.local_server import MODELS, LocalServer, resolve
+from extractor.extraction.prompts import Prompt
+from extractor.extraction.records import ArticleRecord, GenerationParams, Usage
+from extractor.tasks import Task, schema_json, schema_sha256
+
+_REPLAY_URL = "http://127.0.0.1:9/v1"  # discard port: replay never reaches a server
+
+
+def answer_model(task: Task, prompt: Prompt) -> type[BaseModel]:
+    """The schema the model fills under ``prompt``: the task's own, or the answer schema of the resolvers it names."""
+    resolvers = task.resolvers_named(prompt.spec.resolvers)
+    return resolvers.answer_model if resolvers else task.result_model
+
+
+def render_messages(task: Task, prompt: Prompt, article: Article, text: str | None = None) -> list[dict[str, str]]:
+    """The chat messages for ``article``; ``text`` replaces its cleaned text (one chunk of it)."""
+    published = article.meta.published.isoformat() if article.meta.published else "unknown"
+    return prompt.render(
+        text=article.text if text is None else text,
+        title=article.meta.title or "(no title)",
+        published=published,
+        schema_json=schema_json(answer_model(task, prompt)),
+        field_guide=task.field_guide(),
+    )
+
+
+def ground_quotes(article: Article, quotes: Sequence[str]) -> list[Grounding]:
+    """Locate each quote in the cleaned text, then map the span to the original file."""
+    located = []
+    for quote in quotes:
+        found: Grounding = ground(quote, article.text)
+        start: int | None
+        end: int | None
+        if found.start is not None and found.end is not None:
+            start, end = article.to_original(found.start, found.end)
+        else:
+            found = ground(quote, article.original)  # a quote that spans removed debris
+            start, end = found.start, found.end
+        located.append(Grounding(quote=quote, status=found.status, start=start, end=end, score=found.score))
+    return located
+
+
+def is_reusable(record: ArticleRecord, article: Article, prompt: Prompt, task: Task, model: str) -> bool:
+    """Whether ``--resume`` may keep ``record`` for ``article`` instead of extracting it again:
+    it succeeded, on the same bytes, with the same prompt, schema and model."""
+    return (
+        record.status == "ok"
+        and record.article_id == article.id
+        and record.article_sha256 == article.sha256
+        and record.prompt_sha256 == prompt.sha256
+        and record.schema_sha256 == schema_sha256(answer_model(task, prompt))
+        and record.model == model
+    )
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+@dataclass
+class Chunk:
+    text: str
+    messages: list[dict[str, str]]
+
+
+@dataclass
+class Extractor:
+    """Extracts one task with one prompt against one live or recorded backend."""
+
+    task: Task
+    prompt: Prompt
+    settings: Settings
+    client: LLMClient
+    model_sha256: str | None
+    n_ctx: int | None = None
+    # How the embedded server died, if it did: a lost connection then reads as the crash it is.
+    backend_death: Callable[[], str | None] | None = None
+
+    @property
+    def rerecord_command(self) -> str:
+        task, version, model = self.task.name, self.prompt.version, self.settings.model
+        # The same generation parameters, or the new recording would be stale too.
+        tokens = self.settings.params.max_tokens
+        return f"extractor eval --task {task} --prompt {version} --model {model} --max-tokens {tokens} --rerecord"
+
+    def cassette_meta(self) -> dict[str, Any]:
+        """What produced an answer: stored in each cassette and in each record."""
+        return {
+            "model": self.settings.model,
+            "model_sha256": self.model_sha256,
+            "prompt": self.prompt.id,
+            "prompt_sha256": self.prompt.sha256,
+            "schema_sha256": schema_sha256(answer_model(self.task, self.prompt)),
+            "params": self.settings.params.record(),
+        }
+
+    def cassette(self, article: Article, meta: dict[str, Any]) -> CassetteSession | None:
+        """The cassette that records or replays ``article``'s exchanges; ``None`` when nothing is recorded."""
+        if self.settings.cassette_mode is CassetteMode.OFF:
+            return None
+        path = cassette_path(self.settings.cassette_dir, self.settings.model, self.prompt.id, article.id)
+        return CassetteSession(path, self.settings.cassette_mode, meta, self.rerecord_command)
+
+    def events(self, answer: BaseModel, published: dt.date | None) -> list[dict[str, Any]]:
+        """The task's events in one answer of the model (as answered, or as the prompt's resolvers
+        derive them), with the events that are one event merged by the task's rule."""
+        answered = getattr(answer, "events", [])
+        resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
+        if resolvers is None:
+            events = [event.model_dump(mode="json") for event in answered]
+        else:
+            events = resolvers.resolve(answered, published)
+        return self.task.deduplicate(events) if self.task.deduplicate else events
+
+    def extract(self, article: Article) -> ArticleRecord:
+        meta = self.cassette_meta()
+        base: dict[str, Any] = {
+            "article_id": article.id,
+            "path": str(article.path),
+            "article_sha256": article.sha256,
+            "title": article.meta.title,
+            "published": article.meta.published,
+            **meta,
+        }
+        session = self.cassette(article, meta)
+        if session is not None:
+            base["cassette"] = str(session.path)
+        started = time.perf_counter()
+        context = {"published": article.meta.published}
+        chunks: list[Chunk] = []
+        completions: list[Completion[Any]] = []
+        n_ctx = self.n_ctx
+        try:
+            if session is not None:
+                base["model_sha256"] = session.model_sha256(self.model_sha256)
+                n_ctx = session.n_ctx(self.n_ctx)
+            chunks = self.chunks(article, n_ctx)
+            with session.exchanges() if session is not None else contextlib.nullcontext():
+                for number, chunk in enumerate(chunks, 1):
+                    try:
+                        completions.append(
+                            self.client.complete(chunk.messages, answer_model(self.task, self.prompt), context)
+                        )
+                    except ExtractorError as exc:
+                        if len(chunks) == 1:
+                            raise
+                        raise type(exc)(f"chunk {number} of {len(chunks)}: {exc}") from exc
+                latency = math.fsum(c.latency_s for c in completions)
+                if session is not None:
+                    latency = session.latency(latency, n_ctx=n_ctx, chunks=len(chunks))
+            try:
+                found = [e for c in completions for e in self.events(c.value, article.meta.published)]
+            except ValidationError as exc:
+                raise InvalidOutputError(f"resolved events do not validate: {exc.errors()[0]['msg']}") from exc
+        except ExtractorError as exc:
+            died = self.backend_death() if self.backend_death and isinstance(exc, BackendUnreachableError) else None
+            if died:
+                exc = ServerDiedError(f"the embedded llama.cpp server died during the request: {died}")
+            return ArticleRecord(
+                **base,
+                status="error",
+                error=str(exc),
+                error_type=type(exc).__name__,
+                latency_s=time.perf_counter() - started,
+                chunks=max(1, len(chunks)),
+            )
+        events = merge_events(found, self.task.event_model, context) if len(chunks) > 1 else found
+        return ArticleRecord(
+            **base,
+            status="ok",
+            events=events,
+            grounding=[ground_quotes(article, event.get(EVIDENCE_FIELD) or []) for event in events],
+            usage=sum((c.usage for c in completions), Usage()),
+            attempts=sum(c.attempts for c in completions),
+            reask_errors=[
+                f"chunk {n}: {e}" if len(chunks) > 1 else e
+                for n, c in enumerate(completions, 1)
+                for e in c.reask_errors
+            ],
+            latency_s=latency,
+            chunks=len(chunks),
+        )
+
+    def chunks(self, article: Article, n_ctx: int | None) -> list[Chunk]:
+        """The whole article when it may fit (or the context size is unknown), else chunks that fit."""
+        whole = render_messages(self.task, self.prompt, article)
+        if not n_ctx:
+            return [Chunk(article.text, whole)]
+        budget = n_ctx - self.settings.params.max_tokens
+        if estimated_tokens(whole, generous=True) <= budget:
+            return [Chunk(article.text, whole)]
+        text = article.text
+        # The article is inserted verbatim, so the prompt's size is affine in the span's length:
+        # measured once from two renders, it sizes thousands of candidate pieces without rendering each.
+        sizes = [_prompt_chars(render_messages(self.task, self.prompt, article, "x" * n)) for n in (1000, 2000)]
+        per_char = (sizes[1] - sizes[0]) / 1000
+        fixed = sizes[0] - per_char * 1000
+
+        def fits(span: Span) -> bool:
+            return tokens_for_chars(fixed + per_char * (span[1] - span[0]), generous=False) <= budget
+
+        chunks = []
+        spans = pack_chunks(paragraph_spans(text, fits), fits)
+        for number, (a, b) in enumerate(spans, 1):
+            messages = render_messages(self.task, self.prompt, article, text[a:b])
+            least = estimated_tokens(messages, generous=True)
+            if least > budget:
+                raise ContextOverflowError(
+                    f"article is too long for the model's context, and piece {number} of {len(spans)} "
+                    f"({b - a} characters) cannot fit even alone: at least ~{least} prompt tokens, "
+                    f"but only {budget} of n_ctx={n_ctx} remain after max_tokens={self.settings.params.max_tokens}"
+                )
+            chunks.append(Chunk(text[a:b], messages))
+        return chunks
+
+
+def _prompt_chars(messages: Sequence[dict[str, str]]) -> int:
+    return sum(len(m["content"]) for m in messages)
+
+
+@dataclass(frozen=True)
+class _Backend:
+    """Where requests go, and what the backend tells about the model behind it."""
+
+    base_url: str | None  # None: the client's own default
+    api_key: str | None
+    model: str
+    params: GenerationParams
+    model_sha256: str | None = None
+    n_ctx: int | None = None
+    death: Callable[[], str | None] | None = None
+
+
+@contextlib.contextmanager
+def _backend(settings: Settings) -> Iterator[_Backend]:
+    params = settings.params
+    if not settings.needs_backend:
+        # Replay: answers come from cassettes; a request without one must fail at once, not retry.
+        spec = MODELS.get(settings.model)
+        replay_params = replace(params, http_retries=0)
+        yield _Backend(_REPLAY_URL, None, settings.model, replay_params, spec.sha256 if spec else None)
+    elif settings.backend is Backend.LOCAL:
+        model = resolve(settings.model, settings.model_path)
+        with LocalServer(model, n_ctx=settings.n_ctx) as server:
+            yield _Backend(server.base_url, None, model.name, params, model.sha256, server.n_ctx, server.death)
+    else:
+        yield _Backend(settings.base_url, settings.api_key, settings.model, params, n_ctx=settings.n_ctx)
+
+
+@contextlib.contextmanager
+def open_extractor(task: Task, prompt: Prompt, settings: Settings) -> Iterator[Extractor]:
+    """An :class:`Extractor` with its backend up for the whole block (and down after it)."""
+    with _backend(settings) as backend:
+        client = LLMClient(backend.base_url, backend.api_key, backend.model, backend.params)
+        try:
+            yield Extractor(
+                task, prompt, settings, client, backend.model_sha256, n_ctx=backend.n_ctx, backend_death=backend.death
+            )
+        finally:
+            client.close()

@@ -1,0 +1,108 @@
+"""What a run produces and records, as plain data: generation parameters, token usage and
+the per-article record that ``extract`` writes one JSON line of.
+
+Light on purpose (pydantic only, no LLM client): the scorer, the reports, the incident
+builder and the CLI read records without importing ``openai``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractor.extraction.grounding import Grounding
+from extractor.runs import write_atomic
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """What shapes the model's answer; recorded in every run and matched by cassettes."""
+
+    temperature: float = 0.0
+    seed: int = 20231023
+    max_tokens: int = 1536
+    max_reasks: int = 2  # re-asks after the first attempt when the output fails validation
+    http_retries: int = 2  # the openai client's own retries, with backoff, on 408/429/5xx/connection errors
+    timeout_s: float = 600.0
+
+    def request_kwargs(self) -> dict[str, Any]:
+        """The sampling arguments of one request."""
+        return {"temperature": self.temperature, "seed": self.seed, "max_tokens": self.max_tokens}
+
+    def record(self) -> dict[str, Any]:
+        """What a cassette, a record and a manifest keep: what changes the answer (retries and
+        timeouts do not)."""
+        return {**self.request_kwargs(), "max_reasks": self.max_reasks}
+
+
+class Usage(BaseModel):
+    """Tokens of one answer, or summed over attempts and chunks."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+    @classmethod
+    def of(cls, usage: Any) -> Usage:
+        """From an OpenAI-style ``usage`` object (or None)."""
+        if usage is None:
+            return cls()
+        return cls(
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        )
+
+
+class ArticleRecord(BaseModel):
+    """One JSONL line of ``extractor extract``: an article's events and how they were obtained."""
+
+    article_id: str
+    path: str
+    article_sha256: str
+    title: str | None = None
+    published: dt.date | None = None
+    status: Literal["ok", "error"]
+    error: str | None = None
+    error_type: str | None = None
+    events: list[dict[str, Any]] = Field(default_factory=list)
+    grounding: list[list[Grounding]] = Field(default_factory=list)  # each event's quotes, in the original file
+    usage: Usage = Field(default_factory=Usage)  # summed over attempts and chunks
+    attempts: int = 0  # requests that produced an answer, summed over chunks
+    reask_errors: list[str] = Field(default_factory=list)
+    latency_s: float = 0.0
+    chunks: int = 1  # parts the article was split into to fit the context window
+    model: str
+    model_sha256: str | None = None
+    prompt: str
+    prompt_sha256: str
+    schema_sha256: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    cassette: str | None = None
+
+
+def write_records(path: Path, records: Sequence[ArticleRecord]) -> None:
+    write_atomic(path, "".join(r.model_dump_json() + "\n" for r in records))
+
+
+def read_records(path: Path) -> list[ArticleRecord]:
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            records.append(ArticleRecord.model_validate_json(line))
+    return records

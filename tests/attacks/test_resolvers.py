@@ -1,0 +1,401 @@
+"""The attack resolvers, rule by rule: each table quotes ``evals/attacks/ANNOTATION.md``'s own examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from extractor.attacks.resolvers import (
+    AttackAnswer,
+    AttackAnswers,
+    deduplicate,
+    is_aggregate,
+    resolve_article,
+    resolve_attribution,
+    resolve_casualties,
+    resolve_date,
+    resolve_perpetrator,
+    resolve_place,
+    same_attack,
+)
+from extractor.attacks.schemas import AttackEvent, Attribution, Casualties
+from extractor.extraction.articles import load_article
+from extractor.extraction.config import Backend, Settings
+from extractor.extraction.extract import open_extractor
+from extractor.extraction.prompts import load_prompt
+from extractor.tasks import ATTACKS, schema_sha256
+from tests.conftest import CORPUS
+from tests.loopback import scripted, tool_call
+
+THURSDAY = dt.date(2024, 3, 14)
+MONDAY = dt.date(2023, 10, 23)
+
+
+@pytest.mark.parametrize(
+    ("when", "published", "expected"),
+    [
+        # "Monday" in a story published on a Monday is that day
+        ("Monday", MONDAY, MONDAY),
+        # otherwise the most recent such weekday before publication
+        ("on Wednesday", THURSDAY, dt.date(2024, 3, 13)),
+        ("Monday", THURSDAY, dt.date(2024, 3, 11)),
+        ("late Friday", THURSDAY, dt.date(2024, 3, 8)),
+        ("Monday night", THURSDAY, dt.date(2024, 3, 11)),
+        ("on Sunday night", dt.date(2023, 10, 3), dt.date(2023, 10, 1)),
+        ("late on Tuesday", dt.date(2014, 1, 1), dt.date(2013, 12, 31)),
+        ("last Thursday", THURSDAY, dt.date(2024, 3, 7)),
+        # "Last week", "in the last 24 hours", "recently" → null
+        ("last week", THURSDAY, None),
+        ("in the last 24 hours", THURSDAY, None),
+        ("recently", THURSDAY, None),
+        # G5: "Yesterday", "last night", "overnight" are the day before publication
+        ("yesterday", THURSDAY, dt.date(2024, 3, 13)),
+        ("last night", THURSDAY, dt.date(2024, 3, 13)),
+        ("overnight", THURSDAY, dt.date(2024, 3, 13)),
+        # date_text examples: "this morning"
+        ("this morning", THURSDAY, THURSDAY),
+        ("two days ago", THURSDAY, dt.date(2024, 3, 12)),
+        # a day written with its month; the year is the publication's, or the one before
+        ("on Oct. 19", MONDAY, dt.date(2023, 10, 19)),
+        ("late on Wednesday, October 31", dt.date(2018, 11, 1), dt.date(2018, 10, 31)),
+        ("on Wednesday (22 June)", dt.date(2022, 6, 22), dt.date(2022, 6, 22)),
+        ("On the night of April 24", dt.date(2025, 4, 24), dt.date(2025, 4, 24)),
+        ("on Dec. 28", dt.date(2014, 1, 1), dt.date(2013, 12, 28)),
+        ("on March 3, 2021", THURSDAY, dt.date(2021, 3, 3)),
+        # never later than the publication date
+        ("on Dec. 28, 2024", THURSDAY, None),
+        # G5, S5: a day counted from another event, or none of its own, is not pinned by code
+        ("on the previous Thursday", THURSDAY, None),
+        ("on Wednesday and Thursday", THURSDAY, None),
+        ("A day later", THURSDAY, None),
+        ("in 2019", THURSDAY, None),
+        (None, THURSDAY, None),
+        ("Monday", None, None),
+    ],
+)
+def test_resolve_date(when: str | None, published: dt.date | None, expected: dt.date | None) -> None:
+    assert resolve_date(when, published) == expected
+
+
+@pytest.mark.parametrize(
+    ("outcome", "killed", "injured", "expected"),
+    [
+        # "no casualties", "no injuries" → 0
+        ("no casualties", None, None, (Casualties.NONE, 0, 0)),
+        ("no injuries were reported", None, None, (Casualties.NONE, 0, 0)),
+        ("There were no U.S. casualties", None, None, (Casualties.NONE, 0, 0)),
+        ("no one was killed", None, None, (Casualties.NONE, 0, None)),
+        ("the soldiers were not injured", None, None, (Casualties.UNKNOWN, None, None)),
+        # "several killed" → null
+        ("several killed", 3, None, (Casualties.KILLED, None, None)),
+        # "minor injuries" → null (no number), casualties injured
+        ("causing minor injuries among staff", None, None, (Casualties.INJURED, None, None)),
+        ("killing two guards", None, None, (Casualties.KILLED, 2, None)),
+        ("Three soldiers were wounded", None, None, (Casualties.INJURED, None, 3)),
+        # G4: "at least N", "more than N", "over N", "nearly N" → N; "dozens" → null
+        ("killed at least 12 people", None, None, (Casualties.KILLED, 12, None)),
+        ("kills 18, injures over 100", None, None, (Casualties.KILLED_AND_INJURED, 18, 100)),
+        ("more than 40 dead", None, None, (Casualties.KILLED, 40, None)),
+        ("dozens were wounded", None, 30, (Casualties.INJURED, None, None)),
+        ("two soldiers were killed and five wounded", None, None, (Casualties.KILLED_AND_INJURED, 2, 5)),
+        ("killed 3 people and wounded 5", None, None, (Casualties.KILLED_AND_INJURED, 3, 5)),
+        # no phrase: the model's counts decide, consistently
+        (None, 4, None, (Casualties.KILLED, 4, None)),
+        (None, 0, 0, (Casualties.NONE, 0, 0)),
+        (None, None, None, (Casualties.UNKNOWN, None, None)),
+    ],
+)
+def test_resolve_casualties(
+    outcome: str | None, killed: int | None, injured: int | None, expected: tuple[Casualties, int | None, int | None]
+) -> None:
+    assert resolve_casualties(outcome, killed, injured) == expected
+
+
+@pytest.mark.parametrize(
+    ("attacker", "expected"),
+    [
+        ("Crimson Front", "Crimson Front"),
+        # G1: "jihadists", "terrorists", "bandits", "gunmen", "Islamists", "assailants" are not names
+        ("jihadists", None),
+        ("Terrorists", None),
+        ("bandits", None),
+        ("unknown gunmen", None),
+        ("Islamists", None),
+        ("assailants", None),
+        ("Suspected jihadists", None),
+        # ... but a state's forces by role and a descriptor with a named sponsor are
+        ("troops", "troops"),
+        ("the army", "the army"),
+        ("Iranian-backed militias", "Iranian-backed militias"),
+        # the one who reports the attack is not its perpetrator
+        ("Iraqi official", None),
+        ("a military spokesman", None),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_resolve_perpetrator(attacker: str | None, expected: str | None) -> None:
+    assert resolve_perpetrator(attacker) == expected
+
+
+@pytest.mark.parametrize(
+    ("perpetrator", "evidence", "expected"),
+    [
+        ("Crimson Front", ["The Crimson Front claimed both strikes in a statement on its channel."], "claimed"),
+        ("IS", ["The Islamic State group claimed responsibility for the twin blasts."], "claimed"),
+        # G7: the actor's own military reporting its strike
+        ("Israeli military", ["The Israeli military said it struck a Hezbollah position."], "claimed"),
+        ("US military", ["The US military said an airstrike killed 24 militants."], "claimed"),
+        ("Crimson Front", ["No group has claimed it, but officials blamed the Crimson Front."], "attributed"),
+        # 'suspected' (only "likely", "believed")
+        ("a local militia", ["Police believe a local militia was likely responsible."], "suspected"),
+        ("Abu Sayyaf", ["The attack was believed to be the work of Abu Sayyaf."], "suspected"),
+        # G7: "allegedly", "reportedly", "according to X" → attributed
+        ("RSF", ["The RSF reportedly shelled the city, according to local activists."], "attributed"),
+        ("Boko Haram", ["Boko Haram fighters attacked the village."], "attributed"),
+        ("Abu Sayyaf", ["Police have not confirmed responsibility but suspect Abu Sayyaf was involved"], "suspected"),
+        ("ISWAP", ["The attack, blamed on ISWAP, claimed nine lives."], "attributed"),
+        ("IS", ["IS claims Kabul bombing that killed 25"], "claimed"),
+        ("IS", ["The group said it carried out the attack."], "claimed"),
+        ("IRI", ["The group claimed they were responsible for an attack on the base."], "claimed"),
+        ("IRI", ["A militia group on Monday claimed to have targeted four bases."], "claimed"),
+        ("IRI", ["The group confirmed to a news agency that it was behind a pair of attacks."], "claimed"),
+        ("IRI", ["The group said in a statement that it carried out six drone attacks."], "claimed"),
+        # 'none' (no perpetrator named)
+        (None, ["Gunmen claimed the lives of five people."], "none"),
+    ],
+)
+def test_resolve_attribution(perpetrator: str | None, evidence: list[str], expected: str) -> None:
+    assert resolve_attribution(perpetrator, evidence) is Attribution(expected)
+
+
+@pytest.mark.parametrize(
+    ("place", "expected"),
+    [
+        (("Ain al-Asad base in Iraq's Anbar province", None, None), ("Ain al-Asad base", "Anbar province", "Iraq")),
+        (("Ain al-Asad base in Iraq's Anbar province", None, "Iraq"), ("Ain al-Asad base", "Anbar province", "Iraq")),
+        (("al-Tanf garrison in Syria", None, None), ("al-Tanf garrison", None, "Syria")),
+        (("al-Tanf garrison in Syria", None, "Syria"), ("al-Tanf garrison", None, "Syria")),
+        (("Ain al-Asad air base in western Iraq", None, "Iraq"), ("Ain al-Asad air base", "western Iraq", "Iraq")),
+        # not "a base housing US troops"
+        (("a base housing US troops", None, "Syria"), (None, None, "Syria")),
+        # an area written as the site
+        (("Anbar province", None, "Iraq"), (None, "Anbar province", "Iraq")),
+        (("Iraq", None, "Iraq"), (None, None, "Iraq")),
+        # G3: a part of the town that is the site is not an area
+        (("southern El Fasher", None, "Sudan"), ("southern El Fasher", None, "Sudan")),
+        (("al-Tanf garrison", "Homs", "Syria"), ("al-Tanf garrison", "Homs", "Syria")),
+        (("", "", None), (None, None, None)),
+    ],
+)
+def test_resolve_place(
+    place: tuple[str | None, str | None, str | None], expected: tuple[str | None, str | None, str | None]
+) -> None:
+    assert resolve_place(*place) == expected
+
+
+@pytest.mark.parametrize(
+    ("quote", "expected"),
+    [
+        # aggregate statistics are summaries, not incidents
+        ("There have been 38 attacks since October 17.", True),
+        ("45 personnel injured in the attacks", True),
+        ("Officials say there have been 27 attacks on government sites since January.", True),
+        ("Militants fired rockets at the Kessel airfield and the Marno outpost on Tuesday.", False),
+        ("Two drone attacks hit the base on Monday.", False),
+        # wars or campaigns as a whole
+        ("The army and the rebels have been fighting a war since April 2023 that has killed 20,000.", True),
+    ],
+)
+def test_is_aggregate(quote: str, expected: bool) -> None:
+    assert is_aggregate(quote) is expected
+
+
+def answer(**fields: Any) -> AttackAnswer:
+    base: dict[str, Any] = {
+        "evidence": ["Militants fired rockets at the Kessel airfield on Tuesday."],
+        "when": "on Tuesday",
+        "site": "Kessel airfield",
+        "area": None,
+        "country": "Valdera",
+        "attacker": "Crimson Front",
+        "target": None,
+        "weapons": ["rocket"],
+        "weapon_count": None,
+        "killed": None,
+        "injured": None,
+        "outcome": None,
+    }
+    return AttackAnswer.model_validate({**base, **fields})
+
+
+def test_an_answer_becomes_a_valid_attack_event() -> None:
+    [event] = resolve_article(
+        [
+            answer(
+                site="Kessel airfield in Valdera's Norr province",
+                country=None,
+                outcome="Three soldiers were wounded",
+                injured=None,
+            )
+        ],
+        THURSDAY,
+    )
+    assert AttackEvent.model_validate(event, context={"published": THURSDAY})
+    assert event["date"] == "2024-03-12" and event["date_text"] == "on Tuesday"
+    assert event["location"] == {"site": "Kessel airfield", "area": "Norr province", "country": "Valdera"}
+    assert (event["perpetrator"], event["attribution"]) == ("Crimson Front", "attributed")
+    assert (event["casualties"], event["killed"], event["injured"]) == ("injured", None, 3)
+
+
+def test_an_event_made_of_aggregate_figures_is_dropped() -> None:
+    statistic = answer(evidence=["Officials say there have been 27 attacks on government sites since January."])
+    assert resolve_article([statistic, answer()], THURSDAY) == resolve_article([answer()], THURSDAY)
+
+
+# How many events: "When the article describes the same incident twice (a headline, a quote, a later
+# paragraph), annotate it once, merging the details."
+def test_the_same_incident_described_twice_is_one_event() -> None:
+    headline = answer(evidence=["Rockets hit Kessel"], when="Tuesday", attacker=None, site="Kessel")
+    body = answer(
+        evidence=["Rockets hit the Kessel airfield on Tuesday, wounding three soldiers."],
+        site="Kessel airfield",
+        area="northern Valdera",
+        outcome="wounding three soldiers",
+        weapons=["rocket", "mortar"],
+    )
+    [event] = deduplicate(resolve_article([headline, body], THURSDAY))
+    assert event["evidence"] == [
+        "Rockets hit Kessel",
+        "Rockets hit the Kessel airfield on Tuesday, wounding three soldiers.",
+    ]
+    assert event["location"] == {"site": "Kessel airfield", "area": "northern Valdera", "country": "Valdera"}
+    assert event["perpetrator"] == "Crimson Front" and event["attribution"] == "attributed"
+    assert event["weapons"] == ["rocket", "mortar"]
+    assert (event["casualties"], event["injured"]) == ("injured", 3)
+    assert AttackEvent.model_validate(event, context={"published": THURSDAY})
+
+
+@pytest.mark.parametrize(
+    ("other", "same"),
+    [
+        # "One event per attacker, place and day"
+        ({}, True),
+        ({"site": "the Kessel air field"}, True),
+        ({"attacker": None}, True),  # an unnamed attacker agrees with any
+        # "Attacks on different sites are different events, even inside one sentence"
+        ({"site": "Marno outpost"}, False),
+        # "Same base, different day = different incident"
+        ({"when": "on Monday"}, False),
+        ({"attacker": "Blue Legion"}, False),
+        ({"site": None}, False),  # a named site and an unnamed place are not known to be one
+        ({"country": "Ostrava"}, False),
+        ({"target": "the market"}, True),  # a target stated once
+    ],
+)
+def test_same_attack_is_the_identity_rule(other: dict[str, Any], same: bool) -> None:
+    [a] = resolve_article([answer()], THURSDAY)
+    [b] = resolve_article([answer(**other)], THURSDAY)
+    assert same_attack(a, b) is same
+    assert len(deduplicate([a, b])) == (1 if same else 2)
+
+
+def test_answers_model_is_flat_and_small() -> None:
+    """The model fills one level of fields (no nested location, no date arithmetic, no attribution)."""
+    fields = AttackAnswers.model_json_schema()["$defs"]["AttackAnswer"]["properties"]
+    assert "date" not in fields and "attribution" not in fields and "casualties" not in fields
+    assert all(spec.get("type") != "object" for spec in fields.values())
+
+
+def test_a_v5_extraction_sends_the_answer_schema_and_records_resolved_events() -> None:
+    """The pipeline applies the resolvers the prompt names: one request for ``AttackAnswers``, the record
+    holds attack events (the day resolved, the site split, the repeated incident merged, the war dropped)."""
+    article = load_article(CORPUS / "013_0644d5bc3cdc77c4.txt")
+    assert article.meta.split == "dev"
+    first = (
+        "Shelling by the paramilitary Rapid Support Forces (RSF) killed at least 18 people and injured more than "
+        "100 others in El-Fasher, the capital of North Darfur State in western Sudan, local medics said on Tuesday."
+    )
+    second = (
+        "The Sudan Doctors Network accused the RSF of deliberately targeting residential neighborhoods in El-Fasher "
+        "on Monday evening, causing the casualties, including women and children."
+    )
+    war = "The army and RSF have been fighting a war since April 2023 that has killed more than 20,000 victims"
+    common = {"country": "Sudan", "target": None, "weapons": ["indirect_fire"], "weapon_count": None}
+    answers = {
+        "events": [
+            {**common, "evidence": [first], "when": "on Monday evening", "site": "El-Fasher in North Darfur State",
+             "area": None, "attacker": "Rapid Support Forces (RSF)", "killed": 18, "injured": 100,
+             "outcome": "killed at least 18 people and injured more than 100 others"},
+            {**common, "evidence": [second], "when": "on Monday evening", "site": "El-Fasher", "area": None,
+             "attacker": "RSF", "killed": None, "injured": None, "outcome": "causing the casualties"},
+            {**common, "evidence": [war], "when": "since April 2023", "site": None, "area": None,
+             "attacker": "RSF", "killed": 20000, "injured": None, "outcome": "killed more than 20,000 victims"},
+        ]
+    }  # fmt: skip
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v5")
+    with scripted([tool_call(answers, name="AttackAnswers")]) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(article)
+    assert server.requests[0]["tool_choice"]["function"]["name"] == "AttackAnswers"
+    assert record.status == "ok", record.error
+    assert record.schema_sha256 == schema_sha256(AttackAnswers) != ATTACKS.schema_sha256
+    [event] = record.events
+    assert event["evidence"] == [first, second]
+    assert event["date"] == "2025-09-01"
+    assert event["location"] == {"site": "El-Fasher", "area": "North Darfur State", "country": "Sudan"}
+    assert (event["perpetrator"], event["attribution"]) == ("Rapid Support Forces (RSF)", "attributed")
+    assert (event["killed"], event["injured"], event["casualties"]) == (18, 100, "killed_and_injured")
+    assert [q.status for q in record.grounding[0]] == ["exact", "exact"]
+
+
+def test_strikes_at_different_spots_in_one_town_stay_apart() -> None:
+    """G6: "Strikes at different described spots in one town ("near the market", "in front of the camp")
+    are separate events; their site accepts the town or the spot."""
+    market = answer(site="Ostra", target="near the market", evidence=["A drone struck near the market in Ostra."])
+    camp = answer(site="Ostra", target="in front of the camp", evidence=["Another hit in front of the camp."])
+    assert len(deduplicate(resolve_article([market, camp], THURSDAY))) == 2
+
+
+def test_a_version_without_resolvers_merges_one_incident_listed_twice() -> None:
+    """Within-article de-duplication is the task's, not the resolvers': v2 fills the task's own schema,
+    and the headline and the body paragraph it lists as two events become one record event."""
+    article = load_article(CORPUS / "013_0644d5bc3cdc77c4.txt")
+    event = {
+        "evidence": ["Shelling by the paramilitary Rapid Support Forces (RSF) killed at least 18 people"],
+        "date_text": "on Monday evening",
+        "date": "2025-09-01",
+        "location": {"site": "El-Fasher", "area": None, "country": "Sudan"},
+        "perpetrator": "Rapid Support Forces",
+        "attribution": "attributed",
+        "target": None,
+        "weapons": ["indirect_fire"],
+        "weapon_count": None,
+        "killed": 18,
+        "injured": None,
+        "casualties": "killed",
+    }
+    again = {
+        **event,
+        "evidence": ["injured more than 100 others in El-Fasher"],
+        "location": {"site": "El-Fasher", "area": "North Darfur State", "country": "Sudan"},
+        "perpetrator": None,
+        "attribution": "none",
+        "killed": None,
+        "injured": 100,
+        "casualties": "injured",
+    }
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
+    assert prompt.spec.resolvers is None
+    with scripted([tool_call({"events": [event, again]})]) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(article)
+    assert record.status == "ok", record.error
+    [merged] = record.events
+    assert merged["location"] == {"site": "El-Fasher", "area": "North Darfur State", "country": "Sudan"}
+    assert (merged["perpetrator"], merged["attribution"]) == ("Rapid Support Forces", "attributed")
+    assert (merged["killed"], merged["injured"], merged["casualties"]) == (18, 100, "killed_and_injured")

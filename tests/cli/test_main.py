@@ -1,0 +1,163 @@
+"""The real ``extractor`` command in a subprocess: bad input gives one line and a non-zero exit,
+never a traceback, never a half-written output file, never lost work from the rest of a batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from extractor.extraction.local_server import QWEN
+from tests.conftest import CORPUS, ROOT
+
+EXTRACTOR = [sys.executable, "-m", "extractor"]
+GOOD = CORPUS / "002_a21afc5445094d1e.txt"
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "EXTRACTOR_BASE_URL", "EXTRACTOR_MODEL")}
+    return subprocess.run(
+        [*EXTRACTOR, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**base, "COLUMNS": "200", **(env or {})},
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
+
+
+def one_clear_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors, result.stderr
+    for needle in needles:
+        assert any(needle in line for line in errors), f"{needle!r} not in {errors}"
+
+
+@pytest.fixture
+def seed_copy(tmp_path: Path) -> Path:
+    """A seed article copied out of the corpus: same id, so its cassette replays."""
+    target = tmp_path / "articles"
+    target.mkdir()
+    shutil.copy(GOOD, target / GOOD.name)
+    shutil.copy(CORPUS / "metadata.json", target / "metadata.json")  # title and date are part of the prompt
+    return target / GOOD.name
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    result = run("extract", tmp_path / "nope.txt", "--replay")
+    assert result.returncode == 2
+    one_clear_line(result, "nope.txt")
+
+
+def test_directory_without_articles(tmp_path: Path) -> None:
+    result = run("extract", tmp_path, "--replay")
+    assert result.returncode == 2
+    one_clear_line(result, "no *.txt")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("binary.txt", b"\x00\x01\x02GGUF\x00", "NUL byte"),
+        ("latin1.txt", "Caf\xe9 attack".encode("latin-1"), "UTF-8"),
+    ],
+)
+def test_bad_article_in_a_batch_does_not_stop_the_others(
+    tmp_path: Path, seed_copy: Path, name: str, content: bytes, needle: str
+) -> None:
+    bad = seed_copy.parent / name
+    bad.write_bytes(content)
+    out = tmp_path / "out.jsonl"
+    result = run("extract", bad, seed_copy, "--replay", "--out", out)
+    assert result.returncode == 2
+    one_clear_line(result, name, needle)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["article_id"] for r in records] == [seed_copy.stem], "the good article is still extracted and written"
+    assert records[0]["status"] == "ok"
+
+
+def test_unreachable_base_url_is_one_line_per_article_and_no_output(tmp_path: Path, seed_copy: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = tmp_path / "out.jsonl"
+    result = run("extract", seed_copy, "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "m", "--out", out)
+    assert result.returncode == 4
+    one_clear_line(result, "cannot reach the model server", f"127.0.0.1:{port}")
+    # The record of the failure is kept (whole); nothing half-written.
+    lines = out.read_text().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["status"] == "error"
+
+
+def test_corrupt_model_file_is_refused(tmp_path: Path, seed_copy: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / QWEN.filename).write_bytes(b"GGUF" + b"\x00" * 1024)
+    out = tmp_path / "out.jsonl"
+    result = run("extract", seed_copy, "--out", out, env={"EXTRACTOR_CACHE_DIR": str(cache)})
+    assert result.returncode == 3
+    one_clear_line(result, "corrupt", "models pull")
+    assert not out.exists()
+
+
+def test_model_path_that_is_not_gguf(tmp_path: Path, seed_copy: Path) -> None:
+    fake = tmp_path / "model.gguf"
+    fake.write_text("not a model")
+    result = run("extract", seed_copy, "--model-path", fake)
+    assert result.returncode == 3
+    one_clear_line(result, "not a GGUF file")
+
+
+def test_out_must_not_be_a_directory(tmp_path: Path, seed_copy: Path) -> None:
+    result = run("extract", seed_copy, "--replay", "--out", tmp_path)
+    assert result.returncode == 2
+    one_clear_line(result, "is a directory")
+
+
+def test_bad_published_date_and_unknown_prompt(seed_copy: Path) -> None:
+    result = run("extract", seed_copy, "--replay", "--published", "23/10/2023")
+    assert result.returncode == 2
+    one_clear_line(result, "not a date")
+    result = run("extract", seed_copy, "--replay", "--prompt", "v99")
+    assert result.returncode == 2
+    one_clear_line(result, "unknown prompt version 'v99'", "v1, v2, v3")
+
+
+def test_replayed_extract_prints_the_events_and_writes_jsonl(tmp_path: Path) -> None:
+    out = tmp_path / "events.jsonl"
+    result = run("extract", CORPUS / "004_9ea864399c76523a.txt", "--replay", "--out", out)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(out.read_text())
+    assert record["status"] == "ok" and record["events"]
+    assert record["prompt"] == "attacks@v2" and len(record["prompt_sha256"]) == 64
+    assert record["model_sha256"] == QWEN.sha256 and len(record["schema_sha256"]) == 64
+    site = record["events"][0]["location"]["site"]
+    assert site and site in result.stdout
+
+
+def test_gold_check_passes_on_the_suite_and_names_a_broken_quote(tmp_path: Path) -> None:
+    result = run("gold", "check")
+    assert result.returncode == 0, result.stderr
+    assert "every check passed" in result.stdout
+    shutil.copytree(ROOT / "evals", tmp_path / "evals")
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
+    gold = tmp_path / "evals" / "attacks" / "gold" / "004_9ea864399c76523a.yaml"
+    text = gold.read_text(encoding="utf-8")
+    assert "targeted an American army base" in text
+    gold.write_text(
+        text.replace("targeted an American army base", "targeted an American air base", 1), encoding="utf-8"
+    )
+    result = run("gold", "check", env={"EXTRACTOR_ROOT": str(tmp_path)})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "004_9ea864399c76523a.txt: e1: evidence is not an exact substring" in result.stderr
+    assert "American air base" in result.stderr

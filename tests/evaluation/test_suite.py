@@ -1,0 +1,195 @@
+"""The eval suite end to end, offline from the committed cassettes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from extractor.evaluation.compare import compare_runs
+from extractor.evaluation.gold import load_gold_dir
+from extractor.evaluation.incidents import cluster_events, gold_incident_keys, incident_scores, members_from_records
+from extractor.evaluation.suite import EvalRun, load_run, run_eval, write_run
+from extractor.extraction.cassettes import CassetteMode
+from extractor.extraction.config import resolve_settings
+from extractor.extraction.local_server import QWEN
+from extractor.extraction.prompts import load_prompt
+from extractor.tasks import ATTACKS
+from tests.conftest import CORPUS, ROOT
+
+SEEDS = sorted(p for p in CORPUS.glob("*.txt") if p.name[:3] in {"000", "001", "002", "003", "004"})
+
+
+def _replay(version: str) -> EvalRun:
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
+    # The seeds: the split every prompt version is recorded on.
+    settings = resolve_settings(cassette_mode=CassetteMode.REPLAY)
+    return run_eval(ATTACKS, prompt, settings, n_resamples=500, split="seeds")
+
+
+@pytest.fixture(scope="module")
+def runs() -> list[EvalRun]:
+    return [_replay(v) for v in ("v1", "v2", "v3")]
+
+
+def test_eval_is_deterministic_and_fully_recorded(runs: list[EvalRun]) -> None:
+    again = _replay("v2")
+    assert again.score.model_dump() == runs[1].score.model_dump()
+    for run in runs:
+        assert run.cost.errors == 0, [r.error for r in run.records if r.error]
+        assert run.manifest.model_sha256 == QWEN.sha256
+        assert run.manifest.prompt_sha256 == load_prompt(ATTACKS.prompts_dir, ATTACKS.name, run.label).sha256
+        assert run.manifest.packages["openai"] and run.manifest.packages["instructor"]
+        assert len(run.records) == len(SEEDS)
+        assert run.manifest.split == "seeds"
+
+
+def test_comparison_numbers_match_the_eval_runs(runs: list[EvalRun]) -> None:
+    golds = load_gold_dir(ATTACKS.gold_dir, ATTACKS.event_model)
+    comparison = compare_runs(runs, golds, n_resamples=500)
+    for run, version in zip(runs, comparison.versions, strict=True):
+        assert version.label == run.label
+        assert version.events.f1 == pytest.approx(run.score.events.f1)
+        assert version.micro.f1 == pytest.approx(run.score.micro.f1)
+        for field, counts in run.score.fields.items():
+            assert version.fields[field].f1 == pytest.approx(counts.f1)
+
+
+def test_run_directory_round_trips(tmp_path: Path, runs: list[EvalRun]) -> None:
+    write_run(runs[2], tmp_path / "run")
+    loaded = load_run(tmp_path / "run")
+    assert loaded.model_dump() == runs[2].model_dump()
+
+
+def test_an_article_that_fails_is_a_row_not_an_abort(tmp_path: Path) -> None:
+    """An article without a recording still appears in the scores: empty prediction, with its error."""
+    corpus = tmp_path / "articles"
+    shutil.copytree(CORPUS, corpus)
+    gold = tmp_path / "gold"
+    shutil.copytree(ATTACKS.gold_dir, gold)
+    cassettes = tmp_path / "cassettes"
+    shutil.copytree(ROOT / "cassettes", cassettes)
+    (cassettes / QWEN.name / "attacks@v2" / "002_a21afc5445094d1e.yaml").unlink()
+    task = replace(ATTACKS, corpus_dir=corpus, gold_dir=gold)
+    prompt = load_prompt(task.prompts_dir, task.name, "v2")
+    settings = resolve_settings(cassette_mode=CassetteMode.REPLAY, cassette_dir=cassettes)
+    run = run_eval(task, prompt, settings, n_resamples=100, split="seeds")
+    failed = next(a for a in run.score.articles if a.article_id == "002_a21afc5445094d1e")
+    assert failed.error is not None and "no recording" in failed.error
+    golds = load_gold_dir(gold, task.event_model)
+    required = sum(not e.optional for e in golds["002_a21afc5445094d1e"].events)
+    assert required == 2  # the gold file's two required events
+    assert failed.events.fn == required and failed.events.tp == 0 and failed.events.fp == 0
+    assert len(run.score.articles) == 5 and run.cost.errors == 1
+
+
+def test_cli_eval_writes_the_whole_run_directory(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "extractor",
+            "eval",
+            "--prompt",
+            "v2",
+            "--split",
+            "seeds",
+            "--out",
+            str(out),
+            "--resamples",
+            "200",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in out.iterdir()} == {
+        "manifest.json",
+        "predictions.jsonl",
+        "scores.json",
+        "report.md",
+        "report.html",
+    }
+    manifest = json.loads((out / "manifest.json").read_text())
+    for key in (
+        "prompt",
+        "prompt_sha256",
+        "schema_sha256",
+        "model",
+        "model_sha256",
+        "params",
+        "packages",
+        "git_commit",
+    ):
+        assert manifest[key], key
+    scores = json.loads((out / "scores.json").read_text())
+    f1 = scores["score"]["events"]["f1"]
+    assert f"{f1:.3f}" in result.stdout
+    pair = scores["score"]["articles"][0]["pairs"][0]
+    assert pair["explanation"], "every score keeps its explanation"
+    incidents = scores["incidents"]
+    assert incidents["scores"]["events"] > 0
+    line = f"B-cubed P {incidents['scores']['bcubed_precision']:.3f}"
+    for page in ("report.md", "report.html"):
+        assert line in (out / page).read_text(), page
+    assert line in " ".join(result.stdout.split())
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def test_eval_scores_incidents_as_the_incidents_command_does(runs: list[EvalRun]) -> None:
+    """The eval's incident scores are the ``incidents --gold`` scores of the same records."""
+    run = runs[2]
+    assert run.incidents is not None
+    golds = load_gold_dir(ATTACKS.gold_dir, ATTACKS.event_model)
+    incidents = cluster_events(members_from_records(run.records))
+    keys = gold_incident_keys(run.records, golds)
+    assert run.incidents.scores == incident_scores(incidents, keys)
+    assert run.incidents.incidents == incidents
+
+
+def test_eval_incidents_cover_the_run_and_its_gold(runs: list[EvalRun]) -> None:
+    golds = load_gold_dir(ATTACKS.gold_dir, ATTACKS.event_model)
+    for run in runs:
+        inc = run.incidents
+        assert inc is not None
+        extracted = {(r.article_id, i) for r in run.records for i in range(len(r.events))}
+        members = [m.ref for incident in inc.incidents for m in incident.members]
+        assert sorted(members) == sorted(extracted)  # every extracted event in exactly one incident
+        assert inc.events == len(extracted)
+        gold_events = [e for r in run.records for e in golds[r.article_id].events]
+        assert inc.gold_events == len(gold_events)
+        assert inc.gold_incidents == len({e.incident for e in gold_events})
+        # The scored events are those the eval itself paired with a required gold event.
+        paired = {(a.article_id, p.pred_index) for a in run.score.articles for p in a.pairs if p.status == "matched"}
+        assert {tuple(k.rsplit(":", 1)) for k in inc.gold_keys} == {(a, str(i)) for a, i in paired}
+        assert inc.scores.events == len(paired)
+
+
+def test_incident_scores_round_trip_through_the_run_directory(tmp_path: Path, runs: list[EvalRun]) -> None:
+    write_run(runs[2], tmp_path / "run")
+    stored = json.loads((tmp_path / "run" / "scores.json").read_text())
+    assert runs[2].incidents is not None
+    assert stored["incidents"]["scores"] == runs[2].incidents.scores.model_dump()
+    loaded = load_run(tmp_path / "run")
+    assert loaded.incidents == runs[2].incidents
+
+
+def test_a_run_directory_without_incidents_still_loads(tmp_path: Path, runs: list[EvalRun]) -> None:
+    """Runs written before incidents were scored load, with no incident scores."""
+    write_run(runs[0], tmp_path / "run")
+    scores_file = tmp_path / "run" / "scores.json"
+    stored = json.loads(scores_file.read_text())
+    del stored["incidents"]
+    scores_file.write_text(json.dumps(stored))
+    assert load_run(tmp_path / "run").incidents is None
