@@ -34,8 +34,8 @@ from extractor.extraction.articles import load_article, load_corpus  # noqa: E40
 from extractor.extraction.cassettes import CassetteMode  # noqa: E402
 from extractor.extraction.config import resolve_settings  # noqa: E402
 from extractor.extraction.extract import render_messages  # noqa: E402
+from extractor.extraction.params import GenerationParams  # noqa: E402
 from extractor.extraction.prompts import list_versions, load_prompt  # noqa: E402
-from extractor.extraction.records import GenerationParams  # noqa: E402
 from extractor.tasks import ATTACKS  # noqa: E402
 
 SEED = ATTACKS.corpus_dir / "004_9ea864399c76523a.txt"

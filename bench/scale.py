@@ -29,8 +29,9 @@ from extractor.extraction.articles import Article, load_articles  # noqa: E402
 from extractor.extraction.batch_run import RecordSink, read_previous, run_batch  # noqa: E402
 from extractor.extraction.cassettes import CassetteMode  # noqa: E402
 from extractor.extraction.config import resolve_settings  # noqa: E402
+from extractor.extraction.params import GenerationParams  # noqa: E402
 from extractor.extraction.prompts import load_prompt  # noqa: E402
-from extractor.extraction.records import ArticleRecord, GenerationParams  # noqa: E402
+from extractor.extraction.records import ArticleRecord  # noqa: E402
 from extractor.tasks import ATTACKS  # noqa: E402
 from tests.extraction.test_robustness import per_article, write_batch  # noqa: E402
 from tests.loopback import scripted, with_latency  # noqa: E402

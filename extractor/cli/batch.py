@@ -12,11 +12,6 @@ import typer
 from rich.console import Console
 
 from extractor.errors import InputError, error_class
-from extractor.extraction.articles import load_batch, parse_published
-from extractor.extraction.config import Backend, Settings
-from extractor.extraction.prompts import load_prompt
-from extractor.extraction.records import GenerationParams, write_records
-from extractor.tasks import get_task
 
 batch_app = typer.Typer(
     help="OpenAI Batch API files: prepare the requests, collect the answers into extract records.",
@@ -53,8 +48,12 @@ def prepare_command(
 
     A manifest (OUT with .manifest.json) beside them is what batch collect needs.
     """
-
+    from extractor.extraction.articles import load_batch, parse_published
     from extractor.extraction.batch_files import MAX_LINES_PER_FILE, manifest_path, prepare
+    from extractor.extraction.config import Backend, Settings
+    from extractor.extraction.params import GenerationParams
+    from extractor.extraction.prompts import load_prompt
+    from extractor.tasks import get_task
 
     the_task = get_task(task)
     the_prompt = load_prompt(the_task.prompts_dir, the_task.name, prompt)
@@ -97,6 +96,7 @@ def collect_command(
     (InvalidOutputError), as does a failed or missing result. Exits non-zero when any article failed.
     """
     from extractor.extraction.batch_files import collect
+    from extractor.extraction.records import write_records
     from extractor.reporting.report import print_records
 
     if out.is_dir():

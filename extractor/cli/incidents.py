@@ -10,36 +10,16 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from extractor.attacks.schemas import AttackEvent
 from extractor.errors import InputError
-from extractor.evaluation.gold import load_gold_dir
-from extractor.evaluation.incidents import (
-    DEFAULT_WINDOW_DAYS,
-    IncidentsError,
-    cluster_events,
-    gold_incident_keys,
-    incident_scores,
-    members_from_records,
-    read_incidents,
-    read_record_file,
-    write_incidents,
-)
-from extractor.extraction.articles import load_article
-from extractor.extraction.records import ArticleRecord
-from extractor.reporting.exports import (
-    EVENT_COLUMNS,
-    INCIDENT_COLUMNS,
-    ExportError,
-    event_rows,
-    incident_member_rows,
-    incident_rows,
-    write_rows,
-)
+from extractor.evaluation import DEFAULT_WINDOW_DAYS
+
+if TYPE_CHECKING:
+    from extractor.extraction.records import ArticleRecord
 
 console = Console()
 
@@ -56,6 +36,8 @@ class RowKind(StrEnum):
 
 def _describe(record: ArticleRecord) -> tuple[str | None, str | None]:
     """The outlet and address from the article's sidecar or manifest, when the article is still there."""
+    from extractor.extraction.articles import load_article
+
     path = Path(record.path)
     if not path.is_file():
         return None, None
@@ -67,6 +49,8 @@ def _describe(record: ArticleRecord) -> tuple[str | None, str | None]:
 
 
 def _check_out(out: Path) -> None:
+    from extractor.evaluation.incidents import IncidentsError
+
     if out.is_dir():
         raise IncidentsError(f"-o {out} is a directory; give a file name such as {out / 'incidents.jsonl'}")
 
@@ -82,6 +66,18 @@ def incidents_command(
     ] = None,
 ) -> None:
     """Group the events of many articles into incidents (attacker, place, day)."""
+    from extractor.attacks.schemas import AttackEvent
+    from extractor.evaluation.gold import load_gold_dir
+    from extractor.evaluation.incidents import (
+        IncidentsError,
+        cluster_events,
+        gold_incident_keys,
+        incident_scores,
+        members_from_records,
+        read_record_file,
+        write_incidents,
+    )
+
     _check_out(out)
     if window_days < 0:
         raise IncidentsError("--window-days must be 0 or more")
@@ -98,6 +94,8 @@ def incidents_command(
 
 def _kind_of(path: Path) -> RowKind:
     """Whether ``path`` holds extract records or incidents, from its first line."""
+    from extractor.reporting.exports import ExportError
+
     try:
         with path.open(encoding="utf-8") as fh:
             first = next((line for line in fh if line.strip()), None)
@@ -126,6 +124,17 @@ def export_command(
     ] = None,
 ) -> None:
     """Export events or incidents with ACLED-like columns (see INCIDENTS_README)."""
+    from extractor.evaluation.incidents import members_from_records, read_incidents, read_record_file
+    from extractor.reporting.exports import (
+        EVENT_COLUMNS,
+        INCIDENT_COLUMNS,
+        ExportError,
+        event_rows,
+        incident_member_rows,
+        incident_rows,
+        write_rows,
+    )
+
     kind = _kind_of(source)
     wanted = rows or kind
     if kind is RowKind.EVENTS:

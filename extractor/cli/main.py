@@ -32,19 +32,18 @@ from extractor.cli.batch import batch_app
 from extractor.cli.incidents import export_command, incidents_command
 from extractor.errors import ExtractorError, InputError, QualityGateError
 from extractor.extraction import local_server
-from extractor.extraction.articles import Article, load_articles, load_batch, parse_published
-from extractor.extraction.cassettes import CassetteMode
-from extractor.extraction.config import resolve_settings
-from extractor.extraction.prompts import diff_prompts, list_versions, load_prompt
-from extractor.extraction.records import GenerationParams
-from extractor.runs import write_atomic
-from extractor.tasks import Task, get_task
+from extractor.extraction.params import GenerationParams
 
+# The library is imported inside the commands that use it: ``--help`` and each command pay
+# only for what they run (pydantic models, numpy, scipy and the LLM client are not free).
 if TYPE_CHECKING:
     from extractor.evaluation.gold import GoldArticle
     from extractor.evaluation.suite import EvalRun
+    from extractor.extraction.articles import Article
     from extractor.extraction.batch_run import BatchProgress
+    from extractor.extraction.cassettes import CassetteMode
     from extractor.extraction.records import ArticleRecord
+    from extractor.tasks import Task
 
 app = typer.Typer(
     help="Extract structured events from news articles with an LLM, and measure how well it does.",
@@ -114,6 +113,8 @@ def _params(max_tokens: int, timeout_s: float | None = None, retries: int | None
 
 
 def _cassette_mode(record: bool, rerecord: bool, replay: bool, default: CassetteMode) -> CassetteMode:
+    from extractor.extraction.cassettes import CassetteMode
+
     if sum((record, rerecord, replay)) > 1:
         raise InputError("choose one of --record, --rerecord, --replay")
     if rerecord:
@@ -200,8 +201,13 @@ def extract(
     Each record is appended to --out as its article finishes; on Ctrl-C or SIGTERM the finished
     records are kept (exit 130) and --resume then finishes the batch, dropping a line a kill tore.
     """
+    from extractor.extraction.articles import load_batch, parse_published
     from extractor.extraction.batch_run import batch_exit_code, effective_concurrency, run_batch
+    from extractor.extraction.cassettes import CassetteMode
+    from extractor.extraction.config import resolve_settings
+    from extractor.extraction.prompts import load_prompt
     from extractor.reporting.report import print_batch_summary, print_records
+    from extractor.tasks import get_task
 
     the_task = get_task(task)
     the_prompt = load_prompt(the_task.prompts_dir, the_task.name, prompt)
@@ -391,6 +397,9 @@ def prompts_list(task: TaskOpt = "attacks") -> None:
     """Prompt versions of a task, with their hash and description."""
     from rich.table import Table
 
+    from extractor.extraction.prompts import list_versions, load_prompt
+    from extractor.tasks import get_task
+
     the_task = get_task(task)
     table = Table(title=f"prompts for {the_task.name}")
     for column in ("version", "parent", "strategy", "sha256", "description"):
@@ -408,7 +417,10 @@ def prompts_show(
     article: Annotated[Path | None, typer.Option("--article", help="Render the messages for this article.")] = None,
 ) -> None:
     """Print a prompt file, or the messages it renders for one article."""
+    from extractor.extraction.articles import load_articles
     from extractor.extraction.extract import render_messages
+    from extractor.extraction.prompts import load_prompt
+    from extractor.tasks import get_task
 
     the_task = get_task(task)
     p = load_prompt(the_task.prompts_dir, the_task.name, version)
@@ -430,6 +442,9 @@ def prompts_diff(
     task: TaskOpt = "attacks",
 ) -> None:
     """Unified diff of two prompt versions."""
+    from extractor.extraction.prompts import diff_prompts, load_prompt
+    from extractor.tasks import get_task
+
     the_task = get_task(task)
     text = diff_prompts(
         load_prompt(the_task.prompts_dir, the_task.name, a), load_prompt(the_task.prompts_dir, the_task.name, b)
@@ -496,7 +511,12 @@ def eval_(
     from extractor.evaluation.gates import below_thresholds, failed_articles, parse_threshold
     from extractor.evaluation.suite import run_eval, write_run
     from extractor.extraction.batch_run import effective_concurrency
+    from extractor.extraction.cassettes import CassetteMode
+    from extractor.extraction.config import resolve_settings
+    from extractor.extraction.prompts import load_prompt
     from extractor.reporting.report import eval_html, eval_markdown, print_eval
+    from extractor.runs import write_atomic
+    from extractor.tasks import get_task
 
     thresholds = [parse_threshold(text) for text in fail_under or []]
     the_task = _with_corpus(get_task(task), corpus)
@@ -623,7 +643,12 @@ def compare(
     from extractor.evaluation.compare import compare_runs
     from extractor.evaluation.gates import failed_articles, regressions
     from extractor.evaluation.suite import load_run, rescore_stored, run_eval, select_split
+    from extractor.extraction.cassettes import CassetteMode
+    from extractor.extraction.config import resolve_settings
+    from extractor.extraction.prompts import load_prompt
     from extractor.reporting.report import comparison_html, print_comparison
+    from extractor.runs import write_atomic
+    from extractor.tasks import get_task
 
     if len(runs) < 2:
         raise InputError("compare needs at least two prompt versions or run directories")
@@ -695,6 +720,7 @@ def gold_check(task: TaskOpt = "attacks", corpus: CorpusOpt = None) -> None:
     """Validate every gold file against the schema and the guideline's checks."""
     from extractor.evaluation.gold import check_gold, load_gold_dir
     from extractor.extraction.articles import load_corpus
+    from extractor.tasks import get_task
 
     the_task = _with_corpus(get_task(task), corpus)
     golds = load_gold_dir(the_task.gold_dir, the_task.event_model)

@@ -12,6 +12,7 @@ each, instead of stopping at the first.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from pydantic.fields import FieldInfo
 from extractor.comparators import Kind, is_empty, values_equal
 from extractor.errors import GoldError
 from extractor.fields import compare_marker, schema_fields
+from extractor.runs import load_yaml
 
 EVIDENCE = "evidence"
 # Keys of a gold event that are not schema fields (``evidence`` is both: the gold's
@@ -80,7 +82,18 @@ def _value_adapter(info: FieldInfo) -> TypeAdapter[Any]:
 def load_gold(path: Path, event_model: type[BaseModel]) -> GoldArticle:
     """Read and validate one gold YAML file; raise :class:`GoldError` naming what is wrong."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        stat = path.stat()
+    except OSError as exc:
+        raise GoldError(f"{path}: cannot read gold file: {exc}") from exc
+    return _load_gold(path, stat.st_mtime_ns, stat.st_size, event_model)
+
+
+# An eval reads its gold for scoring and again for its report, and compare for every run;
+# a file is parsed once per process unless it changes (its mtime and size are in the key).
+@functools.lru_cache(maxsize=4096)
+def _load_gold(path: Path, _mtime_ns: int, _size: int, event_model: type[BaseModel]) -> GoldArticle:
+    try:
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise GoldError(f"{path}: cannot read gold file: {exc}") from exc
     except (UnicodeDecodeError, yaml.YAMLError) as exc:

@@ -45,13 +45,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from extractor.attacks.schemas import AttackEvent, Weapon
 from extractor.comparators import fuzzy_equal, is_empty, normalise_text
 from extractor.errors import InputError
+from extractor.evaluation import DEFAULT_WINDOW_DAYS
 from extractor.evaluation.gold import GoldArticle
 from extractor.evaluation.scoring import align, rates
 from extractor.extraction.records import ArticleRecord
 from extractor.fields import field_specs, flatten
 from extractor.runs import write_atomic
-
-DEFAULT_WINDOW_DAYS = 30
 
 _SPECS = field_specs(AttackEvent)
 # The scorer's own thresholds: a place or actor is the same here when it would score as equal.

@@ -36,8 +36,9 @@ from extractor.extraction.cassettes import VOLATILE_BODY_KEYS
 from extractor.extraction.client import LLMClient, request_body
 from extractor.extraction.config import Backend, Settings
 from extractor.extraction.extract import Extractor
+from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import Prompt, load_prompt
-from extractor.extraction.records import ArticleRecord, GenerationParams
+from extractor.extraction.records import ArticleRecord
 from extractor.runs import write_atomic
 from extractor.tasks import Task, get_task
 

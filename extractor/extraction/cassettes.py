@@ -39,6 +39,7 @@ from extractor.errors import (
     MissingCassetteError,
     StaleCassetteError,
 )
+from extractor.runs import load_yaml
 
 SECRET_HEADERS = frozenset(
     {"authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie", "set-cookie"}
@@ -152,7 +153,7 @@ class ReadableSerializer:
 
     @staticmethod
     def deserialize(cassette_string: str) -> dict[str, Any]:
-        data = yaml.safe_load(cassette_string)
+        data = load_yaml(cassette_string)
         return data if isinstance(data, dict) else {}
 
 
@@ -273,7 +274,7 @@ def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def _check_cassette(path: Path, rerecord_command: str) -> dict[str, Any]:
     """The cassette's metadata, or a :class:`CorruptCassetteError` naming what is wrong with the file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CorruptCassetteError(
@@ -291,7 +292,7 @@ def _check_cassette(path: Path, rerecord_command: str) -> dict[str, Any]:
 
 def _read_meta(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return {}
     meta = (data or {}).get("metadata", {}).get(META_KEY, {}) if isinstance(data, dict) else {}

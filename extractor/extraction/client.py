@@ -34,7 +34,8 @@ from extractor.errors import (
     InvalidOutputError,
     TruncatedOutputError,
 )
-from extractor.extraction.records import GenerationParams, Usage
+from extractor.extraction.params import GenerationParams
+from extractor.extraction.records import Usage
 
 T = TypeVar("T", bound=BaseModel)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from extractor.errors import InputError
 from extractor.extraction.cassettes import CassetteMode
 from extractor.extraction.local_server import DEFAULT_MODEL, get_spec
-from extractor.extraction.records import GenerationParams
+from extractor.extraction.params import GenerationParams
 
 OPENAI_DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_CASSETTES = Path(os.environ.get("EXTRACTOR_CASSETTES", Path(__file__).resolve().parents[2] / "cassettes"))

@@ -57,8 +57,9 @@ from extractor.extraction.client import Completion, LLMClient
 from extractor.extraction.config import Backend, Settings
 from extractor.extraction.grounding import Grounding, ground
 from extractor.extraction.local_server import MODELS, LocalServer, resolve
+from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import Prompt
-from extractor.extraction.records import ArticleRecord, GenerationParams, Usage
+from extractor.extraction.records import ArticleRecord, Usage
 from extractor.tasks import Task, schema_json, schema_sha256
 
 _REPLAY_URL = "http://127.0.0.1:9/v1"  # discard port: replay never reaches a server

@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from extractor.errors import PromptError
+from extractor.runs import load_yaml
 
 
 class FewShotExample(BaseModel):
@@ -116,7 +117,7 @@ def load_prompt(prompts_dir: Path, task: str, version: str) -> Prompt:
         raise PromptError(f"unknown prompt version {version!r} for task {task!r} (known: {known})")
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = load_yaml(raw.decode("utf-8"))
         spec = PromptSpec.model_validate(data)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise PromptError(f"{path}: not valid YAML: {exc}") from exc

@@ -1,5 +1,5 @@
-"""What a run produces and records, as plain data: generation parameters, token usage and
-the per-article record that ``extract`` writes one JSON line of.
+"""What a run produces and records, as plain data: token usage and the per-article record
+that ``extract`` writes one JSON line of (the generation parameters are in ``params.py``).
 
 Light on purpose (pydantic only, no LLM client): the scorer, the reports, the incident
 builder and the CLI read records without importing ``openai``.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,27 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from extractor.extraction.grounding import Grounding
 from extractor.runs import write_atomic
-
-
-@dataclass(frozen=True)
-class GenerationParams:
-    """What shapes the model's answer; recorded in every run and matched by cassettes."""
-
-    temperature: float = 0.0
-    seed: int = 20231023
-    max_tokens: int = 1536
-    max_reasks: int = 2  # re-asks after the first attempt when the output fails validation
-    http_retries: int = 2  # the openai client's own retries, with backoff, on 408/429/5xx/connection errors
-    timeout_s: float = 600.0
-
-    def request_kwargs(self) -> dict[str, Any]:
-        """The sampling arguments of one request."""
-        return {"temperature": self.temperature, "seed": self.seed, "max_tokens": self.max_tokens}
-
-    def record(self) -> dict[str, Any]:
-        """What a cassette, a record and a manifest keep: what changes the answer (retries and
-        timeouts do not)."""
-        return {**self.request_kwargs(), "max_reasks": self.max_reasks}
 
 
 class Usage(BaseModel):

@@ -161,3 +161,20 @@ def test_gold_check_passes_on_the_suite_and_names_a_broken_quote(tmp_path: Path)
     assert "Traceback" not in result.stderr
     assert "004_9ea864399c76523a.txt: e1: evidence is not an exact substring" in result.stderr
     assert "American air base" in result.stderr
+
+
+def test_help_builds_every_command_without_the_heavy_libraries() -> None:
+    """``extractor --help`` (and any command's --help) builds the whole Typer app; the library's
+    heavy parts are imported only by the commands that run them (bench/startup.py times it)."""
+    probe = (
+        "import sys\n"
+        "from typer.main import get_command\n"
+        "from extractor.cli.main import app\n"
+        "get_command(app)\n"
+        "heavy = ['pydantic', 'numpy', 'scipy', 'openai', 'instructor', 'vcr', 'jinja2', 'yaml', 'rapidfuzz']\n"
+        "print(' '.join(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+    assert run("incidents", "--help").stdout.count("--window-days") == 1
+    assert "[default: 30]" in " ".join(run("incidents", "--help").stdout.split())

@@ -27,8 +27,8 @@ from extractor.extraction.client import LLMClient
 from extractor.extraction.config import Backend, Settings
 from extractor.extraction.extract import answer_model, open_extractor
 from extractor.extraction.local_server import QWEN
+from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import list_versions, load_prompt
-from extractor.extraction.records import GenerationParams
 from extractor.tasks import ATTACKS, schema_sha256
 from tests.conftest import CORPUS, ROOT
 from tests.extraction.test_client import CONTEXT, MESSAGES, event

@@ -17,7 +17,7 @@ from extractor.errors import (
     TruncatedOutputError,
 )
 from extractor.extraction.client import LLMClient, is_context_overflow
-from extractor.extraction.records import GenerationParams
+from extractor.extraction.params import GenerationParams
 from tests.loopback import Reply, error, scripted, tool_call
 
 MESSAGES = [{"role": "system", "content": "Extract."}, {"role": "user", "content": "Article text."}]

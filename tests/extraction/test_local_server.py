@@ -22,8 +22,8 @@ from extractor.extraction.articles import load_article
 from extractor.extraction.cassettes import CassetteMode
 from extractor.extraction.config import Backend, Settings
 from extractor.extraction.extract import open_extractor
+from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import load_prompt
-from extractor.extraction.records import GenerationParams
 from extractor.tasks import ATTACKS
 from tests.conftest import CORPUS
 

@@ -13,8 +13,8 @@ import pytest
 from extractor.extraction.articles import Article, load_articles
 from extractor.extraction.batch_run import batch_exit_code, run_batch
 from extractor.extraction.config import resolve_settings
+from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import load_prompt
-from extractor.extraction.records import GenerationParams
 from extractor.tasks import ATTACKS
 from tests.extraction.test_robustness import asked, per_article, records_in, write_batch
 from tests.loopback import error, scripted, with_latency

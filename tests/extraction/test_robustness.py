@@ -27,8 +27,9 @@ from extractor.extraction.cassettes import CassetteMode
 from extractor.extraction.chunking import estimated_tokens, merge_events, pack_chunks, paragraph_spans
 from extractor.extraction.config import resolve_settings
 from extractor.extraction.extract import open_extractor, render_messages
+from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import load_prompt
-from extractor.extraction.records import ArticleRecord, GenerationParams
+from extractor.extraction.records import ArticleRecord
 from extractor.tasks import ATTACKS
 from tests.cli.test_main import EXTRACTOR, one_clear_line, run
 from tests.conftest import ROOT
