@@ -37,7 +37,6 @@ from extractor.extraction.params import GenerationParams
 # The library is imported inside the commands that use it: ``--help`` and each command pay
 # only for what they run (pydantic models, numpy, scipy and the LLM client are not free).
 if TYPE_CHECKING:
-    from extractor.evaluation.gold import GoldArticle
     from extractor.evaluation.suite import EvalRun
     from extractor.extraction.articles import Article
     from extractor.extraction.batch_run import BatchProgress
@@ -509,7 +508,7 @@ def eval_(
     Exits non-zero when any article failed (unless --allow-errors) or a --fail-under bound is missed.
     """
     from extractor.evaluation.gates import below_thresholds, failed_articles, parse_threshold
-    from extractor.evaluation.suite import run_eval, write_run
+    from extractor.evaluation.suite import gold_and_texts, run_eval, write_run
     from extractor.extraction.batch_run import effective_concurrency
     from extractor.extraction.cassettes import CassetteMode
     from extractor.extraction.config import resolve_settings
@@ -550,7 +549,7 @@ def eval_(
             split=split,
             concurrency=workers,
         )
-    golds, texts = _gold_and_texts(the_task)
+    golds, texts = gold_and_texts(the_task)
     write_run(run, directory)
     write_atomic(directory / "report.md", eval_markdown(run))
     write_atomic(directory / "report.html", eval_html(run, texts, golds, the_task.columns))
@@ -595,14 +594,6 @@ def _print_split_totals(the_task: Task, run: EvalRun) -> None:
         print_split_totals(console, totals)
 
 
-def _gold_and_texts(the_task: Task) -> tuple[dict[str, GoldArticle], dict[str, str]]:
-    from extractor.evaluation.gold import load_gold_dir
-    from extractor.extraction.articles import load_corpus
-
-    articles = load_corpus(the_task.corpus_dir)
-    return load_gold_dir(the_task.gold_dir, the_task.event_model), {a.id: a.original for a in articles}
-
-
 @app.command()
 def compare(
     runs: Annotated[
@@ -642,10 +633,9 @@ def compare(
     """
     from extractor.evaluation.compare import compare_runs
     from extractor.evaluation.gates import failed_articles, regressions
-    from extractor.evaluation.suite import load_run, rescore_stored, run_eval, select_split
+    from extractor.evaluation.suite import gold_and_texts, runs_to_compare
     from extractor.extraction.cassettes import CassetteMode
     from extractor.extraction.config import resolve_settings
-    from extractor.extraction.prompts import load_prompt
     from extractor.reporting.report import comparison_html, print_comparison
     from extractor.runs import write_atomic
     from extractor.tasks import get_task
@@ -653,29 +643,9 @@ def compare(
     if len(runs) < 2:
         raise InputError("compare needs at least two prompt versions or run directories")
     the_task = _with_corpus(get_task(task), corpus)
-    loaded: list[EvalRun] = []
-    for item in runs:
-        path = Path(item)
-        if path.is_dir():
-            stored, changed = rescore_stored(load_run(path), the_task, n_resamples=resamples, seed=seed)
-            if changed:
-                err_console.print(
-                    f"[yellow]note:[/] {path}: gold changed since the run ({', '.join(changed)}); "
-                    "re-scored against the current gold",
-                    highlight=False,
-                    soft_wrap=True,
-                )
-            loaded.append(stored)
-            continue
-        the_prompt = load_prompt(the_task.prompts_dir, the_task.name, item)
-        settings = resolve_settings(model=model, params=_params(max_tokens), cassette_mode=CassetteMode.REPLAY)
-        loaded.append(run_eval(the_task, the_prompt, settings, n_resamples=resamples, seed=seed, split=split))
-    if split is not None:
-        from extractor.extraction.articles import load_corpus
-
-        wanted = {a.id for a in select_split(load_corpus(the_task.corpus_dir), split, the_task.corpus_dir)}
-        loaded = [_only_articles(run, wanted, the_task, resamples, seed) for run in loaded]
-    golds, _ = _gold_and_texts(the_task)
+    settings = resolve_settings(model=model, params=_params(max_tokens), cassette_mode=CassetteMode.REPLAY)
+    loaded = runs_to_compare(the_task, runs, settings, split=split, n_resamples=resamples, seed=seed, on_note=_note)
+    golds, _ = gold_and_texts(the_task)
     comparison = compare_runs(loaded, golds, n_resamples=resamples, seed=seed, key_fields=the_task.key_fields)
     print_comparison(console, comparison)
     if split is None:
@@ -700,46 +670,13 @@ def compare(
             raise QualityGateError(f"compare: {len(found)} regression(s) against {comparison.baseline}: {found[0]}")
 
 
-def _only_articles(run: EvalRun, wanted: set[str], the_task: Task, resamples: int, seed: int) -> EvalRun:
-    """A run cut down to the articles of one split (a stored run may cover the whole corpus)."""
-    from extractor.evaluation.suite import EvalRun, load_gold_for, score_records
-
-    if {r.article_id for r in run.records} <= wanted:
-        return run
-    from extractor.extraction.articles import load_corpus
-
-    records = [r for r in run.records if r.article_id in wanted]
-    articles = [a for a in load_corpus(the_task.corpus_dir) if a.id in wanted]
-    score = score_records(the_task, records, load_gold_for(the_task, articles), n_resamples=resamples, seed=seed)
-    manifest = run.manifest.model_copy(update={"articles": [r.article_id for r in records]})
-    return EvalRun.of(manifest, records, score)
-
-
 @gold_app.command("check")
 def gold_check(task: TaskOpt = "attacks", corpus: CorpusOpt = None) -> None:
     """Validate every gold file against the schema and the guideline's checks."""
-    from extractor.evaluation.gold import check_gold, load_gold_dir
-    from extractor.extraction.articles import load_corpus
+    from extractor.evaluation.suite import check_corpus
     from extractor.tasks import get_task
 
-    the_task = _with_corpus(get_task(task), corpus)
-    golds = load_gold_dir(the_task.gold_dir, the_task.event_model)
-    articles = {a.id: a for a in load_corpus(the_task.corpus_dir)}
-    problems = []
-    for article_id, gold in sorted(golds.items()):
-        if article_id not in articles:
-            problems.append(f"{article_id}: gold file has no article in {the_task.corpus_dir}")
-            continue
-        # check_gold's lines already start with the article file name.
-        problems += check_gold(
-            gold,
-            articles[article_id].original,
-            the_task.event_model,
-            required_fields=the_task.gold_required_fields,
-            same_event_fields=the_task.same_event_fields,
-        )
-    for article_id in sorted(set(articles) - set(golds)):
-        problems.append(f"{article_id}: article has no gold file in {the_task.gold_dir}")
+    golds, problems = check_corpus(_with_corpus(get_task(task), corpus))
     for problem in problems:
         err_console.print(f"[red]gold:[/] {problem}", highlight=False, soft_wrap=True)
     if problems:
@@ -747,6 +684,10 @@ def gold_check(task: TaskOpt = "attacks", corpus: CorpusOpt = None) -> None:
     events = sum(len(g.events) for g in golds.values())
     optional = sum(e.optional for g in golds.values() for e in g.events)
     console.print(f"gold OK: {len(golds)} article(s), {events} event(s) ({optional} optional), every check passed")
+
+
+def _note(text: str) -> None:
+    err_console.print(f"[yellow]note:[/] {text}", highlight=False, soft_wrap=True)
 
 
 def _sigterm(signum: int, frame: FrameType | None) -> None:

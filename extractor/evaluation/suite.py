@@ -17,13 +17,13 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from extractor.errors import GoldError, InputError, RunDirError
-from extractor.evaluation.gold import GoldArticle, load_gold_dir
+from extractor.evaluation.gold import GoldArticle, check_gold, load_gold_dir
 from extractor.evaluation.incidents import IncidentEval
 from extractor.evaluation.scoring import ArticleScore, CorpusScore, score_article, score_corpus
 from extractor.extraction.articles import MANIFEST_NAME, Article, corpus_splits, load_corpus
 from extractor.extraction.config import Settings
 from extractor.extraction.extract import answer_model, open_extractor
-from extractor.extraction.prompts import Prompt
+from extractor.extraction.prompts import Prompt, load_prompt
 from extractor.extraction.records import ArticleRecord, read_records, write_records
 from extractor.runs import Manifest, command_line, now, write_atomic
 from extractor.tasks import Task, schema_sha256
@@ -281,6 +281,74 @@ def rescore_stored(run: EvalRun, task: Task, *, n_resamples: int = 2000, seed: i
     score = score_records(task, run.records, golds, n_resamples=n_resamples, seed=seed)
     manifest = run.manifest.model_copy(update={"gold_sha256": now_gold})
     return EvalRun.of(manifest, run.records, score, score_incidents(task, run.records, golds)), changed_gold
+
+
+def restrict_run(run: EvalRun, wanted: set[str], task: Task, *, n_resamples: int = 2000, seed: int = 0) -> EvalRun:
+    """A run cut down to the articles in ``wanted`` (one split of a run over the whole corpus), re-scored."""
+    if {r.article_id for r in run.records} <= wanted:
+        return run
+    records = [r for r in run.records if r.article_id in wanted]
+    articles = [a for a in load_corpus(task.corpus_dir) if a.id in wanted]
+    score = score_records(task, records, load_gold_for(task, articles), n_resamples=n_resamples, seed=seed)
+    manifest = run.manifest.model_copy(update={"articles": [r.article_id for r in records]})
+    return EvalRun.of(manifest, records, score)
+
+
+def runs_to_compare(
+    task: Task,
+    items: Sequence[str],
+    settings: Settings,
+    *,
+    split: str | None = None,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    on_note: Callable[[str], None] = lambda _: None,
+) -> list[EvalRun]:
+    """What ``compare`` compares: each item a run directory (re-scored against the current gold)
+    or a prompt version (replayed under ``settings``), cut down to ``split`` when one is given."""
+    runs: list[EvalRun] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            stored, changed = rescore_stored(load_run(path), task, n_resamples=n_resamples, seed=seed)
+            if changed:
+                on_note(
+                    f"{path}: gold changed since the run ({', '.join(changed)}); re-scored against the current gold"
+                )
+            runs.append(stored)
+        else:
+            prompt = load_prompt(task.prompts_dir, task.name, item)
+            runs.append(run_eval(task, prompt, settings, n_resamples=n_resamples, seed=seed, split=split))
+    if split is not None:
+        wanted = {a.id for a in select_split(load_corpus(task.corpus_dir), split, task.corpus_dir)}
+        runs = [restrict_run(run, wanted, task, n_resamples=n_resamples, seed=seed) for run in runs]
+    return runs
+
+
+def gold_and_texts(task: Task) -> tuple[dict[str, GoldArticle], dict[str, str]]:
+    """The corpus's gold labels and original article texts, by article id (what a report shows beside a run)."""
+    return load_gold_dir(task.gold_dir, task.event_model), {a.id: a.original for a in load_corpus(task.corpus_dir)}
+
+
+def check_corpus(task: Task) -> tuple[dict[str, GoldArticle], list[str]]:
+    """Every gold file checked against its article and the guideline, and every article against having
+    gold: the gold and one line per problem (each naming its article)."""
+    golds = load_gold_dir(task.gold_dir, task.event_model)
+    articles = {a.id: a for a in load_corpus(task.corpus_dir)}
+    problems: list[str] = []
+    for article_id, gold in sorted(golds.items()):
+        if article_id not in articles:
+            problems.append(f"{article_id}: gold file has no article in {task.corpus_dir}")
+            continue
+        problems += check_gold(
+            gold,
+            articles[article_id].original,
+            task.event_model,
+            required_fields=task.gold_required_fields,
+            same_event_fields=task.same_event_fields,
+        )
+    problems += [f"{a}: article has no gold file in {task.gold_dir}" for a in sorted(set(articles) - set(golds))]
+    return golds, problems
 
 
 def write_run(run: EvalRun, directory: Path) -> None:
