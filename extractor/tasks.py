@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from extractor.attacks import task as attack_task
-from extractor.attacks.resolvers import AttackAnswers, deduplicate, resolve_article
+from extractor.attacks.resolvers import AttackAnswers, deduplicate, refine_event, resolve_article
 from extractor.attacks.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 from extractor.errors import InputError, PromptError
 from extractor.fields import field_guide
@@ -102,6 +102,9 @@ class Task:
     # One article's events (event_model dicts) with those that are one event merged, whatever the
     # prompt: a small model lists an incident twice (headline and body) with or without resolvers.
     deduplicate: Callable[[Sequence[dict[str, Any]]], list[dict[str, Any]]] | None = field(default=None, hash=False)
+    # An event as a prompt without resolvers answered it, and the publication date → the event with
+    # the task's code rules applied (resolvers apply their own).
+    refine: Callable[[dict[str, Any], dt.date | None], dict[str, Any]] | None = field(default=None, hash=False)
 
     @property
     def schema_sha256(self) -> str:
@@ -142,6 +145,7 @@ ATTACKS = Task(
     incidents=attack_task.score_incidents,
     resolvers={"attacks": Resolvers(AttackAnswers, resolve_article)},
     deduplicate=deduplicate,
+    refine=refine_event,
 )
 
 TASKS: dict[str, Task] = {ATTACKS.name: ATTACKS}

@@ -160,12 +160,14 @@ class Extractor:
         return CassetteSession(path, self.settings.cassette_mode, meta, self.rerecord_command)
 
     def events(self, answer: BaseModel, published: dt.date | None) -> list[dict[str, Any]]:
-        """The task's events in one answer of the model (as answered, or as the prompt's resolvers
-        derive them), with the events that are one event merged by the task's rule."""
+        """The task's events in one answer of the model: as answered with the task's code rules
+        applied, or as the prompt's resolvers derive them; then the events that are one event merged."""
         answered = getattr(answer, "events", [])
         resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
         if resolvers is None:
             events = [event.model_dump(mode="json") for event in answered]
+            if self.task.refine is not None:
+                events = [self.task.refine(event, published) for event in events]
         else:
             events = resolvers.resolve(answered, published)
         return self.task.deduplicate(events) if self.task.deduplicate else events
