@@ -1,7 +1,9 @@
 """Every error the harness raises on purpose derives from :class:`ExtractorError`.
 
 The CLI catches the root, prints ``str(error)`` as one line and exits with
-``error.exit_code``; anything else escaping is a bug. The tree::
+``error.exit_code``; anything else escaping is a bug. An error also carries what a program
+needs to act on it without parsing the message, in ``error.context`` (the cassette's path, the
+HTTP status, the context window and the prompt's size...). The tree::
 
     ExtractorError
     ├── InputError                    bad input the user can fix (exit 2)
@@ -31,15 +33,19 @@ The CLI catches the root, prints ``str(error)`` as one line and exits with
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ExtractorError(Exception):
-    """Root of the harness's errors; ``str()`` is a one-line, user-facing message."""
+    """Root of the harness's errors; ``str()`` is a one-line, user-facing message, ``context`` the
+    facts behind it as keyword arguments (empty when the message says all there is)."""
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **context: Any) -> None:
         # One line is a promise the CLI makes to the user.
         super().__init__(" ".join(message.split()))
+        self.context: dict[str, Any] = context
 
 
 class InputError(ExtractorError):

@@ -231,7 +231,8 @@ def _use_cassette(
         return
     if not path.exists():
         raise MissingCassetteError(
-            f"no recording at {path}; record it with: {rerecord_command.replace('--rerecord', '--record')}"
+            f"no recording at {path}; record it with: {rerecord_command.replace('--rerecord', '--record')}",
+            path=path,
         )
     if recorded is None:
         recorded = _check_cassette(path, rerecord_command)
@@ -241,7 +242,9 @@ def _use_cassette(
     except ExtractorError as exc:
         if _is_cassette_miss(exc):
             why = describe_changes(recorded, meta)
-            raise StaleCassetteError(f"stale cassette {path}: {why}; re-record with: {rerecord_command}") from exc
+            raise StaleCassetteError(
+                f"stale cassette {path}: {why}; re-record with: {rerecord_command}", path=path, changes=why
+            ) from exc
         raise
 
 
@@ -278,13 +281,15 @@ def _check_cassette(path: Path, rerecord_command: str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CorruptCassetteError(
-            f"corrupt cassette {path}: not readable YAML ({problem}); delete it and re-record with: {rerecord_command}"
+            f"corrupt cassette {path}: not readable YAML ({problem}); delete it and re-record with: {rerecord_command}",
+            path=path,
         ) from exc
     interactions = data.get("interactions") if isinstance(data, dict) else None
     if not isinstance(interactions, list) or not interactions:
         raise CorruptCassetteError(
             f"corrupt cassette {path}: it holds no recorded interactions; delete it and re-record with: "
-            f"{rerecord_command}"
+            f"{rerecord_command}",
+            path=path,
         )
     meta = data.get("metadata", {}).get(META_KEY, {}) if isinstance(data.get("metadata"), dict) else {}
     return meta if isinstance(meta, dict) else {}

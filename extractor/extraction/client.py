@@ -148,7 +148,8 @@ class LLMClient:
         except IncompleteOutputException as exc:
             raise TruncatedOutputError(
                 f"the model hit max_tokens={self.params.max_tokens} before finishing its answer "
-                "(finish_reason=length); it may be looping, or the article has too many events"
+                "(finish_reason=length); it may be looping, or the article has too many events",
+                max_tokens=self.params.max_tokens,
             ) from exc
         except InstructorRetryException as exc:
             raise _map_retry_error(exc, self.params.max_reasks) from exc
@@ -234,13 +235,18 @@ def _map_openai_error(exc: openai.OpenAIError) -> ExtractorError:
     if isinstance(exc, openai.APIConnectionError):
         request = getattr(exc, "request", None)
         where = f" at {request.url.scheme}://{request.url.host}:{request.url.port}" if request is not None else ""
-        return BackendUnreachableError(f"cannot reach the model server{where}: {_cause_text(exc)}")
+        url = str(request.url) if request is not None else None
+        return BackendUnreachableError(f"cannot reach the model server{where}: {_cause_text(exc)}", url=url)
     if isinstance(exc, openai.APIStatusError):
         message = _status_message(exc)
         code = exc.body.get("code") if isinstance(exc.body, dict) else None
         if exc.status_code in (400, 413) and is_context_overflow(f"{message} {code or ''}"):
-            return ContextOverflowError(f"the prompt does not fit the model's context window: {message}")
-        return BackendHTTPError(f"the model server answered HTTP {exc.status_code}: {message}")
+            return ContextOverflowError(
+                f"the prompt does not fit the model's context window: {message}", status_code=exc.status_code
+            )
+        return BackendHTTPError(
+            f"the model server answered HTTP {exc.status_code}: {message}", status_code=exc.status_code
+        )
     return BackendHTTPError(f"model server error: {_first_line(exc)}")
 
 

@@ -268,7 +268,10 @@ class Extractor:
                 raise ContextOverflowError(
                     f"article is too long for the model's context, and piece {number} of {len(spans)} "
                     f"({b - a} characters) cannot fit even alone: at least ~{least} prompt tokens, "
-                    f"but only {budget} of n_ctx={n_ctx} remain after max_tokens={self.settings.params.max_tokens}"
+                    f"but only {budget} of n_ctx={n_ctx} remain after max_tokens={self.settings.params.max_tokens}",
+                    n_ctx=n_ctx,
+                    budget=budget,
+                    prompt_tokens=least,
                 )
             chunks.append(Chunk(text[a:b], messages))
         return chunks
