@@ -438,6 +438,24 @@ def attack_event(**fields: Any) -> dict[str, Any]:
         ({"perpetrator": "an Iraqi official"}, {"perpetrator": None, "attribution": "none"}),
         ({"perpetrator": "gunmen"}, {"perpetrator": None, "attribution": "none"}),
         ({"perpetrator": "Islamic Resistance in Iraq"}, {"perpetrator": "Islamic Resistance in Iraq"}),
+        # G4: the evidence's own casualty words and numbers, consistent with each other.
+        (
+            {"evidence": ["A rocket hit Kessel, killing two people."], "injured": None, "casualties": "unknown"},
+            {"killed": 2, "injured": None, "casualties": "killed"},
+        ),
+        (
+            {"evidence": ["Rockets hit Kessel; no one was hurt."], "injured": None, "casualties": "unknown"},
+            {"injured": 0, "casualties": "none"},
+        ),
+        # G7: how the perpetrator is known, from the cue words.
+        (
+            {"evidence": ["The Crimson Front claimed responsibility for the rocket attack."]},
+            {"attribution": "claimed"},
+        ),
+        (
+            {"evidence": ["Officials suspect the Crimson Front."], "attribution": "claimed"},
+            {"attribution": "suspected"},
+        ),
     ],
 )
 def test_refine_event(answered: dict[str, Any], expected: dict[str, Any]) -> None:
