@@ -54,10 +54,12 @@ def main() -> None:
     with LocalServer(model) as server:
         settings = Settings(Backend.COMPATIBLE, model.name, base_url=server.base_url, n_ctx=server.n_ctx)
         with open_extractor(ATTACKS, prompt, settings) as extractor:
+            log = server.log_path
+            assert log is not None  # the server is running
             for article in seeds:
-                mark = server.log_path.stat().st_size
+                mark = log.stat().st_size
                 record = extractor.extract(article)
-                with server.log_path.open(encoding="utf-8", errors="replace") as fh:
+                with log.open(encoding="utf-8", errors="replace") as fh:
                     fh.seek(mark)
                     perf = perf_seconds(fh.read())
                 compute = perf["prompt eval time"] + perf["eval time"]

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 from extractor.errors import ModelHashError, ModelNotFoundError, ModelPullError, ServerStartError
 
@@ -301,7 +302,8 @@ class LocalServer:
         self.startup_timeout = startup_timeout
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.NamedTemporaryFile(prefix="extractor-llama-", suffix=".log", delete=False)  # noqa: SIM115
+        # Created by start(), not here: a server built but never started leaves no file behind.
+        self._log: IO[bytes] | None = None
 
     @property
     def base_url(self) -> str:
@@ -310,8 +312,9 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     @property
-    def log_path(self) -> Path:
-        return Path(self._log.name)
+    def log_path(self) -> Path | None:
+        """The server's log while it runs (and after a failed start, which keeps it for reading)."""
+        return Path(self._log.name) if self._log is not None else None
 
     def command(self, port: int) -> list[str]:
         return [
@@ -332,6 +335,7 @@ class LocalServer:
                 "(or set EXTRACTOR_BASE_URL / OPENAI_API_KEY to use another backend)"
             )
         self.port = free_port()
+        self._log = tempfile.NamedTemporaryFile(prefix="extractor-llama-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
             self.command(self.port),
             stdout=self._log,
@@ -377,17 +381,23 @@ class LocalServer:
         how = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
         return f"{how}; last log lines: {self._log_tail(5)}"
 
-    def _log_tail(self, n: int) -> str:
+    def _log_lines(self) -> list[str] | None:
+        if self.log_path is None:
+            return None
         try:
-            lines = [ln.strip() for ln in self.log_path.read_text(errors="replace").splitlines() if ln.strip()]
+            return [ln.strip() for ln in self.log_path.read_text(errors="replace").splitlines() if ln.strip()]
         except OSError:
+            return None
+
+    def _log_tail(self, n: int) -> str:
+        lines = self._log_lines()
+        if lines is None:
             return "no log"
         return " | ".join(line[:200] for line in lines[-n:]) if lines else "no output"
 
     def _last_log_line(self) -> str:
-        try:
-            lines = [ln for ln in self.log_path.read_text(errors="replace").splitlines() if ln.strip()]
-        except OSError:
+        lines = self._log_lines()
+        if lines is None:
             return "no log"
         return lines[-1][:300] if lines else "no output"
 
@@ -403,11 +413,16 @@ class LocalServer:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
-        self._log.close()
-        if not keep_log:
-            # One log per run in the temp folder would pile up; a failed start keeps it for reading.
+        log, self._log = self._log, None
+        if log is None:
+            return
+        log.close()
+        if keep_log:
+            self._log = log  # a failed start keeps it for reading (its path is in the error)
+        else:
+            # One log per run in the temp folder would pile up.
             with contextlib.suppress(OSError):
-                self.log_path.unlink()
+                Path(log.name).unlink()
 
     def __enter__(self) -> LocalServer:
         self.start()

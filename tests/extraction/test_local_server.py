@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import zipfile
@@ -340,12 +341,20 @@ def test_the_llama_cpp_build_has_no_amx_instructions() -> None:
         assert "ldtilecfg" not in listing and "tdpb" not in listing, f"{library} holds AMX instructions"
 
 
-def test_the_server_log_is_removed_when_it_stops(tmp_path: Path) -> None:
-    model = local_server.ResolvedModel("x", tmp_path / "x.gguf", "0" * 64, 512)
-    server = local_server.LocalServer(model)
-    assert server.log_path.exists()
+def test_the_server_log_lives_only_while_it_is_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No file for a server built but not started; a failed start keeps its log to read; stop removes it."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    model = local_server.ResolvedModel("x", tmp_path / "missing.gguf", "0" * 64, 512)
+    server = local_server.LocalServer(model, startup_timeout=120)
+    server.command(8080)
+    assert server.log_path is None and list(temp.iterdir()) == []
+    with pytest.raises(ServerStartError, match="exited with code"):
+        server.start()  # llama.cpp cannot open the model and exits
+    assert server.log_path is not None and list(temp.iterdir()) == [server.log_path]
     server.stop()
-    assert not server.log_path.exists()
+    assert list(temp.iterdir()) == []
 
 
 def test_a_users_gguf_is_served_with_the_context_it_declares(
