@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from extractor.attacks import task as attack_task
+from extractor.attacks.injection import guard_events
 from extractor.attacks.resolvers import AttackAnswers, deduplicate, refine_event, resolve_article
 from extractor.attacks.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 from extractor.errors import InputError, PromptError
@@ -105,6 +106,11 @@ class Task:
     # An event as a prompt without resolvers answered it, and the publication date → the event with
     # the task's code rules applied (resolvers apply their own).
     refine: Callable[[dict[str, Any], dt.date | None], dict[str, Any]] | None = field(default=None, hash=False)
+    # One article's events, its text and publication date → the events checked against the text
+    # (for every version, after chunks are merged): what only an instruction to the model states goes.
+    guard: Callable[[Sequence[dict[str, Any]], str, dt.date | None], list[dict[str, Any]]] | None = field(
+        default=None, hash=False
+    )
 
     @property
     def schema_sha256(self) -> str:
@@ -146,6 +152,7 @@ ATTACKS = Task(
     resolvers={"attacks": Resolvers(AttackAnswers, resolve_article)},
     deduplicate=deduplicate,
     refine=refine_event,
+    guard=guard_events,
 )
 
 TASKS: dict[str, Task] = {ATTACKS.name: ATTACKS}

@@ -225,6 +225,8 @@ class Extractor:
                 chunks=max(1, len(chunks)),
             )
         events = merge_events(found, self.task.event_model, context) if len(chunks) > 1 else found
+        if self.task.guard is not None:
+            events = self.task.guard(events, article.text, article.meta.published)
         return ArticleRecord(
             **base,
             status="ok",
