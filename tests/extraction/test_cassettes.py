@@ -155,7 +155,6 @@ def test_committed_cassettes_hold_no_secrets() -> None:
 # Which splits each version is still owed a recording on (issue "eval corpus"). Strict: the
 # test fails the day a split is recorded, so this table always says what the cassettes hold.
 OWED: dict[str, frozenset[str]] = {
-    "v4": frozenset({"dev"}),
     "v5": frozenset({"seeds", "test"}),
 }
 SPLITS = ("seeds", "dev", "test")
