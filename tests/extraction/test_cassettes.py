@@ -152,11 +152,6 @@ def test_committed_cassettes_hold_no_secrets() -> None:
         assert "authorization:" not in text.lower(), f"{path} kept an authorization header"
 
 
-# Which splits each version is still owed a recording on (issue "eval corpus"). Strict: the
-# test fails the day a split is recorded, so this table always says what the cassettes hold.
-OWED: dict[str, frozenset[str]] = {
-    "v5": frozenset({"seeds", "test"}),
-}
 SPLITS = ("seeds", "dev", "test")
 
 
@@ -167,18 +162,7 @@ def _split_articles(split: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("version", "split"),
-    [
-        pytest.param(
-            v,
-            split,
-            marks=[pytest.mark.xfail(strict=True, reason=f"{v} is not recorded on {split} yet")]
-            if split in OWED.get(v, frozenset())
-            else [],
-            id=f"{v}-{split}",
-        )
-        for v in list_versions(ATTACKS.prompts_dir)
-        for split in SPLITS
-    ],
+    [pytest.param(v, split, id=f"{v}-{split}") for v in list_versions(ATTACKS.prompts_dir) for split in SPLITS],
 )
 def test_every_prompt_version_is_recorded_on_every_split_and_frozen(version: str, split: str) -> None:
     """A recorded prompt is frozen: its file hash must equal the hash its cassettes were recorded with."""
