@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from extractor.attacks.resolvers import resolve_casualties
+from extractor.attacks.resolvers import NUMBER_WORDS, resolve_casualties
 from extractor.attacks.schemas import AttackEvent, Attribution
 from extractor.comparators import normalise_text
 
@@ -29,29 +29,6 @@ _INSTRUCTION = re.compile(
     r"|\b(output|print|respond\s+with|reply\s+with)\s+the\s+(text|word|string)\b",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-]
 
 
 def instruction_paragraphs(text: str) -> list[str]:
@@ -61,7 +38,8 @@ def instruction_paragraphs(text: str) -> list[str]:
 
 def _stated(count: int, trusted: str) -> bool:
     digits = any(re.search(rf"(?<![\d,]){re.escape(form)}(?![\d,])", trusted) for form in {f"{count:,}", str(count)})
-    word = 0 <= count < len(_NUMBER_WORDS) and re.search(rf"\b{_NUMBER_WORDS[count]}\b", trusted) is not None
+    words = [word for word, n in NUMBER_WORDS.items() if n == count]
+    word = any(re.search(rf"\b{w}\b", trusted) for w in words)
     return digits or word
 
 

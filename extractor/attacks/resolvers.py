@@ -82,7 +82,8 @@ _YESTERDAY = re.compile(r"\b(yesterday|last night|overnight)\b")
 # A weekday counted from another event ("the previous Thursday", "a day later") has no day
 # of its own that code can pin (G5, S5): the date stays null.
 _RELATIVE = re.compile(r"\b(previous|following|next|since|until)\b")
-_NUMBER_WORDS = {
+# The numbers a casualty phrase spells out, by word.
+NUMBER_WORDS = {
     word: n
     for n, word in enumerate(
         [
@@ -116,7 +117,7 @@ def _number(token: str) -> int | None:
     token = token.lower().replace(",", "")
     if token.isdigit():
         return int(token)
-    return _NUMBER_WORDS.get(token)
+    return NUMBER_WORDS.get(token)
 
 
 def _calendar_day(year: int, month: int, day: int) -> dt.date | None:
