@@ -32,8 +32,8 @@ _INSTRUCTION = re.compile(
 
 
 def instruction_paragraphs(text: str) -> list[str]:
-    """The paragraphs of ``text`` that address the model rather than the reader."""
-    return [p for p in re.split(r"\n\s*\n|\n", text) if _INSTRUCTION.search(p)]
+    """The paragraphs (lines) of ``text`` that address the model rather than the reader."""
+    return [line for line in text.splitlines() if _INSTRUCTION.search(line)]
 
 
 def _stated(count: int, trusted: str) -> bool:
@@ -50,11 +50,12 @@ def guard_events(events: Sequence[dict[str, Any]], text: str, published: dt.date
     perpetrator, or a killed/injured count, that the rest of the article does not state is
     removed, and the casualty outcome is read again from the remaining evidence.
     """
-    injected = instruction_paragraphs(text)
+    lines = text.splitlines()
+    injected = [line for line in lines if _INSTRUCTION.search(line)]
     if not injected:
         return list(events)
     injected_norm = [normalise_text(p) for p in injected]
-    trusted = "\n".join(p for p in re.split(r"\n\s*\n|\n", text) if p not in injected).lower()
+    trusted = "\n".join(line for line in lines if not _INSTRUCTION.search(line)).lower()
     trusted_norm = normalise_text(trusted)
     kept = []
     for event in events:

@@ -462,7 +462,7 @@ def refine_event(event: dict[str, Any], published: dt.date | None) -> dict[str, 
     perpetrator is known from the evidence's cue words. Each rule was kept because it raised the dev
     split's field micro F1 of v1-v3 together; what the rules cannot state stays as answered.
     """
-    refined = {**event, "location": dict(event["location"])}
+    refined = dict(event)
     stated = resolve_date(event.get("date_text"), published)
     if stated is not None:
         refined["date"] = stated.isoformat()

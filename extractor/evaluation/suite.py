@@ -283,12 +283,14 @@ def rescore_stored(run: EvalRun, task: Task, *, n_resamples: int = 2000, seed: i
     return EvalRun.of(manifest, run.records, score, score_incidents(task, run.records, golds)), changed_gold
 
 
-def restrict_run(run: EvalRun, wanted: set[str], task: Task, *, n_resamples: int = 2000, seed: int = 0) -> EvalRun:
-    """A run cut down to the articles in ``wanted`` (one split of a run over the whole corpus), re-scored."""
+def restrict_run(
+    run: EvalRun, articles: Sequence[Article], task: Task, *, n_resamples: int = 2000, seed: int = 0
+) -> EvalRun:
+    """A run cut down to ``articles`` (one split of a run over the whole corpus), re-scored."""
+    wanted = {a.id for a in articles}
     if {r.article_id for r in run.records} <= wanted:
         return run
     records = [r for r in run.records if r.article_id in wanted]
-    articles = [a for a in load_corpus(task.corpus_dir) if a.id in wanted]
     score = score_records(task, records, load_gold_for(task, articles), n_resamples=n_resamples, seed=seed)
     manifest = run.manifest.model_copy(update={"articles": [r.article_id for r in records]})
     return EvalRun.of(manifest, records, score)
@@ -320,8 +322,8 @@ def runs_to_compare(
             prompt = load_prompt(task.prompts_dir, task.name, item)
             runs.append(run_eval(task, prompt, settings, n_resamples=n_resamples, seed=seed, split=split))
     if split is not None:
-        wanted = {a.id for a in select_split(load_corpus(task.corpus_dir), split, task.corpus_dir)}
-        runs = [restrict_run(run, wanted, task, n_resamples=n_resamples, seed=seed) for run in runs]
+        articles = select_split(load_corpus(task.corpus_dir), split, task.corpus_dir)
+        runs = [restrict_run(run, articles, task, n_resamples=n_resamples, seed=seed) for run in runs]
     return runs
 
 

@@ -382,10 +382,11 @@ class LocalServer:
         return f"{how}; last log lines: {self._log_tail(5)}"
 
     def _log_lines(self) -> list[str] | None:
-        if self.log_path is None:
+        path = self.log_path
+        if path is None:
             return None
         try:
-            return [ln.strip() for ln in self.log_path.read_text(errors="replace").splitlines() if ln.strip()]
+            return [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
         except OSError:
             return None
 
