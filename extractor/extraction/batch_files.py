@@ -35,7 +35,7 @@ from extractor.extraction.articles import Article, load_articles
 from extractor.extraction.cassettes import VOLATILE_BODY_KEYS
 from extractor.extraction.client import LLMClient, request_body
 from extractor.extraction.config import Backend, Settings
-from extractor.extraction.extract import Extractor
+from extractor.extraction.extract import Extractor, answer_model
 from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import Prompt, load_prompt
 from extractor.extraction.records import ArticleRecord
@@ -135,7 +135,9 @@ def prepare(
             context = {"published": article.meta.published}
             for number, chunk in enumerate(chunks, 1):
                 custom_id = f"{article.id}@{prompt.sha256[:12]}#{number}"
-                body = request_body(settings.model, settings.params, chunk.messages, task.result_model, context)
+                body = request_body(
+                    settings.model, settings.params, chunk.messages, answer_model(task, prompt), context
+                )
                 manifest.bodies[body_sha256(body)] = custom_id
                 entry.requests.append(custom_id)
                 line = {"custom_id": custom_id, "method": "POST", "url": BATCH_URL, "body": body}

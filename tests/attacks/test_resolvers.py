@@ -19,7 +19,9 @@ from extractor.attacks.resolvers import (
     resolve_date,
     resolve_perpetrator,
     resolve_place,
+    resolve_weapons,
     same_attack,
+    stated_weapons,
 )
 from extractor.attacks.schemas import AttackEvent, Attribution, Casualties
 from extractor.extraction.articles import load_article
@@ -261,7 +263,7 @@ def test_an_event_made_of_aggregate_figures_is_dropped() -> None:
 def test_the_same_incident_described_twice_is_one_event() -> None:
     headline = answer(evidence=["Rockets hit Kessel"], when="Tuesday", attacker=None, site="Kessel")
     body = answer(
-        evidence=["Rockets hit the Kessel airfield on Tuesday, wounding three soldiers."],
+        evidence=["Rockets and a mortar hit the Kessel airfield on Tuesday, wounding three soldiers."],
         site="Kessel airfield",
         area="northern Valdera",
         outcome="wounding three soldiers",
@@ -270,7 +272,7 @@ def test_the_same_incident_described_twice_is_one_event() -> None:
     [event] = deduplicate(resolve_article([headline, body], THURSDAY))
     assert event["evidence"] == [
         "Rockets hit Kessel",
-        "Rockets hit the Kessel airfield on Tuesday, wounding three soldiers.",
+        "Rockets and a mortar hit the Kessel airfield on Tuesday, wounding three soldiers.",
     ]
     assert event["location"] == {"site": "Kessel airfield", "area": "northern Valdera", "country": "Valdera"}
     assert event["perpetrator"] == "Crimson Front" and event["attribution"] == "attributed"
@@ -468,3 +470,38 @@ def test_refine_event_leaves_an_event_it_cannot_improve_as_it_is() -> None:
     event = attack_event()
     assert refine_event(event, THURSDAY) is event
     assert refine_event(attack_event(date_text="on Wednesday"), None)["date"] == "2024-03-12"  # no date to count from
+
+
+# G2: only the weapons the text states; G9: shelling is indirect fire; S4: a payload is no
+# separate explosive; the guideline's own "rocket or mortar gives both".
+@pytest.mark.parametrize(
+    ("evidence", "expected"),
+    [
+        ("The base came under indirect fire on Monday.", ["indirect_fire"]),
+        ("A rocket or mortar round hit the airfield.", ["rocket", "mortar"]),
+        ("Artillery shelling killed two civilians in Kherson.", ["indirect_fire"]),
+        ("A drone laden with explosives struck the refinery.", ["drone"]),
+        ("A car bomb exploded outside the police station.", ["explosive"]),
+        ("Gunmen opened fire on worshippers.", ["small_arms"]),
+        ("Israeli warplanes struck the town.", ["airstrike"]),
+        ("Two soldiers were killed in the attack.", []),
+    ],
+)
+def test_stated_weapons(evidence: str, expected: list[str]) -> None:
+    assert [w.value for w in stated_weapons([evidence])] == expected
+
+
+@pytest.mark.parametrize(
+    ("answered", "evidence", "expected"),
+    [
+        # The small model's habit: the schema's whole list for a rocket attack.
+        (["drone", "rocket", "missile", "mortar"], "Rockets hit the Kessel airfield.", ["rocket"]),
+        # The answer names a weapon the evidence does not: the evidence's weapon.
+        (["missile"], "Shelling hit Kessel overnight.", ["indirect_fire"]),
+        # Evidence without a weapon word says nothing against the answer.
+        (["drone"], "Two soldiers were killed in the attack.", ["drone"]),
+        (["rocket", "drone"], "Rockets and drones hit the base.", ["rocket", "drone"]),
+    ],
+)
+def test_resolve_weapons(answered: list[str], evidence: str, expected: list[str]) -> None:
+    assert resolve_weapons(answered, [evidence]) == expected

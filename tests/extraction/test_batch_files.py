@@ -149,3 +149,14 @@ def test_collect_refuses_an_article_changed_since_prepare(tmp_path: Path) -> Non
 def _no_backend_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("OPENAI_API_KEY", "EXTRACTOR_BASE_URL", "EXTRACTOR_MODEL"):
         monkeypatch.delenv(name, raising=False)
+
+
+def test_a_version_with_resolvers_asks_for_its_answer_schema(tmp_path: Path) -> None:
+    # v5 names resolvers: its requests must ask for the flat answer schema it is replayed and
+    # resolved with, as extract asks, not for the task's own.
+    paths = write_batch(tmp_path / "a", "alpha")
+    requests = tmp_path / "requests.jsonl"
+    result = run("batch", "prepare", *paths, "-o", requests, "--model", "test-model", "--prompt", "v5")
+    assert result.returncode == 0, result.stderr
+    (line,) = lines_of(requests)
+    assert [tool["function"]["name"] for tool in line["body"]["tools"]] == ["AttackAnswers"]
