@@ -54,7 +54,7 @@ class CostSummary(BaseModel):
     prompt_tokens_per_article: float = 0.0
     completion_tokens_per_article: float = 0.0
     latency_s_per_article: float = 0.0
-    reasks: int = 0  # attempts beyond the first, summed over articles
+    reasks: int = 0  # attempts beyond each validated answer's first, summed over articles
 
 
 class EvalRun(BaseModel):
@@ -120,7 +120,8 @@ def summarize_cost(records: Sequence[ArticleRecord]) -> CostSummary:
         prompt_tokens_per_article=statistics.fmean(r.usage.prompt_tokens for r in records),
         completion_tokens_per_article=statistics.fmean(r.usage.completion_tokens for r in records),
         latency_s_per_article=statistics.fmean(r.latency_s for r in records),
-        reasks=sum(max(0, r.attempts - 1) for r in records),
+        # Records written before ``answers`` existed held one answer per chunk.
+        reasks=sum(max(0, r.attempts - (r.answers or r.chunks)) for r in records),
     )
 
 

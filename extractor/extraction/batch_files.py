@@ -40,7 +40,7 @@ from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import Prompt, load_prompt
 from extractor.extraction.records import ArticleRecord
 from extractor.runs import write_atomic
-from extractor.tasks import Task, get_task
+from extractor.tasks import Task, get_task, schema_sha256
 
 BATCH_URL = "/v1/chat/completions"
 MAX_LINES_PER_FILE = 50_000
@@ -101,6 +101,11 @@ def prepare(
     """Write the request files for ``articles`` and their manifest; an article that cannot fit is an error."""
     if max_lines < 1:
         raise InputError("--max-lines must be at least 1")
+    if prompt.spec.gleanings:
+        raise InputError(
+            f"prompt {prompt.id} sends gleaning turns, which depend on the model's answers: "
+            "a batch file holds each article's first request only; use extract"
+        )
     seen: set[str] = set()
     for article in articles:
         if article.id in seen:
@@ -112,7 +117,7 @@ def prepare(
         task=task.name,
         prompt=prompt.version,
         prompt_sha256=prompt.sha256,
-        schema_sha256=task.schema_sha256,
+        schema_sha256=schema_sha256(answer_model(task, prompt)),
         model=settings.model,
         params=dataclasses.asdict(settings.params),
         n_ctx=settings.n_ctx,
@@ -203,7 +208,7 @@ def collect(manifest_file: Path, results_files: Sequence[Path]) -> list[ArticleR
     prompt = load_prompt(task.prompts_dir, task.name, manifest.prompt)
     if prompt.sha256 != manifest.prompt_sha256:
         raise InputError(f"prompt {prompt.id} changed since the batch was prepared; prepare it again")
-    if task.schema_sha256 != manifest.schema_sha256:
+    if schema_sha256(answer_model(task, prompt)) != manifest.schema_sha256:
         raise InputError(f"the {task.name} schema changed since the batch was prepared; prepare it again")
     results = read_results(results_files)
     params = GenerationParams(**manifest.params)

@@ -41,6 +41,7 @@ from extractor.errors import (
     ExtractorError,
     InvalidOutputError,
     ServerDiedError,
+    TruncatedOutputError,
 )
 from extractor.extraction.articles import Article
 from extractor.extraction.cassettes import CassetteMode, CassetteSession, cassette_path
@@ -159,18 +160,76 @@ class Extractor:
         path = cassette_path(self.settings.cassette_dir, self.settings.model, self.prompt.id, article.id)
         return CassetteSession(path, self.settings.cassette_mode, meta, self.rerecord_command)
 
-    def events(self, answer: BaseModel, published: dt.date | None) -> list[dict[str, Any]]:
-        """The task's events in one answer of the model: as answered with the task's code rules
-        applied, or as the prompt's resolvers derive them; then the events that are one event merged."""
-        answered = getattr(answer, "events", [])
+    def events(
+        self, answers: Sequence[BaseModel], published: dt.date | None, text: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The task's events in the model's answers to one chunk (its answer, then any gleanings): as
+        answered with the task's code rules applied, or as the prompt's resolvers derive them; then the
+        events that are one event merged. With the chunk's ``text``, a gleaned event none of whose
+        evidence is found in it is dropped."""
         resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
-        if resolvers is None:
-            events = [event.model_dump(mode="json") for event in answered]
-            if self.task.refine is not None:
-                events = [self.task.refine(event, published) for event in events]
-        else:
-            events = resolvers.resolve(answered, published)
-        return self.task.deduplicate(events) if self.task.deduplicate else events
+        merge = self.task.deduplicate or list
+        kept: list[dict[str, Any]] = []
+        for turn, answer in enumerate(answers):
+            answered = getattr(answer, "events", [])
+            if resolvers is None:
+                found = [event.model_dump(mode="json") for event in answered]
+                found = [self.task.refine(e, published) for e in found] if self.task.refine is not None else found
+            else:
+                found = resolvers.resolve(answered, published)
+            if turn == 0:
+                kept = merge(found)
+                continue
+            # A gleaning turn was asked for attacks not yet listed: one that is an attack already kept
+            # is a repeat, and its details (told from memory of the answer) do not overwrite the answer's.
+            # Asked for more, the small model may echo the follow-up turn's own words ("another place",
+            # quoted from the prompt): evidence that is nowhere in the text is no attack of the article.
+            for event in merge(found):
+                echoed = text is not None and not any(
+                    ground(quote, text).status != "ungrounded" for quote in event.get(EVIDENCE_FIELD) or []
+                )
+                if not echoed and len(merge([*kept, event])) > len(kept):
+                    kept.append(event)
+        return kept
+
+    def resolved(
+        self, answers: Sequence[BaseModel], published: dt.date | None, text: str | None = None
+    ) -> list[dict[str, Any]]:
+        """:meth:`events`, with resolved events that fail the schema reported as the model's invalid output."""
+        try:
+            return self.events(answers, published, text)
+        except ValidationError as exc:
+            raise InvalidOutputError(f"resolved events do not validate: {exc.errors()[0]['msg']}") from exc
+
+    def ask(
+        self, messages: list[dict[str, str]], context: dict[str, Any], published: dt.date | None
+    ) -> tuple[list[Completion[Any]], list[str]]:
+        """The model's answer to one chunk, then the prompt's gleaning turns, each sent after the last
+        answer until one adds no event; with notes on a gleaning turn that failed.
+
+        A small model stops after the first incident of a story with several; asked again with its
+        own answer in view, it may name the next. A gleaning turn the model cannot answer validly
+        adds nothing: the answers before it stand.
+        """
+        response_model = answer_model(self.task, self.prompt)
+        done = [self.client.complete(messages, response_model, context)]
+        notes: list[str] = []
+        if self.prompt.spec.gleanings == 0:
+            return done, notes
+        known = len(self.resolved([done[0].value], published))
+        for turn in range(1, self.prompt.spec.gleanings + 1):
+            messages = self.prompt.follow_up(messages, done[-1].value.model_dump_json())
+            try:
+                more = self.client.complete(messages, response_model, context)
+            except (InvalidOutputError, TruncatedOutputError) as exc:
+                notes.append(f"gleaning turn {turn} gave nothing: {exc}")
+                break
+            done.append(more)
+            total = len(self.resolved([c.value for c in done], published))
+            if total <= known:
+                break
+            known = total
+        return done, notes
 
     def extract(self, article: Article) -> ArticleRecord:
         meta = self.cassette_meta()
@@ -188,7 +247,8 @@ class Extractor:
         started = time.perf_counter()
         context = {"published": article.meta.published}
         chunks: list[Chunk] = []
-        completions: list[Completion[Any]] = []
+        asked: list[list[Completion[Any]]] = []  # per chunk: its answer, then its gleanings
+        notes: list[str] = []
         n_ctx = self.n_ctx
         try:
             if session is not None:
@@ -197,21 +257,23 @@ class Extractor:
             chunks = self.chunks(article, n_ctx)
             with session.exchanges() if session is not None else contextlib.nullcontext():
                 for number, chunk in enumerate(chunks, 1):
+                    label = f"chunk {number} of {len(chunks)}: " if len(chunks) > 1 else ""
                     try:
-                        completions.append(
-                            self.client.complete(chunk.messages, answer_model(self.task, self.prompt), context)
-                        )
+                        answers, glean_notes = self.ask(chunk.messages, context, article.meta.published)
                     except ExtractorError as exc:
-                        if len(chunks) == 1:
+                        if not label:
                             raise
-                        raise type(exc)(f"chunk {number} of {len(chunks)}: {exc}") from exc
-                latency = math.fsum(c.latency_s for c in completions)
+                        raise type(exc)(f"{label}{exc}") from exc
+                    asked.append(answers)
+                    notes += [f"{label}{note}" for note in glean_notes]
+                latency = math.fsum(c.latency_s for answers in asked for c in answers)
                 if session is not None:
                     latency = session.latency(latency, n_ctx=n_ctx, chunks=len(chunks))
-            try:
-                found = [e for c in completions for e in self.events(c.value, article.meta.published)]
-            except ValidationError as exc:
-                raise InvalidOutputError(f"resolved events do not validate: {exc.errors()[0]['msg']}") from exc
+            found = [
+                e
+                for chunk, answers in zip(chunks, asked, strict=True)
+                for e in self.resolved([c.value for c in answers], article.meta.published, chunk.text)
+            ]
         except ExtractorError as exc:
             died = self.backend_death() if self.backend_death and isinstance(exc, BackendUnreachableError) else None
             if died:
@@ -232,13 +294,16 @@ class Extractor:
             status="ok",
             events=events,
             grounding=[ground_quotes(article, event.get(EVIDENCE_FIELD) or []) for event in events],
-            usage=sum((c.usage for c in completions), Usage()),
-            attempts=sum(c.attempts for c in completions),
+            usage=sum((c.usage for answers in asked for c in answers), Usage()),
+            attempts=sum(c.attempts for answers in asked for c in answers),
+            answers=sum(len(answers) for answers in asked),
             reask_errors=[
                 f"chunk {n}: {e}" if len(chunks) > 1 else e
-                for n, c in enumerate(completions, 1)
+                for n, answers in enumerate(asked, 1)
+                for c in answers
                 for e in c.reask_errors
-            ],
+            ]
+            + notes,
             latency_s=latency,
             chunks=len(chunks),
         )

@@ -23,7 +23,7 @@ from typing import Any
 
 import jinja2
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from extractor.errors import PromptError
 from extractor.runs import load_yaml
@@ -53,6 +53,23 @@ class PromptSpec(BaseModel):
         description="The task's resolver set that turns the model's answers into events (extractor.tasks.Resolvers); "
         "none: the model fills the task's own schema.",
     )
+    glean: str | None = Field(
+        default=None,
+        description="A follow-up turn (Jinja2) sent after the model's answer, asking for what it missed; "
+        "its answer's events are added to the first one's.",
+    )
+    gleanings: int = Field(
+        default=0,
+        ge=0,
+        le=3,
+        description="Follow-up turns at most; a turn that adds no event ends them.",
+    )
+
+    @model_validator(mode="after")
+    def _gleanings_need_a_turn(self) -> PromptSpec:
+        if (self.gleanings > 0) != (self.glean is not None):
+            raise ValueError("glean and gleanings go together: a follow-up turn and how many times to send it")
+        return self
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,16 @@ class Prompt:
             raise PromptError(f"{self.path}: template error: {exc}") from exc
         return messages
 
+    def follow_up(self, messages: list[dict[str, str]], answer_json: str) -> list[dict[str, str]]:
+        """The conversation so far, the model's answer as its turn, then the prompt's ``glean`` turn."""
+        if self.spec.glean is None:
+            raise PromptError(f"{self.path}: has no glean turn")
+        try:
+            glean = self._env.from_string(self.spec.glean).render().strip()
+        except jinja2.TemplateError as exc:
+            raise PromptError(f"{self.path}: template error: {exc}") from exc
+        return [*messages, {"role": "assistant", "content": answer_json}, {"role": "user", "content": glean}]
+
 
 def _weekday(value: object) -> str:
     try:
@@ -127,7 +154,7 @@ def load_prompt(prompts_dir: Path, task: str, version: str) -> Prompt:
     if path.parent == prompts_dir and spec.version != path.stem:
         raise PromptError(f"{path}: declares version {spec.version!r} but the file is named {path.stem!r}")
     env = _environment()
-    for name, template in (("system", spec.system), ("user", spec.user)):
+    for name, template in (("system", spec.system), ("user", spec.user), ("glean", spec.glean or "")):
         try:
             env.parse(template)
         except jinja2.TemplateSyntaxError as exc:

@@ -62,6 +62,7 @@ class ArticleRecord(BaseModel):
     grounding: list[list[Grounding]] = Field(default_factory=list)  # each event's quotes, in the original file
     usage: Usage = Field(default_factory=Usage)  # summed over attempts and chunks
     attempts: int = 0  # requests that produced an answer, summed over chunks
+    answers: int = 0  # the validated answers among them: one per chunk, plus each gleaning turn's
     reask_errors: list[str] = Field(default_factory=list)
     latency_s: float = 0.0
     chunks: int = 1  # parts the article was split into to fit the context window

@@ -160,3 +160,13 @@ def test_a_version_with_resolvers_asks_for_its_answer_schema(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     (line,) = lines_of(requests)
     assert [tool["function"]["name"] for tool in line["body"]["tools"]] == ["AttackAnswers"]
+
+
+def test_a_version_that_gleans_is_refused_in_one_line(tmp_path: Path) -> None:
+    # v6's follow-up turns depend on the model's answers: a batch file cannot hold them.
+    paths = write_batch(tmp_path / "a", "alpha")
+    requests = tmp_path / "requests.jsonl"
+    result = run("batch", "prepare", *paths, "-o", requests, "--model", "test-model", "--prompt", "v6")
+    assert result.returncode != 0
+    one_clear_line(result, "sends gleaning turns")
+    assert not requests.exists()

@@ -1,0 +1,141 @@
+"""Gleaning: after its answer the model is asked, with the answer in view, for the attacks it missed
+(a prompt's ``glean`` turn, ``gleanings`` times at most; v6 asks three), against the loopback server."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from extractor.errors import PromptError
+from extractor.evaluation.suite import summarize_cost
+from extractor.extraction.articles import load_article
+from extractor.extraction.config import Backend, Settings
+from extractor.extraction.extract import open_extractor
+from extractor.extraction.prompts import PromptSpec, load_prompt
+from extractor.extraction.records import ArticleRecord
+from extractor.tasks import ATTACKS
+from tests.conftest import CORPUS
+from tests.loopback import Reply, scripted, tool_call
+
+ARTICLE = CORPUS / "013_0644d5bc3cdc77c4.txt"  # published 2025-09-02
+
+
+def attack(site: str, evidence: str) -> dict[str, Any]:
+    return {
+        "evidence": [evidence],
+        "date_text": None,
+        "date": "2025-09-01",
+        "location": {"site": site, "area": None, "country": "Sudan"},
+        "perpetrator": "Rapid Support Forces",
+        "attribution": "attributed",
+        "target": None,
+        "weapons": ["indirect_fire"],
+        "weapon_count": None,
+        "killed": None,
+        "injured": None,
+        "casualties": "unknown",
+    }
+
+
+EL_FASHER = attack("El-Fasher", "Shelling by the paramilitary Rapid Support Forces (RSF) killed at least 18 people")
+# Distinct attacks for the tests' sake; their quotes are the article's own, so they are grounded.
+QUOTES = (
+    "The Sudan Doctors Network accused the RSF of deliberately targeting residential neighborhoods",
+    "It blamed the international community, the United Nations, and the African Union",
+    "The army and RSF have been fighting a war since April 2023",
+)
+OMDURMAN = attack("Omdurman", QUOTES[0])
+
+
+def extract_with(script: list[Reply]) -> tuple[ArticleRecord, list[dict[str, Any]]]:
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v6")
+    assert prompt.spec.gleanings == 3
+    with scripted(script) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(load_article(ARTICLE))
+    return record, server.requests
+
+
+def test_a_gleaning_turn_adds_the_attack_the_answer_missed() -> None:
+    record, sent = extract_with(
+        [
+            tool_call({"events": [EL_FASHER]}),
+            tool_call({"events": [OMDURMAN]}),
+            tool_call({"events": []}),
+        ]
+    )
+    assert record.status == "ok", record.error
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher", "Omdurman"]
+    assert len(sent) == 3, "the second turn added an event, so a third is asked; it adds none"
+    first, second = sent[0]["messages"], sent[1]["messages"]
+    # The follow-up is the first request, the model's answer as its own turn, then the glean turn.
+    assert second[: len(first)] == first
+    assistant, glean = second[len(first) :]
+    assert assistant["role"] == "assistant" and json.loads(assistant["content"])["events"][0]["location"]["site"] == (
+        "El-Fasher"
+    )
+    assert glean["role"] == "user" and "Give ONE more attack" in glean["content"]
+    assert sent[2]["messages"][: len(second)] == second, "each turn keeps the whole conversation"
+    assert record.attempts == 3 and record.answers == 3 and record.usage.prompt_tokens > 0
+    assert summarize_cost([record]).reasks == 0, "a follow-up is a new question, not a re-ask"
+
+
+def test_gleaning_stops_at_a_turn_that_adds_no_event() -> None:
+    # The model names its first attack again: one event once merged, and no third request.
+    record, sent = extract_with([tool_call({"events": [EL_FASHER]}), tool_call({"events": [EL_FASHER]})])
+    assert record.status == "ok", record.error
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher"]
+    assert len(sent) == 2
+
+
+def test_gleaning_sends_at_most_the_prompts_number_of_turns() -> None:
+    more = [attack(site, quote) for site, quote in zip(("Omdurman", "Nyala", "Kadugli"), QUOTES, strict=True)]
+    record, sent = extract_with([tool_call({"events": [EL_FASHER]}), *(tool_call({"events": [e]}) for e in more)])
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher", "Omdurman", "Nyala", "Kadugli"]
+    assert len(sent) == 4, "gleanings: 3 — the answer and three follow-ups, even though the last added one"
+
+
+def test_a_gleaning_turn_that_stays_invalid_leaves_the_answer_standing() -> None:
+    broken = tool_call({"events": [{**OMDURMAN, "killed": -1}]})
+    record, sent = extract_with([tool_call({"events": [EL_FASHER]}), broken, broken, broken])
+    assert record.status == "ok", record.error
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher"]
+    assert len(sent) == 4, "the follow-up is re-asked like any answer, then given up"
+    assert (record.attempts, record.answers) == (1, 1), "only the validated answer's attempt is counted"
+    assert any(e.startswith("gleaning turn 1 gave nothing: ") for e in record.reask_errors)
+
+
+def test_a_gleaning_turn_needs_its_count_and_the_count_its_turn() -> None:
+    base = {"version": "vx", "description": "d", "system": "s", "user": "u"}
+    with pytest.raises(ValueError, match="glean and gleanings go together"):
+        PromptSpec.model_validate({**base, "gleanings": 1})
+    with pytest.raises(ValueError, match="glean and gleanings go together"):
+        PromptSpec.model_validate({**base, "glean": "more?"})
+    assert PromptSpec.model_validate({**base, "glean": "more?", "gleanings": 1}).gleanings == 1
+
+
+def test_a_prompt_without_a_glean_turn_cannot_follow_up() -> None:
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
+    with pytest.raises(PromptError, match="has no glean turn"):
+        prompt.follow_up([], "{}")
+
+
+def test_a_gleaned_repeat_does_not_overwrite_the_answer() -> None:
+    # The follow-up names the first attack again, with a target the answer left empty: a repeat, so
+    # the answer stands (a merge would fill the target from the follow-up).
+    again = {**EL_FASHER, "target": "a hospital"}
+    record, sent = extract_with([tool_call({"events": [EL_FASHER]}), tool_call({"events": [again]})])
+    [kept] = record.events
+    assert kept["target"] is None
+    assert len(sent) == 2
+
+
+def test_a_gleaned_event_that_quotes_no_sentence_of_the_article_is_dropped() -> None:
+    # Asked for more, the recorded model once answered with the follow-up turn's own words.
+    echo = attack("another place", "Another place (each place named in a list of places struck is its own attack)")
+    record, sent = extract_with([tool_call({"events": [EL_FASHER]}), tool_call({"events": [echo]})])
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher"]
+    assert len(sent) == 3, "it counted as an event when deciding to ask again; only the record drops it"
