@@ -286,7 +286,11 @@ class Extractor:
                 latency_s=time.perf_counter() - started,
                 chunks=max(1, len(chunks)),
             )
-        events = merge_events(found, self.task.event_model, context) if len(chunks) > 1 else found
+        events = found
+        if len(chunks) > 1:
+            events = merge_events(found, self.task.event_model, context)
+            # The guideline's identity rule across chunks too: one incident told in two chunks.
+            events = self.task.deduplicate(events) if self.task.deduplicate else events
         if self.task.guard is not None:
             events = self.task.guard(events, article.text, article.meta.published)
         return ArticleRecord(

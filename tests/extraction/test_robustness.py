@@ -444,6 +444,32 @@ def test_an_article_longer_than_the_context_is_extracted_in_overlapping_chunks(t
         assert quote["start"] != cleaned.index(quote["quote"]), "offsets point into the original, not the cleaned text"
 
 
+def test_one_attack_told_in_two_chunks_is_one_event_by_the_identity_rule(tmp_path: Path) -> None:
+    # The chunk merge keeps these apart (the perpetrator only one sighting names lowers their
+    # similarity, the weapons differ); the guideline's identity rule (attacker, place, day, an unnamed
+    # attacker agreeing with any) makes them one, as within one answer.
+    path = long_article(tmp_path / "a")
+    n_ctx = n_ctx_for_three_paragraphs(path)
+    claimed = event(
+        "Camp Alpha",
+        "Rockets struck Camp Alpha on Monday; the Crimson Front claimed the attack.",
+        perpetrator="Crimson Front",
+        attribution="claimed",
+        weapons=["rocket"],
+    )
+    unnamed = event("Camp Alpha", "Drones hit Camp Alpha on Monday.", weapons=["drone"])
+    out = tmp_path / "out.jsonl"
+    script = [tool_call({"events": [claimed]}), *(tool_call({"events": [unnamed]}) for _ in range(4))]
+    with scripted(script) as server:
+        result = extract(server, path, "--n-ctx", str(n_ctx), "--max-tokens", str(MAX_TOKENS), out=out)
+    assert result.returncode == 0, result.stderr
+    (record,) = records_in(out)
+    assert record["chunks"] == 5
+    (merged,) = record["events"]
+    assert (merged["perpetrator"], merged["attribution"]) == ("Crimson Front", "claimed")
+    assert merged["weapons"] == ["rocket", "drone"]
+
+
 def test_a_context_too_small_for_the_prompt_itself_is_a_context_overflow(tmp_path: Path) -> None:
     path = long_article(tmp_path / "a")
     n_ctx = MAX_TOKENS + 200  # the v2 instructions alone are ~1,000 tokens
