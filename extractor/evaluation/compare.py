@@ -410,7 +410,7 @@ class _ArticleRows:
         grounding = []
         for article_id in ids:
             quotes = records[article_id].grounding
-            grounded = sum(1 for q in quotes if q and all(g.status != "ungrounded" for g in q))
+            grounded = sum(1 for q in quotes if q and all(g.located for g in q))
             grounding.append([float(grounded), float(len(quotes))])
         self.grounding = np.array(grounding, dtype=np.float64).reshape(len(ids), 2)
 

@@ -99,7 +99,7 @@ def summarize_grounding(records: Sequence[ArticleRecord], scores: Sequence[Artic
         )
         for index, quotes in enumerate(record.grounding):
             summary.events += 1
-            located = [q for q in quotes if q.status != "ungrounded"]
+            located = [q for q in quotes if q.located]
             summary.quotes += len(quotes)
             summary.grounded_quotes += len(located)
             for quote in quotes:

@@ -160,37 +160,40 @@ class Extractor:
         path = cassette_path(self.settings.cassette_dir, self.settings.model, self.prompt.id, article.id)
         return CassetteSession(path, self.settings.cassette_mode, meta, self.rerecord_command)
 
+    def answered_events(self, answer: BaseModel, published: dt.date | None) -> list[dict[str, Any]]:
+        """The task's events in one answer: as answered with the task's code rules applied, or as the
+        prompt's resolvers derive them."""
+        answered = getattr(answer, "events", [])
+        resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
+        if resolvers is not None:
+            return resolvers.resolve(answered, published)
+        found = [event.model_dump(mode="json") for event in answered]
+        return [self.task.refine(e, published) for e in found] if self.task.refine is not None else found
+
     def events(
         self, answers: Sequence[BaseModel], published: dt.date | None, text: str | None = None
     ) -> list[dict[str, Any]]:
-        """The task's events in the model's answers to one chunk (its answer, then any gleanings): as
-        answered with the task's code rules applied, or as the prompt's resolvers derive them; then the
-        events that are one event merged. With the chunk's ``text``, a gleaned event none of whose
+        """The task's events in the model's answers to one chunk (its answer, then any gleanings), with
+        the events that are one event merged. With the chunk's ``text``, a gleaned event none of whose
         evidence is found in it is dropped."""
-        resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
-        merge = self.task.deduplicate or list
-        kept: list[dict[str, Any]] = []
-        for turn, answer in enumerate(answers):
-            answered = getattr(answer, "events", [])
-            if resolvers is None:
-                found = [event.model_dump(mode="json") for event in answered]
-                found = [self.task.refine(e, published) for e in found] if self.task.refine is not None else found
-            else:
-                found = resolvers.resolve(answered, published)
-            if turn == 0:
-                kept = merge(found)
-                continue
+        first, *gleaned = answers
+        kept = self.merged(self.answered_events(first, published))
+        for answer in gleaned:
             # A gleaning turn was asked for attacks not yet listed: one that is an attack already kept
             # is a repeat, and its details (told from memory of the answer) do not overwrite the answer's.
             # Asked for more, the small model may echo the follow-up turn's own words ("another place",
             # quoted from the prompt): evidence that is nowhere in the text is no attack of the article.
-            for event in merge(found):
+            for event in self.merged(self.answered_events(answer, published)):
                 echoed = text is not None and not any(
-                    ground(quote, text).status != "ungrounded" for quote in event.get(EVIDENCE_FIELD) or []
+                    ground(quote, text).located for quote in event.get(EVIDENCE_FIELD) or []
                 )
-                if not echoed and len(merge([*kept, event])) > len(kept):
+                if not echoed and len(self.merged([*kept, event])) > len(kept):
                     kept.append(event)
         return kept
+
+    def merged(self, events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One article's events with those that are one event merged, by the task's identity rule."""
+        return self.task.deduplicate(events) if self.task.deduplicate else list(events)
 
     def resolved(
         self, answers: Sequence[BaseModel], published: dt.date | None, text: str | None = None
@@ -288,9 +291,8 @@ class Extractor:
             )
         events = found
         if len(chunks) > 1:
-            events = merge_events(found, self.task.event_model, context)
             # The guideline's identity rule across chunks too: one incident told in two chunks.
-            events = self.task.deduplicate(events) if self.task.deduplicate else events
+            events = self.merged(merge_events(found, self.task.event_model, context))
         if self.task.guard is not None:
             events = self.task.guard(events, article.text, article.meta.published)
         return ArticleRecord(

@@ -49,6 +49,11 @@ class Grounding(BaseModel):
     end: int | None = None
     score: float = Field(default=0.0, ge=0.0, le=100.0)  # 0 for an ungrounded quote
 
+    @property
+    def located(self) -> bool:
+        """Whether the quote was found in the text at all (exactly, normalised or fuzzily)."""
+        return self.status != "ungrounded"
+
 
 class _Folded:
     """A text with quotes folded and whitespace runs collapsed, plus the map back.

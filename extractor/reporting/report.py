@@ -183,7 +183,7 @@ def print_records(console: Console, records: Sequence[ArticleRecord], columns: S
         table.add_column("quotes", justify="right", no_wrap=True)
         for i, row in enumerate(rows):
             grounding = record.grounding[i] if i < len(record.grounding) else []
-            grounded = sum(1 for g in grounding if g.status != "ungrounded")
+            grounded = sum(1 for g in grounding if g.located)
             style = "green" if grounding and grounded == len(grounding) else "red"
             cells = dict(row)
             table.add_row(

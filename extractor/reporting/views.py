@@ -224,7 +224,7 @@ def pred_spans(record: ArticleRecord, status_of: Mapping[int, str], only: int | 
             continue
         status = status_of.get(i, "spurious")
         for k, quote in enumerate(quotes):
-            if quote.start is None or quote.end is None or quote.status == "ungrounded":
+            if quote.start is None or quote.end is None or not quote.located:
                 continue
             title = f"predicted #{i} ({STATUS_TEXT[status]}) · quote {quote.status}"
             spans.append(Span(quote.start, quote.end, "p", status, f"#{i}", f"p:{i}:{k}", title))
@@ -469,7 +469,7 @@ def _gold_quotes(gold: GoldArticle | None, gold_id: str, text: str | None) -> li
 def _pred_quotes(record: ArticleRecord | None, index: int) -> list[Quote] | None:
     if record is None or index >= len(record.grounding):
         return None
-    return [Quote(q.quote, q.status == "ungrounded", q.status) for q in record.grounding[index]]
+    return [Quote(q.quote, not q.located, q.status) for q in record.grounding[index]]
 
 
 def _pair_view(pair: PairResult, record: ArticleRecord | None, gold: GoldArticle | None, text: str | None) -> PairView:
