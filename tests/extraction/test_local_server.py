@@ -197,7 +197,7 @@ def _server_pids(alias: str) -> list[int]:
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"llama_cpp.server" in cmdline and alias.encode() in cmdline and _alive(int(proc.name)):
+        if b"extractor.extraction.server_process" in cmdline and alias.encode() in cmdline and _alive(int(proc.name)):
             pids.append(int(proc.name))
     return pids
 
