@@ -17,6 +17,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,15 @@ class PromptSpec(BaseModel):
         le=3,
         description="Follow-up turns at most; a turn that adds no event ends them.",
     )
+    retrieved_examples: int = Field(
+        default=0,
+        ge=0,
+        le=3,
+        description="Solved articles of example_split most like the article, shown before it with their gold "
+        "events as prior turns (extractor.extraction.examples); never the article's own split's labels for "
+        "another split, never its own story.",
+    )
+    example_split: str = Field(default="dev", description="The labelled split retrieved examples come from.")
 
     @model_validator(mode="after")
     def _gleanings_need_a_turn(self) -> PromptSpec:
@@ -90,12 +100,12 @@ class Prompt:
     def id(self) -> str:
         return f"{self.task}@{self.spec.version}"
 
-    def render(self, **context: Any) -> list[dict[str, str]]:
-        """Chat messages for one article; few-shot examples become prior turns."""
+    def render(self, examples: Sequence[FewShotExample] = (), **context: Any) -> list[dict[str, str]]:
+        """Chat messages for one article; few-shot examples (the spec's, then ``examples``) become prior turns."""
         try:
             system = self._env.from_string(self.spec.system).render(**context).strip()
             messages = [{"role": "system", "content": system}]
-            for example in self.spec.examples:
+            for example in [*self.spec.examples, *examples]:
                 example_ctx = {**context, "text": example.text, "title": example.title, "published": example.published}
                 messages.append(
                     {"role": "user", "content": self._env.from_string(self.spec.user).render(**example_ctx).strip()}

@@ -55,6 +55,7 @@ class ArticleRecord(BaseModel):
     article_sha256: str
     title: str | None = None
     published: dt.date | None = None
+    examples: list[str] = Field(default_factory=list)  # solved articles (ids) the prompt showed before this one
     status: Literal["ok", "error"]
     error: str | None = None
     error_type: str | None = None
