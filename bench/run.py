@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -74,7 +75,9 @@ def harness_overhead(model: local_server.ResolvedModel) -> dict[str, float]:
     messages = render_messages(ATTACKS, prompt, load_article(SEED))
     tools, choice = _tools()
     started = time.perf_counter()
-    llm = Llama(model_path=str(model.path), n_ctx=model.n_ctx, verbose=False, seed=params.seed)
+    # The server's thread count: Llama's own default is half the cores (1 here), which would time the baseline slower.
+    threads = local_server.threads_from_env() or max(1, os.cpu_count() or 1)
+    llm = Llama(model_path=str(model.path), n_ctx=model.n_ctx, n_threads=threads, verbose=False, seed=params.seed)
     load_s = time.perf_counter() - started
     started = time.perf_counter()
     direct = llm.create_chat_completion(
