@@ -58,8 +58,13 @@ class StockServer(LocalServer):
         return command
 
 
-def run(server_class: type[LocalServer], articles: list[Article], prompt: Prompt, label: str) -> dict[str, list[Any]]:
-    """Extract ``articles`` in order on a fresh server; print the time table; return the events per article."""
+def run(
+    server_class: type[LocalServer], articles: list[Article], prompt: Prompt, label: str
+) -> tuple[float, dict[str, list[Any]]]:
+    """Extract ``articles`` in order on a fresh server and print the time table.
+
+    Returns the total wall time and each article's events.
+    """
     model = resolve()
     totals = {"wall": 0.0, "compute": 0.0, "llama_total": 0.0}
     events: dict[str, list[Any]] = {}
@@ -92,8 +97,7 @@ def run(server_class: type[LocalServer], articles: list[Article], prompt: Prompt
         f"  {'all':<22} {wall:6.1f}s {compute:7.1f}s {llama_total - compute:8.1f}s {wall - llama_total:7.1f}s "
         f"{wall / compute:12.2f}x  (goal: 1.10x); {wall / len(articles):.1f} s per article"
     )
-    events["_wall"] = [wall]
-    return events
+    return wall, events
 
 
 def main() -> None:
@@ -108,12 +112,12 @@ def main() -> None:
     prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, args.prompt)
     articles = [a for a in load_corpus(ATTACKS.corpus_dir) if a.meta.split == args.split][: args.articles]
     stock = run(StockServer, articles, prompt, "stock llama_cpp.server") if args.against_stock else None
-    ours = run(LocalServer, articles, prompt, "the embedded server")
+    wall, events = run(LocalServer, articles, prompt, "the embedded server")
     if stock is not None:
-        same = sum(stock[a.id] == ours[a.id] for a in articles)
+        stock_wall, stock_events = stock
+        same = sum(stock_events[a.id] == events[a.id] for a in articles)
         print(
-            f"stock / embedded wall: {stock['_wall'][0] / ours['_wall'][0]:.2f}x; "
-            f"{same} of {len(articles)} articles with identical events"
+            f"stock / embedded wall: {stock_wall / wall:.2f}x; {same} of {len(articles)} articles with identical events"
         )
 
 

@@ -22,6 +22,7 @@ from extractor.evaluation.incidents import IncidentEval
 from extractor.evaluation.scoring import ArticleScore, CorpusScore, score_article, score_corpus
 from extractor.extraction.articles import MANIFEST_NAME, Article, corpus_splits, load_corpus
 from extractor.extraction.config import Settings
+from extractor.extraction.examples import pool_ids
 from extractor.extraction.extract import answer_model, open_extractor
 from extractor.extraction.prompts import Prompt, load_prompt
 from extractor.extraction.records import ArticleRecord, read_records, write_records
@@ -161,15 +162,6 @@ def gold_fingerprint(task: Task, article_ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def example_pool_ids(task: Task, prompt: Prompt) -> list[str]:
-    """The articles whose gold a prompt that retrieves examples can show the model (none for the others)."""
-    if not prompt.spec.retrieved_examples:
-        return []
-    from extractor.extraction.examples import pool_ids
-
-    return pool_ids(task, prompt.spec.example_split)
-
-
 def corpus_fingerprint(articles: Sequence[Article], corpus_dir: Path) -> str:
     """One SHA-256 over the evaluated articles' bytes (by id) and the corpus manifest."""
     digest = hashlib.sha256()
@@ -258,7 +250,7 @@ def run_eval(
         corpus=str(task.corpus_dir),
         split=None if split == ALL_SPLITS else split,
         corpus_sha256=corpus_fingerprint(articles, task.corpus_dir),
-        gold_sha256=gold_fingerprint(task, [*(a.id for a in articles), *example_pool_ids(task, prompt)]),
+        gold_sha256=gold_fingerprint(task, [*(a.id for a in articles), *pool_ids(task, prompt)]),
     )
     return EvalRun.of(manifest, records, score, score_incidents(task, records, golds))
 

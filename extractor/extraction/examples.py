@@ -34,6 +34,7 @@ from extractor.extraction.articles import Article, load_corpus
 from extractor.extraction.prompts import FewShotExample
 
 if TYPE_CHECKING:
+    from extractor.extraction.prompts import Prompt
     from extractor.tasks import Task
 
 MAX_CHARS = 3000
@@ -97,14 +98,19 @@ def _pool(
     return tuple(pool)
 
 
-def pool_ids(task: Task, split: str) -> list[str]:
-    """The ids of the labelled articles of ``split`` examples are taken from."""
+def pool_ids(task: Task, prompt: Prompt) -> list[str]:
+    """The labelled articles whose gold ``prompt`` can show the model: none unless it retrieves examples."""
+    if not prompt.spec.retrieved_examples:
+        return []
+    split = prompt.spec.example_split
     return [s.article_id for s in _pool(task.corpus_dir, task.gold_dir, split, task.result_model, task.event_model)]
 
 
-def retrieve_examples(task: Task, article: Article, *, k: int, split: str) -> list[FewShotExample]:
-    """The few-shot examples of :func:`retrieve`."""
-    return [solved.example for solved in retrieve(task, article, k=k, split=split)]
+def shown(task: Task, prompt: Prompt, article: Article) -> list[Solved]:
+    """The solved articles ``prompt`` shows before ``article``: none unless it retrieves examples."""
+    if not prompt.spec.retrieved_examples:
+        return []
+    return retrieve(task, article, k=prompt.spec.retrieved_examples, split=prompt.spec.example_split)
 
 
 def retrieve(

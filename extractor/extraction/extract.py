@@ -56,6 +56,7 @@ from extractor.extraction.chunking import (
 )
 from extractor.extraction.client import Completion, LLMClient
 from extractor.extraction.config import Backend, Settings
+from extractor.extraction.examples import shown
 from extractor.extraction.grounding import Grounding, ground
 from extractor.extraction.local_server import MODELS, LocalServer, resolve
 from extractor.extraction.params import GenerationParams
@@ -72,27 +73,11 @@ def answer_model(task: Task, prompt: Prompt) -> type[BaseModel]:
     return resolvers.answer_model if resolvers else task.result_model
 
 
-def example_ids(task: Task, prompt: Prompt, article: Article) -> list[str]:
-    """The solved articles (ids) the prompt shows before ``article``: none unless it retrieves examples."""
-    if not prompt.spec.retrieved_examples:
-        return []
-    from extractor.extraction.examples import retrieve
-
-    return [
-        s.article_id for s in retrieve(task, article, k=prompt.spec.retrieved_examples, split=prompt.spec.example_split)
-    ]
-
-
 def render_messages(task: Task, prompt: Prompt, article: Article, text: str | None = None) -> list[dict[str, str]]:
     """The chat messages for ``article``; ``text`` replaces its cleaned text (one chunk of it)."""
     published = article.meta.published.isoformat() if article.meta.published else "unknown"
-    examples = []
-    if prompt.spec.retrieved_examples:
-        from extractor.extraction.examples import retrieve_examples
-
-        examples = retrieve_examples(task, article, k=prompt.spec.retrieved_examples, split=prompt.spec.example_split)
     return prompt.render(
-        examples=examples,
+        examples=[solved.example for solved in shown(task, prompt, article)],
         text=article.text if text is None else text,
         title=article.meta.title or "(no title)",
         published=published,
@@ -259,7 +244,7 @@ class Extractor:
             "article_sha256": article.sha256,
             "title": article.meta.title,
             "published": article.meta.published,
-            "examples": example_ids(self.task, self.prompt, article),
+            "examples": [solved.article_id for solved in shown(self.task, self.prompt, article)],
             **meta,
         }
         session = self.cassette(article, meta)

