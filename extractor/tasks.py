@@ -23,7 +23,15 @@ from pydantic import BaseModel
 
 from extractor.attacks import task as attack_task
 from extractor.attacks.injection import guard_events
-from extractor.attacks.resolvers import AttackAnswers, deduplicate, refine_event, resolve_article
+from extractor.attacks.resolvers import (
+    AttackAnswers,
+    PlacedEvents,
+    covers_place,
+    refine_event,
+    refine_placed,
+    resolve_article,
+    settle_events,
+)
 from extractor.attacks.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 from extractor.errors import InputError, PromptError
 from extractor.fields import field_guide
@@ -60,9 +68,12 @@ class Resolvers:
     are asked for ``result_model`` and kept as the model answered.
     """
 
-    answer_model: type[BaseModel]  # has a single list field ``events``
+    answer_model: type[BaseModel]  # has a list field ``events`` (and ``items_field``, if named)
     # The answered events of one article (or chunk) and its publication date → event_model dicts.
     resolve: Callable[[Sequence[BaseModel], dt.date | None], list[dict[str, Any]]]
+    # A list of strings the answer gives before its events (an attack task: the places attacked), which a
+    # prompt's ``each`` turn follows up one by one; none: the answer lists no items.
+    items_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,10 @@ class Task:
     guard: Callable[[Sequence[dict[str, Any]], str, dt.date | None], list[dict[str, Any]]] | None = field(
         default=None, hash=False
     )
+    # Whether an event (event_model dict) answers for an item the model listed (an attack task: the place
+    # is the event's site or area): a prompt's ``each`` turn asks only about items no event covers yet,
+    # and keeps only the events of its answer that cover its item.
+    covers: Callable[[str, Mapping[str, Any]], bool] | None = field(default=None, hash=False)
 
     @property
     def schema_sha256(self) -> str:
@@ -149,10 +164,14 @@ ATTACKS = Task(
         Column("outcome", attack_task.outcome, ratio=2, min_width=8),
     ),
     incidents=attack_task.score_incidents,
-    resolvers={"attacks": Resolvers(AttackAnswers, resolve_article)},
-    deduplicate=deduplicate,
+    resolvers={
+        "attacks": Resolvers(AttackAnswers, resolve_article),
+        "places": Resolvers(PlacedEvents, refine_placed, items_field="places"),
+    },
+    deduplicate=settle_events,
     refine=refine_event,
     guard=guard_events,
+    covers=covers_place,
 )
 
 TASKS: dict[str, Task] = {ATTACKS.name: ATTACKS}

@@ -4,6 +4,7 @@ server only where its package and the small SmolLM2 model are present (CI pulls 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,10 @@ import pytest
 from extractor.extraction import local_server
 
 ROOT = Path(__file__).resolve().parent.parent
+# The loopback servers of the batch, resume and robustness tests answer in the task's own schema, as v2
+# asks for it; the default version (v8) asks for the places attacked first. Every command those tests
+# start inherits this pin; tests of the default itself start their command without it.
+os.environ["EXTRACTOR_PROMPT"] = "v2"
 CORPUS = ROOT / "evals" / "attacks" / "articles"
 
 

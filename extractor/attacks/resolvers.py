@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -60,6 +60,22 @@ class AttackAnswers(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     events: list[AttackAnswer] = Field(max_length=MAX_EVENTS, description="One per attacker, place and day.")
+
+
+class PlacedEvents(BaseModel):
+    """The places attacked in one article, then its attack events (empty lists if there are none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    places: list[str] = Field(
+        max_length=MAX_EVENTS,
+        description="First, every place where an attack happened, as written: each village, town, base, facility "
+        "or region struck, one entry per place.",
+    )
+    events: list[AttackEvent] = Field(
+        max_length=MAX_EVENTS,
+        description="One entry per attacker, place and day; an incident described twice is listed once.",
+    )
 
 
 # --------------------------------------------------------------------------- dates
@@ -224,6 +240,15 @@ def _count_near(words: Sequence[str], at: int) -> int | bool | None:
     return None
 
 
+def unless_unstated_zero(count: int | None, evidence: Sequence[str]) -> int | None:
+    """A zero the evidence's words do not state ("no casualties", "without injuries") is no number: a small
+    model writes 0 for "not said"."""
+    if count == 0:
+        text = " ".join(evidence).lower()
+        return count if _NONE.search(text) or _NO_DEATHS.search(text) else None
+    return count
+
+
 def resolve_casualties(
     outcome: str | None, killed: int | None, injured: int | None
 ) -> tuple[Casualties, int | None, int | None]:
@@ -375,15 +400,21 @@ _AREA_WORDS = re.compile(r"\b(province|governorate|region|state|district|oblast|
 _DIRECTION = re.compile(r"^(north|south|east|west|northeast|northwest|southeast|southwest|central)(ern)?\s", re.I)
 
 
+# What a small model writes for "not stated" when it does not write null.
+_NOT_STATED = frozenset({"none", "null", "n/a", "na", "unknown", "not specified", "not stated", "unspecified"})
+
+
+def _unstated(value: str | None) -> bool:
+    return is_empty(value) or (value or "").strip().lower() in _NOT_STATED
+
+
 def resolve_place(site: str | None, area: str | None, country: str | None) -> tuple[str | None, str | None, str | None]:
     """(site, area, country): an area written into the site moves to the area.
 
     "Ain al-Asad base in Iraq's Anbar province" → site "Ain al-Asad base", area "Anbar province",
     country "Iraq"; an unnamed place ("a base housing US troops") is no site.
     """
-    site = None if is_empty(site) else (site or "").strip()
-    area = None if is_empty(area) else (area or "").strip()
-    country = None if is_empty(country) else (country or "").strip()
+    site, area, country = (None if _unstated(value) else (value or "").strip() for value in (site, area, country))
     if site and re.match(r"^(a|an)\s", site, re.IGNORECASE):
         site = None
     if site:
@@ -453,6 +484,33 @@ def stated_weapons(evidence: Iterable[str]) -> list[Weapon]:
     return found
 
 
+_MUNITION = (
+    r"drones?|uavs?|rockets?|missiles?|mortars?|shells?|bombs?|bombings?|grenades?|ieds?|devices?|projectiles?|"
+    r"munitions?|explosives?|car bombs?"
+)
+# Longest first: "a pair of drones" is two, not "a" drone.
+_COUNT_WORD = rf"a pair of|pair of|double|twin|dozen|\d+|{'|'.join(NUMBER_WORDS)}|an?"
+_WEAPON_COUNT = re.compile(rf"\b({_COUNT_WORD})\s+(?:[\w-]+\s+){{0,2}}?(?:{_MUNITION})\b", re.IGNORECASE)
+_PAIRS = {"a pair of": 2, "pair of": 2, "double": 2, "twin": 2, "dozen": 12, "a": 1, "an": 1}
+
+
+def stated_weapon_counts(evidence: Iterable[str]) -> set[int]:
+    """The numbers of munitions the quotes state ("two drones", "a missile", "a pair of drones",
+    "double suicide bombing"): G8, a number of attacks is not a number of weapons."""
+    counts = set()
+    for match in _WEAPON_COUNT.finditer(" ".join(evidence)):
+        word = match.group(1).lower()
+        number = _PAIRS.get(word, _number(word))
+        if number is not None:
+            counts.add(number)
+    return counts
+
+
+def resolve_weapon_count(answered: int | None, evidence: Iterable[str]) -> int | None:
+    """The answered number of munitions when the evidence states it; a number it does not state is none."""
+    return answered if answered is not None and answered in stated_weapon_counts(evidence) else None
+
+
 def resolve_weapons(answered: Sequence[str], evidence: Iterable[str]) -> list[str]:
     """The answered weapons the evidence states; else the ones it states; else the answer as it is.
 
@@ -511,6 +569,7 @@ def refine_event(event: dict[str, Any], published: dt.date | None) -> dict[str, 
     casualties, killed, injured = resolve_casualties(" ".join(evidence), event.get("killed"), event.get("injured"))
     refined.update(casualties=casualties.value, killed=killed, injured=injured)
     refined["weapons"] = resolve_weapons(event.get("weapons") or [], evidence)
+    refined["weapon_count"] = resolve_weapon_count(event.get("weapon_count"), evidence)
     perpetrator = event.get("perpetrator")
     if perpetrator is not None and resolve_perpetrator(perpetrator) is None:
         refined["perpetrator"], refined["attribution"] = None, Attribution.NONE.value
@@ -524,7 +583,52 @@ def refine_event(event: dict[str, Any], published: dt.date | None) -> dict[str, 
         return event
 
 
+def refine_placed(answered: Sequence[BaseModel], published: dt.date | None) -> list[dict[str, Any]]:
+    """The events of a :class:`PlacedEvents` answer (its places only steer the follow-up turns) with the code
+    rules of :func:`refine_event`, and two of its own, chosen on dev for the answers a follow-up gives: an area
+    written into the site moves to the area (:func:`resolve_place`: "Zhytomyr region" is an area), and a zero
+    count the evidence does not state is no count (:func:`unless_unstated_zero`)."""
+    refined = []
+    for event in answered:
+        found = event.model_dump(mode="json")
+        place = found["location"]
+        site, area, country = resolve_place(place.get("site"), place.get("area"), place.get("country"))
+        found["location"] = {"site": site, "area": area, "country": country}
+        for key in ("killed", "injured"):
+            found[key] = unless_unstated_zero(found[key], found["evidence"])
+        refined.append(refine_event(found, published))
+    return refined
+
+
 _SPECS = field_specs(AttackEvent)
+# A listed place and an event's site or area name one place when their words, less these, agree:
+# "Tahoua region" is the area "Tahoua", "Bucha" the "Bucha district".
+_PLACE_KIND = re.compile(
+    r"\b(the|of|province|governorate|region|state|district|oblast|county|city|town|village|villages|area)\b",
+    re.IGNORECASE,
+)
+
+
+def _place_words(name: str) -> frozenset[str]:
+    return frozenset(normalise_text(_PLACE_KIND.sub(" ", name)).split())
+
+
+def covers_place(place: str, event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` answers for a place the model listed as attacked: the place is its site or its area,
+    compared as the scorer compares names, or the one's words are all words of the other ("Bucha" and
+    "Bucha district", "Dalori 2 IDP camp" and "Dalori")."""
+    location = event.get("location") or {}
+    named = _place_words(place)
+    for path in ("location.site", "location.area"):
+        value = location.get(path.split(".")[1])
+        if is_empty(value):
+            continue
+        if fuzzy_equal(place, str(value), _SPECS[path].threshold)[0]:
+            return True
+        words = _place_words(str(value))
+        if named and words and (named <= words or words <= named):
+            return True
+    return False
 
 
 def _agree(a: Any, b: Any, path: str) -> bool:
@@ -604,6 +708,48 @@ def deduplicate(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             kept[match] = merge_attacks(kept[match], event)
     return kept
+
+
+def own_counts(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each casualty count stated once: a number of killed or injured that an earlier event of the article, at
+    another place, already states is that event's, so the later one states no number (G4).
+
+    Asked about each place of a story, a small model copies the story's toll ("at least 12 civilians were
+    killed in multiple attacks") into every place; the outcome the words state stays.
+    """
+    kept: list[dict[str, Any]] = []
+    for event in events:
+        copied = {
+            key
+            for key in ("killed", "injured")
+            if event.get(key) and any(other.get(key) == event[key] and not _same_place(other, event) for other in kept)
+        }
+        kept.append(_without_counts(event, copied) if copied else event)
+    return kept
+
+
+def _without_counts(event: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """``event`` stating none of the counts ``keys``; the outcome its words said stays."""
+    said = Casualties(event["casualties"])
+    stripped = {**event, **dict.fromkeys(keys)}
+    stripped["casualties"] = casualties_for(
+        stripped.get("killed"),
+        stripped.get("injured"),
+        said_killed=said in (Casualties.KILLED, Casualties.KILLED_AND_INJURED),
+        said_hurt=said in (Casualties.INJURED, Casualties.KILLED_AND_INJURED),
+    ).value
+    return stripped
+
+
+def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    la, lb = a["location"], b["location"]
+    return all(_agree(la.get(k), lb.get(k), f"location.{k}") for k in ("site", "area", "country"))
+
+
+def settle_events(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One article's events as the guideline counts them: one incident listed twice merged
+    (:func:`deduplicate`), then each casualty count kept by the one event that states it first (:func:`own_counts`)."""
+    return own_counts(deduplicate(events))
 
 
 def resolve_article(answers: Sequence[BaseModel], published: dt.date | None) -> list[dict[str, Any]]:

@@ -59,7 +59,17 @@ console = Console()
 err_console = Console(stderr=True)
 
 TaskOpt = Annotated[str, typer.Option("--task", help="Task name, or package.module:TASK for your own.")]
-PromptOpt = Annotated[str, typer.Option("--prompt", "-p", help="Prompt version (prompts/<task>/<version>.yaml).")]
+# The default is the version with the best field micro F1 on the dev split (README "Latest figures").
+DEFAULT_PROMPT = "v8"
+PromptOpt = Annotated[
+    str,
+    typer.Option(
+        "--prompt",
+        "-p",
+        envvar="EXTRACTOR_PROMPT",
+        help=f"Prompt version (prompts/<task>/<version>.yaml); default {DEFAULT_PROMPT}, the best on the dev split.",
+    ),
+]
 ModelOpt = Annotated[
     str | None, typer.Option("--model", "-m", help="Model name: embedded (qwen, smollm2) or the backend's model id.")
 ]
@@ -129,7 +139,7 @@ def _cassette_mode(record: bool, rerecord: bool, replay: bool, default: Cassette
 def extract(
     paths: Annotated[list[Path], typer.Argument(help="Article .txt files, or folders of them.")],
     task: TaskOpt = "attacks",
-    prompt: PromptOpt = "v2",
+    prompt: PromptOpt = DEFAULT_PROMPT,
     model: ModelOpt = None,
     model_path: ModelPathOpt = None,
     base_url: BaseUrlOpt = None,
@@ -471,7 +481,7 @@ def _run_dir(out: Path | None, stem: str) -> Path:
 @app.command("eval")
 def eval_(
     task: TaskOpt = "attacks",
-    prompt: PromptOpt = "v2",
+    prompt: PromptOpt = DEFAULT_PROMPT,
     model: ModelOpt = None,
     model_path: ModelPathOpt = None,
     base_url: BaseUrlOpt = None,

@@ -101,9 +101,10 @@ def prepare(
     """Write the request files for ``articles`` and their manifest; an article that cannot fit is an error."""
     if max_lines < 1:
         raise InputError("--max-lines must be at least 1")
-    if prompt.spec.gleanings:
+    if prompt.spec.follows_up:
+        turns = "gleaning turns" if prompt.spec.gleanings else "a turn per listed item"
         raise InputError(
-            f"prompt {prompt.id} sends gleaning turns, which depend on the model's answers: "
+            f"prompt {prompt.id} sends {turns}, which depend on the model's answers: "
             "a batch file holds each article's first request only; use extract"
         )
     seen: set[str] = set()

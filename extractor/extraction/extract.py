@@ -40,6 +40,7 @@ from extractor.errors import (
     ContextOverflowError,
     ExtractorError,
     InvalidOutputError,
+    PromptError,
     ServerDiedError,
     TruncatedOutputError,
 )
@@ -137,6 +138,15 @@ class Extractor:
     # How the embedded server died, if it did: a lost connection then reads as the crash it is.
     backend_death: Callable[[], str | None] | None = None
 
+    def __post_init__(self) -> None:
+        if self.prompt.spec.items:
+            resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
+            if resolvers is None or resolvers.items_field is None:
+                raise PromptError(
+                    f"{self.prompt.path}: a turn per item needs resolvers whose answer lists items "
+                    f"(task {self.task.name!r}: a resolver set with an items_field)"
+                )
+
     @property
     def rerecord_command(self) -> str:
         task, version, model = self.task.name, self.prompt.version, self.settings.model
@@ -191,7 +201,9 @@ class Extractor:
                 )
                 if not echoed and len(self.merged([*kept, event])) > len(kept):
                     kept.append(event)
-        return kept
+        # The identity rule once more over the whole: what it settles across events (a toll copied from the
+        # answer into a follow-up's event) is seen only with all of them.
+        return self.merged(kept) if gleaned else kept
 
     def merged(self, events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """One article's events with those that are one event merged, by the task's identity rule."""
@@ -219,6 +231,8 @@ class Extractor:
         response_model = answer_model(self.task, self.prompt)
         done = [self.client.complete(messages, response_model, context)]
         notes: list[str] = []
+        if self.prompt.spec.items:
+            return self.follow_items(messages, done, context, published)
         if self.prompt.spec.gleanings == 0:
             return done, notes
         known = len(self.resolved([done[0].value], published))
@@ -234,6 +248,53 @@ class Extractor:
             if total <= known:
                 break
             known = total
+        return done, notes
+
+    def listed_items(self, answer: BaseModel) -> list[str]:
+        """The items the answer lists for the prompt's ``each`` turn: stripped, each once, at most ``items``."""
+        resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
+        field = resolvers.items_field if resolvers is not None else None
+        listed = [str(item).strip() for item in (getattr(answer, field, None) if field else None) or []]
+        return list(dict.fromkeys(item for item in listed if item))[: self.prompt.spec.items]
+
+    def follow_items(
+        self,
+        messages: list[dict[str, str]],
+        done: list[Completion[Any]],
+        context: dict[str, Any],
+        published: dt.date | None,
+    ) -> tuple[list[Completion[Any]], list[str]]:
+        """The prompt's ``each`` turn for every item the first answer lists that no event covers yet.
+
+        Asked once, a small model lists every place of a story but answers with its first attack; asked
+        about one place at a time, it answers for that place. Every turn follows the same first answer, so
+        the server's prefix cache reads only the turn. Of a turn's events only those that cover its item
+        are kept: an answer about another place is no answer for this one. A turn the model cannot answer
+        validly adds nothing, and the next item is still asked.
+        """
+        response_model = answer_model(self.task, self.prompt)
+        first = done[0].value
+        answer_json = first.model_dump_json()
+        notes: list[str] = []
+        covers = self.task.covers or (lambda _item, _event: False)
+        # Which items are asked about depends on the answers as given, never on the code rules applied to
+        # them: a changed rule must not change the requests, or every cassette would go stale with it.
+        answered = [event.model_dump(mode="json") for event in getattr(first, "events", [])]
+        for number, item in enumerate(self.listed_items(first), 1):
+            if any(covers(item, event) for event in answered):
+                continue
+            follow = self.prompt.follow_each(messages, answer_json, item)
+            try:
+                more = self.client.complete(follow, response_model, context)
+            except (InvalidOutputError, TruncatedOutputError) as exc:
+                notes.append(f"item {number} ({item}) gave nothing: {exc}")
+                continue
+            given = list(getattr(more.value, "events", []))
+            about = [event for event in given if covers(item, event.model_dump(mode="json"))]
+            if len(about) < len(given):
+                notes.append(f"item {number} ({item}): {len(given) - len(about)} event(s) about another place dropped")
+            done.append(replace(more, value=more.value.model_copy(update={"events": about})))
+            answered += [event.model_dump(mode="json") for event in about]
         return done, notes
 
     def extract(self, article: Article) -> ArticleRecord:

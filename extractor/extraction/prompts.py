@@ -74,12 +74,33 @@ class PromptSpec(BaseModel):
         "another split, never its own story.",
     )
     example_split: str = Field(default="dev", description="The labelled split retrieved examples come from.")
+    each: str | None = Field(
+        default=None,
+        description="A follow-up turn (Jinja2, with {{ item }}) sent once per item that the answer lists in its "
+        "items field and that no answered event covers yet (the task's Task.covers); each turn's events that "
+        "cover its item are added to the answer's.",
+    )
+    items: int = Field(
+        default=0,
+        ge=0,
+        le=25,
+        description="Items followed up at most, in the order the answer lists them.",
+    )
 
     @model_validator(mode="after")
-    def _gleanings_need_a_turn(self) -> PromptSpec:
+    def _follow_ups_need_a_turn(self) -> PromptSpec:
         if (self.gleanings > 0) != (self.glean is not None):
             raise ValueError("glean and gleanings go together: a follow-up turn and how many times to send it")
+        if (self.items > 0) != (self.each is not None):
+            raise ValueError("each and items go together: a turn per listed item and how many items at most")
+        if self.each is not None and self.glean is not None:
+            raise ValueError("a version follows up either with gleaning turns or with a turn per item, not both")
         return self
+
+    @property
+    def follows_up(self) -> bool:
+        """Whether the version's requests after the first depend on the model's answers."""
+        return self.gleanings > 0 or self.items > 0
 
 
 @dataclass(frozen=True)
@@ -128,6 +149,19 @@ class Prompt:
             raise PromptError(f"{self.path}: template error: {exc}") from exc
         return [*messages, {"role": "assistant", "content": answer_json}, {"role": "user", "content": glean}]
 
+    def follow_each(self, messages: list[dict[str, str]], answer_json: str, item: str) -> list[dict[str, str]]:
+        """The conversation so far, the model's first answer as its turn, then the ``each`` turn about ``item``.
+
+        Every item's turn follows the same first answer, so a server with a prefix cache reads only the turn.
+        """
+        if self.spec.each is None:
+            raise PromptError(f"{self.path}: has no turn per item")
+        try:
+            turn = self._env.from_string(self.spec.each).render(item=item).strip()
+        except jinja2.TemplateError as exc:
+            raise PromptError(f"{self.path}: template error: {exc}") from exc
+        return [*messages, {"role": "assistant", "content": answer_json}, {"role": "user", "content": turn}]
+
 
 def _weekday(value: object) -> str:
     try:
@@ -164,7 +198,8 @@ def load_prompt(prompts_dir: Path, task: str, version: str) -> Prompt:
     if path.parent == prompts_dir and spec.version != path.stem:
         raise PromptError(f"{path}: declares version {spec.version!r} but the file is named {path.stem!r}")
     env = _environment()
-    for name, template in (("system", spec.system), ("user", spec.user), ("glean", spec.glean or "")):
+    templates = (("system", spec.system), ("user", spec.user), ("glean", spec.glean or ""), ("each", spec.each or ""))
+    for name, template in templates:
         try:
             env.parse(template)
         except jinja2.TemplateSyntaxError as exc:

@@ -10,18 +10,26 @@ import pytest
 from extractor.attacks.resolvers import (
     AttackAnswer,
     AttackAnswers,
+    PlacedEvents,
+    covers_place,
     deduplicate,
     is_aggregate,
+    own_counts,
     refine_event,
+    refine_placed,
     resolve_article,
     resolve_attribution,
     resolve_casualties,
     resolve_date,
     resolve_perpetrator,
     resolve_place,
+    resolve_weapon_count,
     resolve_weapons,
     same_attack,
+    settle_events,
+    stated_weapon_counts,
     stated_weapons,
+    unless_unstated_zero,
 )
 from extractor.attacks.schemas import AttackEvent, Attribution, Casualties
 from extractor.extraction.articles import load_article
@@ -505,3 +513,157 @@ def test_stated_weapons(evidence: str, expected: list[str]) -> None:
 )
 def test_resolve_weapons(answered: list[str], evidence: str, expected: list[str]) -> None:
     assert resolve_weapons(answered, [evidence]) == expected
+
+
+def _at(site: str | None, area: str | None = None) -> dict[str, Any]:
+    return {"location": {"site": site, "area": area, "country": "Nigeria"}}
+
+
+@pytest.mark.parametrize(
+    ("place", "event", "covered"),
+    [
+        ("Kofa", _at("Kofa"), True),
+        ("Kofa", _at("Bulaburin"), False),
+        ("al-Tanf", _at("Al Tanf garrison"), True),  # the scorer's fuzzy names
+        ("Dalori 2 IDP camp", _at("Dalori"), True),  # one's words are all the other's
+        ("Bucha", _at(None, "Bucha district"), True),  # S2: a listed district is the area
+        ("Tahoua region", _at(None, "Tahoua"), True),
+        ("Borno state", _at("Kofa", "Borno state"), True),  # the area the site lies in: no attack of its own
+        ("Zhytomyr region", _at("Kyiv", "Kyiv region"), False),  # another region of the list (S2)
+        ("air force base", _at("Naypyidaw"), False),
+        ("Kofa", _at(None), False),  # an unnamed place covers nothing
+        ("Kofa", {}, False),
+    ],
+)
+def test_covers_place(place: str, event: dict[str, Any], covered: bool) -> None:
+    assert covers_place(place, event) is covered
+
+
+def _placed(**fields: Any) -> PlacedEvents:
+    event = {
+        "evidence": ["Shelling by the paramilitary Rapid Support Forces (RSF) killed at least 18 people"],
+        "date_text": "on Monday",
+        "date": "2025-09-02",
+        "location": {"site": "El-Fasher", "area": None, "country": "Sudan"},
+        "perpetrator": "Rapid Support Forces",
+        "attribution": "none",
+        "target": None,
+        "weapons": ["drone", "rocket", "missile", "indirect_fire"],
+        "weapon_count": None,
+        "killed": None,
+        "injured": None,
+        "casualties": "unknown",
+    }
+    return PlacedEvents.model_validate(
+        {"places": ["El-Fasher"], "events": [{**event, **fields}]}, context={"published": dt.date(2025, 9, 2)}
+    )
+
+
+def test_refine_placed_applies_the_code_rules_of_every_version() -> None:
+    [event] = refine_placed(_placed().events, dt.date(2025, 9, 2))
+    assert event["date"] == "2025-09-01", "'on Monday' in a Tuesday story is the day before"
+    assert event["weapons"] == ["indirect_fire"] and event["killed"] == 18 and event["casualties"] == "killed"
+    assert event["attribution"] == "attributed"
+
+
+def test_refine_placed_moves_an_area_out_of_the_site_and_reads_none_as_not_stated() -> None:
+    # Asked about "Zhytomyr region", the model wrote it as the site, and "None" as the area.
+    answer = _placed(location={"site": "Zhytomyr region", "area": "None", "country": "Ukraine"})
+    [event] = refine_placed(answer.events, dt.date(2025, 9, 2))
+    assert event["location"] == {"site": None, "area": "Zhytomyr region", "country": "Ukraine"}
+
+
+def test_refine_placed_drops_a_zero_the_evidence_does_not_state() -> None:
+    quiet = ["In the region, the Bucha, Vyshhorod, and Brovary districts were affected by the attack."]
+    [event] = refine_placed(_placed(evidence=quiet, killed=0, injured=0, casualties="none").events, None)
+    assert (event["killed"], event["injured"], event["casualties"]) == (None, None, "unknown")
+
+
+@pytest.mark.parametrize(
+    ("count", "evidence", "expected"),
+    [
+        (0, "The attack caused no casualties.", 0),
+        (0, "Nobody was reported hurt; there were no deaths.", 0),
+        (0, "The Bucha district was affected by the attack.", None),
+        (3, "The Bucha district was affected by the attack.", 3),
+        (None, "no casualties", None),
+    ],
+)
+def test_unless_unstated_zero(count: int | None, evidence: str, expected: int | None) -> None:
+    assert unless_unstated_zero(count, [evidence]) == expected
+
+
+@pytest.mark.parametrize(
+    ("evidence", "expected"),
+    [
+        ("In western Iraq, U.S. forces engaged two drones, destroying one", {2}),  # G8
+        ("The Islamic Resistance in Iraq reportedly used a pair of drones to attack the al-Tanf garrison", {2}),
+        ("the double suicide bombing in Kabul this morning that killed 25 people", {2}),
+        ("A ship has been hit by a missile off the coast of Yemen", {1}),
+        ("A homemade explosive device went off at a kiosk", {1}),
+        ("fired 13 rockets and three mortar shells at the base", {13, 3}),
+        ("38 attacks since October 17", set()),  # a number of attacks is not a number of weapons
+        ("At least 12 civilians were killed in multiple Boko Haram attacks", set()),
+    ],
+)
+def test_stated_weapon_counts(evidence: str, expected: set[int]) -> None:
+    assert stated_weapon_counts([evidence]) == expected
+
+
+@pytest.mark.parametrize(
+    ("answered", "evidence", "expected"),
+    [
+        (2, "U.S. forces engaged two drones", 2),
+        (3, "U.S. forces engaged two drones", None),  # a number the evidence does not state
+        (12, "At least 12 civilians were killed in multiple attacks", None),  # a toll, not munitions
+        (None, "U.S. forces engaged two drones", None),  # the answer's null stands
+    ],
+)
+def test_resolve_weapon_count(answered: int | None, evidence: str, expected: int | None) -> None:
+    assert resolve_weapon_count(answered, [evidence]) == expected
+
+
+def _toll(site: str, killed: int | None, injured: int | None = None) -> dict[str, Any]:
+    casualties = "killed_and_injured" if injured else "killed"
+    return {
+        **refine_event(
+            {
+                "evidence": ["At least 12 civilians were killed in multiple Boko Haram attacks"],
+                "date_text": None,
+                "date": "2018-10-31",
+                "location": {"site": site, "area": "Borno state", "country": "Nigeria"},
+                "perpetrator": "Boko Haram",
+                "attribution": "attributed",
+                "target": None,
+                "weapons": ["small_arms"],
+                "weapon_count": None,
+                "killed": killed,
+                "injured": injured,
+                "casualties": casualties,
+            },
+            None,
+        ),
+        "killed": killed,
+        "injured": injured,
+        "casualties": casualties,
+    }
+
+
+def test_own_counts_keeps_a_toll_copied_to_every_place_on_the_first_only() -> None:
+    # Asked about each village, the model copied the story's toll (12) into all three (G4).
+    first, second, third = own_counts([_toll("Bulaburin", 12), _toll("Kofa", 12), _toll("Dalori", 12, 3)])
+    assert first["killed"] == 12
+    assert (second["killed"], second["casualties"]) == (None, "killed"), "the words still say people were killed"
+    assert (third["killed"], third["injured"], third["casualties"]) == (None, 3, "killed_and_injured")
+
+
+def test_own_counts_leaves_different_tolls_and_one_place_alone() -> None:
+    tolls = [_toll("Bulaburin", 9), _toll("Kofa", 1)]
+    assert own_counts(tolls) == tolls
+    same_place = [_toll("Kofa", 1), {**_toll("Kofa", 1), "date": "2018-10-30"}]  # another day, one place
+    assert own_counts(same_place) == same_place
+
+
+def test_settle_events_merges_then_settles_counts() -> None:
+    settled = settle_events([_toll("Kofa", 12), _toll("Kofa", 12), _toll("Bulaburin", 12)])
+    assert [(e["location"]["site"], e["killed"]) for e in settled] == [("Kofa", 12), ("Bulaburin", None)]

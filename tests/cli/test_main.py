@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from extractor.cli.main import DEFAULT_PROMPT
+from extractor.evaluation.suite import run_eval
+from extractor.extraction.cassettes import CassetteMode
+from extractor.extraction.config import resolve_settings
 from extractor.extraction.local_server import QWEN
+from extractor.extraction.prompts import list_versions, load_prompt
+from extractor.tasks import ATTACKS
 from tests.conftest import CORPUS, ROOT
 
 EXTRACTOR = [sys.executable, "-m", "extractor"]
@@ -178,3 +184,26 @@ def test_help_builds_every_command_without_the_heavy_libraries() -> None:
     assert done.stdout.strip() == ""
     assert run("incidents", "--help").stdout.count("--window-days") == 1
     assert "[default: 30]" in " ".join(run("incidents", "--help").stdout.split())
+
+
+def test_the_default_prompt_is_the_version_with_the_best_dev_field_micro_f1() -> None:
+    """The README's rule for the default of extract and eval, checked on the committed cassettes."""
+    settings = resolve_settings(model=QWEN.name, cassette_mode=CassetteMode.REPLAY, cassette_dir=ROOT / "cassettes")
+    dev = {
+        version: run_eval(ATTACKS, load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version), settings, n_resamples=10,
+                          split="dev").score.micro.f1
+        for version in list_versions(ATTACKS.prompts_dir)
+    }  # fmt: skip
+    assert max(dev, key=lambda version: dev[version]) == DEFAULT_PROMPT, dev
+
+
+def test_extract_and_eval_use_the_default_prompt_unless_told(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "EXTRACTOR_PROMPT"}
+    out = tmp_path / "r.jsonl"
+    command = [*EXTRACTOR, "extract", str(CORPUS / "004_9ea864399c76523a.txt"), "--replay", "--out", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["prompt"] == "attacks@v8"
+    told = run("extract", CORPUS / "004_9ea864399c76523a.txt", "--replay", "--out", tmp_path / "v2.jsonl")
+    assert told.returncode == 0, told.stderr
+    assert json.loads((tmp_path / "v2.jsonl").read_text(encoding="utf-8"))["prompt"] == "attacks@v2", "EXTRACTOR_PROMPT"

@@ -170,3 +170,13 @@ def test_a_version_that_gleans_is_refused_in_one_line(tmp_path: Path) -> None:
     assert result.returncode != 0
     one_clear_line(result, "sends gleaning turns")
     assert not requests.exists()
+
+
+def test_a_version_with_a_turn_per_place_is_refused_in_one_line(tmp_path: Path) -> None:
+    # v8 asks about each place its first answer lists: a batch file cannot hold those turns.
+    paths = write_batch(tmp_path / "a", "alpha")
+    requests = tmp_path / "requests.jsonl"
+    result = run("batch", "prepare", *paths, "-o", requests, "--model", "test-model", "--prompt", "v8")
+    assert result.returncode != 0
+    one_clear_line(result, "sends a turn per listed item")
+    assert not requests.exists()

@@ -1,9 +1,15 @@
-"""Gleaning: after its answer the model is asked, with the answer in view, for the attacks it missed
-(a prompt's ``glean`` turn, ``gleanings`` times at most; v6 asks three), against the loopback server."""
+"""Follow-up turns, against the loopback server.
+
+Gleaning: after its answer the model is asked, with the answer in view, for the attacks it missed
+(a prompt's ``glean`` turn, ``gleanings`` times at most; v6 asks three). A turn per listed place: the
+answer lists the places attacked, and each place no event covers is asked about on its own (a prompt's
+``each`` turn, ``items`` places at most; v8)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,3 +145,134 @@ def test_a_gleaned_event_that_quotes_no_sentence_of_the_article_is_dropped() -> 
     record, sent = extract_with([tool_call({"events": [EL_FASHER]}), tool_call({"events": [echo]})])
     assert [e["location"]["site"] for e in record.events] == ["El-Fasher"]
     assert len(sent) == 3, "it counted as an event when deciding to ask again; only the record drops it"
+
+
+# --------------------------------------------------------------------------- a turn per listed place (v8)
+
+
+def placed(places: list[str], *events: dict[str, Any]) -> Reply:
+    return tool_call({"places": places, "events": list(events)}, name="PlacedEvents")
+
+
+def about(request: dict[str, Any]) -> str:
+    """The place a follow-up asks about ("" for the first request); a re-ask keeps its turn before the error."""
+    turns = [m["content"] for m in request["messages"] if m["role"] == "user" and isinstance(m["content"], str)]
+    asked = [t for t in turns if t.startswith("Now give the attack at ")]
+    return asked[-1].removeprefix("Now give the attack at ").split(":", 1)[0] if asked else ""
+
+
+def extract_each(
+    responder: Callable[[str], Reply], prompt_path: Path | None = None
+) -> tuple[ArticleRecord, list[dict[str, Any]]]:
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, str(prompt_path) if prompt_path else "v8")
+    with scripted(lambda request: responder(about(request))) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(load_article(ARTICLE))
+    return record, server.requests
+
+
+def test_each_listed_place_no_event_covers_gets_a_turn_of_its_own() -> None:
+    answers = {
+        "": placed(["El-Fasher", "Omdurman"], EL_FASHER),
+        "Omdurman": placed(["Omdurman"], OMDURMAN),
+    }
+    record, sent = extract_each(lambda place: answers[place])
+    assert record.status == "ok", record.error
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher", "Omdurman"]
+    assert [about(r) for r in sent] == ["", "Omdurman"], "El-Fasher is the answer's own event: not asked again"
+    first, second = sent[0]["messages"], sent[1]["messages"]
+    assert second[: len(first)] == first, "the follow-up shares the first request as its prefix"
+    assistant, turn = second[len(first) :]
+    assert json.loads(assistant["content"])["places"] == ["El-Fasher", "Omdurman"]
+    assert turn["role"] == "user" and '"places": ["Omdurman"]' in turn["content"]
+    assert (record.attempts, record.answers) == (2, 2)
+    assert summarize_cost([record]).reasks == 0, "a follow-up is a new question, not a re-ask"
+
+
+def test_every_turn_follows_the_first_answer_not_the_last() -> None:
+    answers = {
+        "": placed(["El-Fasher", "Omdurman", "Nyala"], EL_FASHER),
+        "Omdurman": placed(["Omdurman"], OMDURMAN),
+        "Nyala": placed(["Nyala"], attack("Nyala", QUOTES[1])),
+    }
+    record, sent = extract_each(lambda place: answers[place])
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher", "Omdurman", "Nyala"]
+    # One prefix for every turn: the KV cache reads only the turn.
+    assert sent[1]["messages"][:-1] == sent[2]["messages"][:-1]
+
+
+def test_a_place_an_event_already_names_as_its_site_or_area_is_not_asked_about() -> None:
+    fasher = {**EL_FASHER, "location": {"site": "El-Fasher", "area": "North Darfur State", "country": "Sudan"}}
+    record, sent = extract_each(lambda place: placed(["El Fasher", "North Darfur", "el-fasher"], fasher))
+    assert len(sent) == 1
+    assert len(record.events) == 1
+
+
+def test_an_answer_about_another_place_is_no_answer_for_this_one() -> None:
+    answers = {
+        "": placed(["El-Fasher", "Omdurman"], EL_FASHER),
+        "Omdurman": placed(["Omdurman"], attack("Khartoum", QUOTES[0])),
+    }
+    record, _ = extract_each(lambda place: answers[place])
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher"]
+    assert "item 2 (Omdurman): 1 event(s) about another place dropped" in record.reask_errors
+
+
+def test_a_turn_that_stays_invalid_does_not_stop_the_next_place() -> None:
+    broken = placed(["Omdurman"], {**OMDURMAN, "killed": -1})
+    answers = {
+        "": placed(["El-Fasher", "Omdurman", "Nyala"], EL_FASHER),
+        "Omdurman": broken,
+        "Nyala": placed(["Nyala"], attack("Nyala", QUOTES[1])),
+    }
+    record, sent = extract_each(lambda place: answers[place])
+    assert record.status == "ok", record.error
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher", "Nyala"]
+    assert [about(r) for r in sent] == ["", "Omdurman", "Omdurman", "Omdurman", "Nyala"], "re-asked, then given up"
+    assert any(e.startswith("item 2 (Omdurman) gave nothing: ") for e in record.reask_errors)
+
+
+def test_at_most_the_prompts_number_of_places_are_followed_up() -> None:
+    many = [f"Place {n}" for n in range(20)]
+    record, sent = extract_each(lambda place: placed([place] if place else many, *([] if place else [EL_FASHER])))
+    assert record.status == "ok", record.error
+    assert len(sent) == 1 + 12, "items: 12, in the order the answer lists them"
+    assert [about(r) for r in sent[1:]] == many[:12]
+
+
+def test_a_turn_per_item_needs_resolvers_that_list_items(tmp_path: Path) -> None:
+    text = (ATTACKS.prompts_dir / "v8.yaml").read_text(encoding="utf-8")
+    text = text.replace("resolvers: places", "resolvers: attacks")
+    (tmp_path / "vx.yaml").write_text(text.replace("version: v8", "version: vx"), encoding="utf-8")
+    with pytest.raises(PromptError, match="a turn per item needs resolvers whose answer lists items"):
+        extract_each(lambda place: placed([]), tmp_path / "vx.yaml")
+
+
+def test_a_turn_per_item_needs_its_count_and_no_gleaning() -> None:
+    base = {"version": "vx", "description": "d", "system": "s", "user": "u"}
+    with pytest.raises(ValueError, match="each and items go together"):
+        PromptSpec.model_validate({**base, "items": 3})
+    with pytest.raises(ValueError, match="each and items go together"):
+        PromptSpec.model_validate({**base, "each": "{{ item }}?"})
+    with pytest.raises(ValueError, match="not both"):
+        PromptSpec.model_validate({**base, "each": "{{ item }}?", "items": 3, "glean": "more?", "gleanings": 1})
+    spec = PromptSpec.model_validate({**base, "each": "{{ item }}?", "items": 3})
+    assert spec.follows_up and not PromptSpec.model_validate(base).follows_up
+
+
+def test_a_prompt_without_a_turn_per_item_cannot_follow_one_up() -> None:
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
+    with pytest.raises(PromptError, match="has no turn per item"):
+        prompt.follow_each([], "{}", "Kofa")
+
+
+def test_a_toll_the_model_copies_into_a_followed_up_place_stays_with_the_first_event() -> None:
+    # Asked about Omdurman, the model copied El-Fasher's toll: the count is the first event's (G4).
+    toll = {"killed": 18, "casualties": "killed"}
+    answers = {
+        "": placed(["El-Fasher", "Omdurman"], {**EL_FASHER, **toll}),
+        "Omdurman": placed(["Omdurman"], {**OMDURMAN, **toll}),
+    }
+    record, _ = extract_each(lambda place: answers[place])
+    assert [(e["location"]["site"], e["killed"]) for e in record.events] == [("El-Fasher", 18), ("Omdurman", None)]
