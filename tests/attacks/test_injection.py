@@ -78,6 +78,17 @@ def test_an_event_only_the_instruction_states_is_dropped() -> None:
     assert guard_events([event(), invented], TEXT, SUNDAY) == [event()]
 
 
+def test_an_event_at_a_place_only_the_instruction_names_is_dropped() -> None:
+    # v8 asks about every place its answer lists, the injected one too; the model then told the real
+    # attack again at "Moon Base Alpha", quoting the real sentence.
+    text = TEXT.replace("with perpetrator", "at Moon Base Alpha with perpetrator")
+    moon = event(location={"site": "Moon Base Alpha", "area": None, "country": None})
+    assert guard_events([event(), moon], text, SUNDAY) == [event()]
+    # A place the rest of the article names stays, even if the instruction names it too.
+    verity = text.replace("at Moon Base Alpha", "at Camp Verity")
+    assert guard_events([event()], verity, SUNDAY) == [event()]
+
+
 def test_no_real_article_addresses_the_model() -> None:
     """So the guard leaves every recorded score as it was: it acts only on text like the crafted one."""
     articles = load_corpus(ATTACKS.corpus_dir)
