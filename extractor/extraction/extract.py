@@ -232,7 +232,7 @@ class Extractor:
         done = [self.client.complete(messages, response_model, context)]
         notes: list[str] = []
         if self.prompt.spec.items:
-            return self.follow_items(messages, done, context, published)
+            return self.follow_items(messages, done, context)
         if self.prompt.spec.gleanings == 0:
             return done, notes
         known = len(self.resolved([done[0].value], published))
@@ -262,15 +262,14 @@ class Extractor:
         messages: list[dict[str, str]],
         done: list[Completion[Any]],
         context: dict[str, Any],
-        published: dt.date | None,
     ) -> tuple[list[Completion[Any]], list[str]]:
         """The prompt's ``each`` turn for every item the first answer lists that no event covers yet.
 
         Asked once, a small model lists every place of a story but answers with its first attack; asked
         about one place at a time, it answers for that place. Every turn follows the same first answer, so
         the server's prefix cache reads only the turn. Of a turn's events only those that cover its item
-        are kept: an answer about another place is no answer for this one. A turn the model cannot answer
-        validly adds nothing, and the next item is still asked.
+        are kept (the task's ``covers``): an answer about another place is no answer for this one. A turn
+        the model cannot answer validly adds nothing, and the next item is still asked.
         """
         response_model = answer_model(self.task, self.prompt)
         first = done[0].value
@@ -292,7 +291,7 @@ class Extractor:
             given = list(getattr(more.value, "events", []))
             about = [event for event in given if covers(item, event.model_dump(mode="json"))]
             if len(about) < len(given):
-                notes.append(f"item {number} ({item}): {len(given) - len(about)} event(s) about another place dropped")
+                notes.append(f"item {number} ({item}): {len(given) - len(about)} event(s) about another item dropped")
             done.append(replace(more, value=more.value.model_copy(update={"events": about})))
             answered += [event.model_dump(mode="json") for event in about]
         return done, notes

@@ -216,7 +216,7 @@ def test_an_answer_about_another_place_is_no_answer_for_this_one() -> None:
     }
     record, _ = extract_each(lambda place: answers[place])
     assert [e["location"]["site"] for e in record.events] == ["El-Fasher"]
-    assert "item 2 (Omdurman): 1 event(s) about another place dropped" in record.reask_errors
+    assert "item 2 (Omdurman): 1 event(s) about another item dropped" in record.reask_errors
 
 
 def test_a_turn_that_stays_invalid_does_not_stop_the_next_place() -> None:
