@@ -396,7 +396,8 @@ def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Att
 # --------------------------------------------------------------------------- place
 
 _IN_AREA = re.compile(r"^(?P<site>.+?),?\s+in\s+(?:(?P<owner>[\w\s-]+?)'s\s+)?(?P<area>.+)$", re.IGNORECASE)
-_AREA_WORDS = re.compile(r"\b(province|governorate|region|state|district|oblast|county)$", re.IGNORECASE)
+_AREA_KINDS = "province|governorate|region|state|district|oblast|county"
+_AREA_WORDS = re.compile(rf"\b({_AREA_KINDS})$", re.IGNORECASE)
 _DIRECTION = re.compile(r"^(north|south|east|west|northeast|northwest|southeast|southwest|central)(ern)?\s", re.I)
 
 
@@ -603,10 +604,7 @@ def refine_placed(answered: Sequence[BaseModel], published: dt.date | None) -> l
 _SPECS = field_specs(AttackEvent)
 # A listed place and an event's site or area name one place when their words, less these, agree:
 # "Tahoua region" is the area "Tahoua", "Bucha" the "Bucha district".
-_PLACE_KIND = re.compile(
-    r"\b(the|of|province|governorate|region|state|district|oblast|county|city|town|village|villages|area)\b",
-    re.IGNORECASE,
-)
+_PLACE_KIND = re.compile(rf"\b(the|of|{_AREA_KINDS}|city|town|villages?|area)\b", re.IGNORECASE)
 
 
 def _place_words(name: str) -> frozenset[str]:

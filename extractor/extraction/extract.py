@@ -139,13 +139,20 @@ class Extractor:
     backend_death: Callable[[], str | None] | None = None
 
     def __post_init__(self) -> None:
+        # A version whose answers list no items fails when it is opened, not once per article.
         if self.prompt.spec.items:
-            resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
-            if resolvers is None or resolvers.items_field is None:
-                raise PromptError(
-                    f"{self.prompt.path}: a turn per item needs resolvers whose answer lists items "
-                    f"(task {self.task.name!r}: a resolver set with an items_field)"
-                )
+            _ = self.items_field
+
+    @property
+    def items_field(self) -> str:
+        """The answer's field that lists the items the prompt's ``each`` turn follows up."""
+        resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
+        if resolvers is None or resolvers.items_field is None:
+            raise PromptError(
+                f"{self.prompt.path}: a turn per item needs resolvers whose answer lists items "
+                f"(task {self.task.name!r}: a resolver set with an items_field)"
+            )
+        return resolvers.items_field
 
     @property
     def rerecord_command(self) -> str:
@@ -252,9 +259,7 @@ class Extractor:
 
     def listed_items(self, answer: BaseModel) -> list[str]:
         """The items the answer lists for the prompt's ``each`` turn: stripped, each once, at most ``items``."""
-        resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
-        field = resolvers.items_field if resolvers is not None else None
-        listed = [str(item).strip() for item in (getattr(answer, field, None) if field else None) or []]
+        listed = [str(item).strip() for item in getattr(answer, self.items_field, None) or []]
         return list(dict.fromkeys(item for item in listed if item))[: self.prompt.spec.items]
 
     def follow_items(

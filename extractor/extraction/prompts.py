@@ -143,11 +143,7 @@ class Prompt:
         """The conversation so far, the model's answer as its turn, then the prompt's ``glean`` turn."""
         if self.spec.glean is None:
             raise PromptError(f"{self.path}: has no glean turn")
-        try:
-            glean = self._env.from_string(self.spec.glean).render().strip()
-        except jinja2.TemplateError as exc:
-            raise PromptError(f"{self.path}: template error: {exc}") from exc
-        return [*messages, {"role": "assistant", "content": answer_json}, {"role": "user", "content": glean}]
+        return self._after_answer(messages, answer_json, self.spec.glean)
 
     def follow_each(self, messages: list[dict[str, str]], answer_json: str, item: str) -> list[dict[str, str]]:
         """The conversation so far, the model's first answer as its turn, then the ``each`` turn about ``item``.
@@ -156,8 +152,13 @@ class Prompt:
         """
         if self.spec.each is None:
             raise PromptError(f"{self.path}: has no turn per item")
+        return self._after_answer(messages, answer_json, self.spec.each, item=item)
+
+    def _after_answer(
+        self, messages: list[dict[str, str]], answer_json: str, template: str, **context: Any
+    ) -> list[dict[str, str]]:
         try:
-            turn = self._env.from_string(self.spec.each).render(item=item).strip()
+            turn = self._env.from_string(template).render(**context).strip()
         except jinja2.TemplateError as exc:
             raise PromptError(f"{self.path}: template error: {exc}") from exc
         return [*messages, {"role": "assistant", "content": answer_json}, {"role": "user", "content": turn}]

@@ -162,21 +162,18 @@ def test_a_version_with_resolvers_asks_for_its_answer_schema(tmp_path: Path) -> 
     assert [tool["function"]["name"] for tool in line["body"]["tools"]] == ["AttackAnswers"]
 
 
-def test_a_version_that_gleans_is_refused_in_one_line(tmp_path: Path) -> None:
-    # v6's follow-up turns depend on the model's answers: a batch file cannot hold them.
+@pytest.mark.parametrize(
+    ("version", "says"),
+    [
+        ("v6", "sends gleaning turns"),  # follow-up turns that depend on the model's answers
+        ("v8", "sends a turn per listed item"),  # a turn per place its first answer lists
+    ],
+)
+def test_a_version_that_follows_up_is_refused_in_one_line(tmp_path: Path, version: str, says: str) -> None:
+    # A batch file holds each article's first request only.
     paths = write_batch(tmp_path / "a", "alpha")
     requests = tmp_path / "requests.jsonl"
-    result = run("batch", "prepare", *paths, "-o", requests, "--model", "test-model", "--prompt", "v6")
+    result = run("batch", "prepare", *paths, "-o", requests, "--model", "test-model", "--prompt", version)
     assert result.returncode != 0
-    one_clear_line(result, "sends gleaning turns")
-    assert not requests.exists()
-
-
-def test_a_version_with_a_turn_per_place_is_refused_in_one_line(tmp_path: Path) -> None:
-    # v8 asks about each place its first answer lists: a batch file cannot hold those turns.
-    paths = write_batch(tmp_path / "a", "alpha")
-    requests = tmp_path / "requests.jsonl"
-    result = run("batch", "prepare", *paths, "-o", requests, "--model", "test-model", "--prompt", "v8")
-    assert result.returncode != 0
-    one_clear_line(result, "sends a turn per listed item")
+    one_clear_line(result, says)
     assert not requests.exists()
