@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from extractor.attacks import task as attack_task
+from extractor.attacks.countries import ground_countries
 from extractor.attacks.injection import guard_events
 from extractor.attacks.resolvers import (
     AttackAnswers,
@@ -145,6 +146,13 @@ class Task:
         return field_guide(self.event_model)
 
 
+def _checked_against_text(
+    events: Sequence[dict[str, Any]], text: str, published: dt.date | None
+) -> list[dict[str, Any]]:
+    # What only an instruction to the model states goes first, so no injected country is counted as named.
+    return ground_countries(guard_events(events, text, published), text)
+
+
 ATTACKS = Task(
     name="attacks",
     event_model=AttackEvent,
@@ -170,7 +178,7 @@ ATTACKS = Task(
     },
     deduplicate=settle_events,
     refine=refine_event,
-    guard=guard_events,
+    guard=_checked_against_text,
     covers=covers_place,
 )
 

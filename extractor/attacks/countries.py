@@ -1,0 +1,148 @@
+"""The country of an attack, as the article names it.
+
+The small model sometimes fills ``country`` with a state ("Zamfara State"), a misspelled
+neighbour the article never names ("Saudia Arabia" for an attack off Yemen), or leaves the
+country in the site or the area. The guideline's country is the one the text places the attack
+in, so code checks the answer against the countries the article names: ISO 3166 names from
+pycountry (countries and their first-level subdivisions), with the short forms news writing uses
+that ISO lacks ("Russia", "DRC", "Gaza Strip").
+
+An answer that is a country is kept: the model knows Kyiv is in Ukraine when a Kyiv paper never
+writes "Ukraine". So is an empty one: the one country a story names is as often the attacker's.
+An answer that is no country is replaced by what the event's own words give, in this order: a
+country its site or area is, a country one of its places (or the answer) is a subdivision of, a
+country its evidence names; in an article that names one country, that country. Where nothing
+decides, the answer stays. A site or area that is the country itself is no site or area.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pycountry
+
+from extractor.comparators import normalise_text
+
+# News forms of a country ISO 3166 does not list, by ISO alpha-2 code.
+_NEWS_NAMES: Mapping[str, tuple[str, ...]] = {
+    "RU": ("Russia",),
+    "CD": ("DRC", "DR Congo", "Democratic Republic of Congo", "Democratic Republic of the Congo", "Congo-Kinshasa"),
+    "PS": ("Palestine", "Palestinian territories", "Palestinian Territories", "Gaza Strip"),
+    "TR": ("Turkey",),
+    "MM": ("Burma",),
+    "GB": ("UK", "U.K.", "Britain", "Great Britain"),
+    "US": ("US", "U.S.", "USA", "U.S.A.", "United States of America"),
+    "CI": ("Ivory Coast",),
+    "CZ": ("Czech Republic",),
+    "CV": ("Cape Verde",),
+    "TL": ("East Timor",),
+    "SZ": ("Swaziland",),
+    "MK": ("Macedonia",),
+}
+# What a subdivision's ISO name adds to the name news writes ("Zamfara State", "Al Anbār Governorate").
+_KIND = re.compile(r"\b(state|region|governorate|province|oblast|city|district|department|county|territory)\b")
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Every name of a country (as written) → its alpha-2 code."""
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value:  # "Iran, Islamic Republic of" is no form a text writes
+                names[value] = country.alpha_2
+    for code, forms in _NEWS_NAMES.items():
+        for form in forms:
+            names[form] = code
+    return names
+
+
+@functools.cache
+def _by_normalised() -> dict[str, str]:
+    return {normalise_text(name): code for name, code in _country_names().items()}
+
+
+@functools.cache
+def _mention() -> re.Pattern[str]:
+    # Longest first, so "Niger" inside "Nigeria" and "Congo" inside "DR Congo" never win; case as written,
+    # since country names are proper nouns ("Turkey", "Chad", "Jordan" in lower case are other words).
+    names = sorted(_country_names(), key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+
+
+@functools.cache
+def _subdivisions() -> dict[str, frozenset[str]]:
+    """A first-level subdivision's name, less its kind word → the codes of the countries it is in."""
+    found: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        if getattr(sub, "parent_code", None):
+            continue
+        key = normalise_text(_KIND.sub(" ", normalise_text(sub.name)))
+        if key:
+            found.setdefault(key, set()).add(sub.country_code)
+    return {key: frozenset(codes) for key, codes in found.items()}
+
+
+def country_code(name: str | None) -> str | None:
+    """The alpha-2 code of a country name ("Syria", "DRC", "Russian Federation"); ``None``: no country."""
+    if not name:
+        return None
+    return _by_normalised().get(normalise_text(name))
+
+
+def countries_named(text: str) -> list[tuple[str, str]]:
+    """(code, the form written) for each country ``text`` names, in order of mention."""
+    names = _country_names()
+    return [(names[m.group(1)], m.group(1)) for m in _mention().finditer(text)]
+
+
+def subdivision_countries(name: str) -> frozenset[str]:
+    """The countries with a first-level subdivision of this name ("Zamfara State" → Nigeria)."""
+    key = normalise_text(_KIND.sub(" ", normalise_text(name)))
+    return _subdivisions().get(key, frozenset())
+
+
+def _first(codes: Iterable[str], named: Mapping[str, str]) -> str | None:
+    return next((code for code in codes if code in named), None)
+
+
+def ground_country(event: dict[str, Any], named: Mapping[str, str]) -> dict[str, Any]:
+    """``event`` with its country one the article names (``named``: code → the form the article writes most).
+
+    See the module's docstring for the order of the rules. A site or area that is itself the country
+    is no site or area (the guideline's site is a named place within it).
+    """
+    location = dict(event.get("location") or {})
+    answered = location.get("country")
+    code = country_code(answered)
+    places = [str(location[key]) for key in ("site", "area") if location.get(key)]
+    if answered and code is None:
+        found = _first((c for p in places for c, _ in countries_named(p)), named)
+        found = found or _first((c for p in [*places, answered] for c in subdivision_countries(p)), named)
+        evidence = (str(q) for q in event.get("evidence") or [])
+        found = found or _first((c for q in evidence for c, _ in countries_named(q)), named)
+        if found is None and len(named) == 1:
+            found = next(iter(named))
+        if found is not None:
+            location["country"] = named[found]
+            code = found
+    for key in ("site", "area"):
+        if location.get(key) and code is not None and country_code(str(location[key])) == code:
+            location[key] = None
+    if location == event.get("location"):
+        return event
+    return {**event, "location": location}
+
+
+def ground_countries(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Each event's country checked against the countries ``text`` names (:func:`ground_country`)."""
+    forms: dict[str, Counter[str]] = {}
+    for code, form in countries_named(text):
+        forms.setdefault(code, Counter())[form] += 1
+    named = {code: counter.most_common(1)[0][0] for code, counter in forms.items()}
+    return [ground_country(event, named) for event in events]
