@@ -7,12 +7,20 @@ in, so code checks the answer against the countries the article names: ISO 3166 
 pycountry (countries and their first-level subdivisions), with the short forms news writing uses
 that ISO lacks ("Russia", "DRC", "Gaza Strip").
 
-An answer that is a country is kept: the model knows Kyiv is in Ukraine when a Kyiv paper never
-writes "Ukraine". So is an empty one: the one country a story names is as often the attacker's.
-An answer that is no country is replaced by what the event's own words give, in this order: a
-country its site or area is, a country one of its places (or the answer) is a subdivision of, a
-country its evidence names; in an article that names one country, that country. Where nothing
-decides, the answer stays. A site or area that is the country itself is no site or area.
+First, the article's own placement: where the text writes the event's site or area with its
+country ("the al-Tanf garrison in southeastern Syria", "Ain al-Asad base in Iraq's Anbar
+province"), that is the country, whatever the answer (the guideline's example: a base in Syria
+is in Syria even if the attackers came from Iraq).
+
+Else an answer that is a country is kept: the model knows Kyiv is in Ukraine when a Kyiv paper
+never writes "Ukraine". So is an empty one: the one country a story names is as often the
+attacker's. An answer that is no country is replaced by what the event's own words give, in this
+order: a country its site or area is, a country one of its places (or the answer) is a
+subdivision of, a country its evidence names; in an article that names one country, that
+country. Where nothing decides, the answer stays.
+
+A site or area that is a country's name is no site or area (the guideline's site is a named
+place within the country); with no country answered, it is the country.
 """
 
 from __future__ import annotations
@@ -107,11 +115,36 @@ def subdivision_countries(name: str) -> frozenset[str]:
     return _subdivisions().get(key, frozenset())
 
 
+# After a place's name: a few words naming its kind ("garrison", "military outpost", "and al-Tanf bases"),
+# then "in", maybe a direction ("southeastern"), then the country, as in "al-Tanf garrison in southern
+# Syria" and "Al-Tanf in Syria's Homs".
+_SITE_KIND = re.compile(r"\s+(garrison|base|bases|outpost|camp|airport|airbase|air base)$", re.IGNORECASE)
+_PLACED_IN = re.compile(r"(?:[ \t][\w'’-]+){0,4}?\s+in\s+(?:the\s+)?(?:[a-z-]+\s+)?")
+
+
+def placed_country(name: str, text: str) -> str | None:
+    """The country ``text`` places ``name`` in ("the al-Tanf garrison in southeastern Syria"), the one it
+    says most often; ``None`` when it never writes the place with its country."""
+    core = _SITE_KIND.sub("", name).strip()
+    if len(core) < 3:
+        return None
+    votes: Counter[str] = Counter()
+    # The name less its kind word: "al-Tanf garrison" is written "the al-Tanf military outpost in southern Syria".
+    for mention in re.finditer(rf"\b{re.escape(core)}\b", text, re.IGNORECASE):
+        after = _PLACED_IN.match(text, mention.end())
+        if after is None:
+            continue
+        named = _mention().match(text, after.end())
+        if named is not None:
+            votes[_country_names()[named.group(1)]] += 1
+    return votes.most_common(1)[0][0] if votes else None
+
+
 def _first(codes: Iterable[str], named: Mapping[str, str]) -> str | None:
     return next((code for code in codes if code in named), None)
 
 
-def ground_country(event: dict[str, Any], named: Mapping[str, str]) -> dict[str, Any]:
+def ground_country(event: dict[str, Any], named: Mapping[str, str], text: str = "") -> dict[str, Any]:
     """``event`` with its country one the article names (``named``: code → the form the article writes most).
 
     See the module's docstring for the order of the rules. A site or area that is itself the country
@@ -121,6 +154,9 @@ def ground_country(event: dict[str, Any], named: Mapping[str, str]) -> dict[str,
     answered = location.get("country")
     code = country_code(answered)
     places = [str(location[key]) for key in ("site", "area") if location.get(key)]
+    placed = _first((c for p in places if (c := placed_country(p, text))), named)
+    if placed is not None and placed != code:
+        location["country"], code = named[placed], placed
     if answered and code is None:
         found = _first((c for p in places for c, _ in countries_named(p)), named)
         found = found or _first((c for p in [*places, answered] for c in subdivision_countries(p)), named)
@@ -132,7 +168,10 @@ def ground_country(event: dict[str, Any], named: Mapping[str, str]) -> dict[str,
             location["country"] = named[found]
             code = found
     for key in ("site", "area"):
-        if location.get(key) and code is not None and country_code(str(location[key])) == code:
+        place_code = country_code(location.get(key))
+        if place_code is not None and (code is None or not location.get("country")):
+            location["country"], code = str(location[key]), place_code
+        if place_code is not None:
             location[key] = None
     if location == event.get("location"):
         return event
@@ -145,4 +184,4 @@ def ground_countries(events: Sequence[dict[str, Any]], text: str) -> list[dict[s
     for code, form in countries_named(text):
         forms.setdefault(code, Counter())[form] += 1
     named = {code: counter.most_common(1)[0][0] for code, counter in forms.items()}
-    return [ground_country(event, named) for event in events]
+    return [ground_country(event, named, text) for event in events]

@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from extractor.attacks.countries import countries_named, country_code, ground_countries, subdivision_countries
+from extractor.attacks.countries import (
+    countries_named,
+    country_code,
+    ground_countries,
+    placed_country,
+    subdivision_countries,
+)
 from extractor.evaluation.gold import load_gold_dir
 from extractor.evaluation.scoring import gold_options
 from extractor.tasks import ATTACKS
@@ -106,6 +112,35 @@ def test_ground_countries(
 ) -> None:
     site, area, country = answered
     assert located(ground_countries([event(site, area, country, evidence=text)], text)) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "code"),
+    [
+        ("al-Tanf garrison", "The most recent attack targeted the al-Tanf garrison in southeastern Syria.", "SY"),
+        ("al-Tanf garrison", "The al-Tanf military outpost in southern Syria is seen on Oct. 22, 2018.", "SY"),
+        ("Al-Tanf", "A drone attack targeted an American army base Al-Tanf in Syria's Homs on Wednesday.", "SY"),
+        ("Tel Baydar", "strikes targeted the Tel Baydar and al-Tanf bases in northeast Syria.", "SY"),
+        ("Ain al-Asad base", "three of which targeted the Ain al-Asad base in Iraq's Anbar province.", "IQ"),
+        ("al-Tanf garrison", "drones attacked the al-Tanf garrison near the Jordanian and Iraqi borders.", None),
+        ("al-Tanf garrison", "Drones hit al-Tanf. The U.S. has about 900 troops in Syria.", None),
+    ],
+)
+def test_placed_country(name: str, text: str, code: str | None) -> None:
+    """G-example "a base in Syria is in Syria even if the attackers came from Iraq": the text's own placement."""
+    assert placed_country(name, text) == code
+
+
+def test_the_article_placing_the_site_overrides_the_answered_country() -> None:
+    text = "The Islamic Resistance in Iraq attacked the al-Tanf garrison in southeastern Syria."
+    answered = event("al-Tanf garrison", None, "Iraq", evidence=text)
+    assert located(ground_countries([answered], text)) == [("al-Tanf garrison", None, "Syria")]
+
+
+def test_a_site_naming_another_country_is_no_site() -> None:
+    text = "Drones from Iraq hit the base in southeastern Syria."
+    answered = event("Iraq", "southeastern Syria", "Syria", evidence=text)
+    assert located(ground_countries([answered], text)) == [(None, "southeastern Syria", "Syria")]
 
 
 def test_the_article_form_of_the_country_is_written() -> None:
