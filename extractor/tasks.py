@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from extractor.attacks import task as attack_task
 from extractor.attacks.countries import ground_countries
 from extractor.attacks.injection import guard_events
+from extractor.attacks.perpetrators import name_perpetrators
 from extractor.attacks.resolvers import (
     AttackAnswers,
     PlacedEvents,
@@ -150,7 +151,7 @@ def _checked_against_text(
     events: Sequence[dict[str, Any]], text: str, published: dt.date | None
 ) -> list[dict[str, Any]]:
     # What only an instruction to the model states goes first, so no injected country is counted as named.
-    return ground_countries(guard_events(events, text, published), text)
+    return name_perpetrators(ground_countries(guard_events(events, text, published), text), text)
 
 
 ATTACKS = Task(

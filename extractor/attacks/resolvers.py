@@ -726,6 +726,26 @@ def own_counts(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
+def own_targets(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each target stated by the event whose words name it: a target that an earlier event of the article, at
+    another place, names first, and that this event's evidence does not, is that event's; this one names none.
+
+    Asked about each place of a story, a small model copies the first answer's target ("residential
+    buildings, a warehouse, shops, and cars") into every place.
+    """
+    kept: list[dict[str, Any]] = []
+    for event in events:
+        target = normalise_text(str(event.get("target") or ""))
+        first = next((o for o in kept if target and normalise_text(str(o.get("target") or "")) == target), None)
+        copied = (
+            first is not None
+            and not _same_place(first, event)
+            and target not in normalise_text(" ".join(event.get("evidence") or []))
+        )
+        kept.append({**event, "target": None} if copied else event)
+    return kept
+
+
 def _without_counts(event: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     """``event`` stating none of the counts ``keys``; the outcome its words said stays."""
     said = Casualties(event["casualties"])
@@ -747,7 +767,7 @@ def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
 def settle_events(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One article's events as the guideline counts them: one incident listed twice merged
     (:func:`deduplicate`), then each casualty count kept by the one event that states it first (:func:`own_counts`)."""
-    return own_counts(deduplicate(events))
+    return own_targets(own_counts(deduplicate(events)))
 
 
 def resolve_article(answers: Sequence[BaseModel], published: dt.date | None) -> list[dict[str, Any]]:

@@ -125,10 +125,13 @@ class LLMClient:
         """One validated answer, re-asking at most ``params.max_reasks`` times."""
         client = self._client
         responses: list[Any] = []
+        usages: list[Usage] = []
         reask_errors: list[str] = []
 
         def on_response(response: Any) -> None:
             responses.append(response)
+            # Read now: instructor later rewrites a re-asked response's usage into the running total.
+            usages.append(Usage.of(getattr(response, "usage", None)))
 
         def on_parse_error(error: Exception, **_: Any) -> None:
             reask_errors.append(_first_line(error))
@@ -152,14 +155,14 @@ class LLMClient:
                 max_tokens=self.params.max_tokens,
             ) from exc
         except InstructorRetryException as exc:
-            raise _map_retry_error(exc, self.params.max_reasks) from exc
+            raise _map_retry_error(exc, self.params.max_reasks, responses, sum(usages, Usage())) from exc
         except openai.OpenAIError as exc:
             raise _map_openai_error(exc) from exc
         finally:
             client.off("completion:response", on_response)
             client.off("parse:error", on_parse_error)
         total = getattr(value, "_total_usage", None)
-        usage = Usage.of(total) if total is not None else _sum_usage(responses)
+        usage = Usage.of(total) if total is not None else sum(usages, Usage())
         served = getattr(responses[-1], "model", None) if responses else None
         return Completion(
             value=value,
@@ -205,10 +208,6 @@ def request_body(
     return captured[0]
 
 
-def _sum_usage(responses: list[Any]) -> Usage:
-    return sum((Usage.of(getattr(response, "usage", None)) for response in responses), Usage())
-
-
 def _first_line(error: BaseException) -> str:
     if isinstance(error, ValidationError):
         first = error.errors()[0]
@@ -218,7 +217,19 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _map_retry_error(exc: InstructorRetryException, max_reasks: int) -> ExtractorError:
+def _tool_arguments(response: Any) -> Any:
+    """The arguments of a chat completion's first tool call, parsed; ``None`` when there are none or they
+    are no JSON (a truncated answer)."""
+    try:
+        arguments = response.choices[0].message.tool_calls[0].function.arguments
+        return json.loads(arguments)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _map_retry_error(
+    exc: InstructorRetryException, max_reasks: int, responses: list[Any], usage: Usage
+) -> ExtractorError:
     cause = exc.__cause__
     if isinstance(cause, openai.OpenAIError):
         return _map_openai_error(cause)
@@ -226,7 +237,13 @@ def _map_retry_error(exc: InstructorRetryException, max_reasks: int) -> Extracto
         return TruncatedOutputError("the model hit max_tokens before finishing its answer (finish_reason=length)")
     detail = _first_line(cause) if cause is not None else _first_line(exc)
     attempts = getattr(exc, "n_attempts", max_reasks + 1)
-    return InvalidOutputError(f"output still invalid after {attempts} attempt(s): {detail}")
+    # The last answer travels with the error: what is valid in it may still be kept (extraction.salvage).
+    return InvalidOutputError(
+        f"output still invalid after {attempts} attempt(s): {detail}",
+        answer=_tool_arguments(responses[-1]) if responses else None,
+        usage=usage,
+        attempts=max(1, len(responses)),
+    )
 
 
 def _map_openai_error(exc: openai.OpenAIError) -> ExtractorError:

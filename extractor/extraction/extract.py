@@ -63,6 +63,7 @@ from extractor.extraction.local_server import MODELS, LocalServer, resolve
 from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import Prompt
 from extractor.extraction.records import ArticleRecord, Usage
+from extractor.extraction.salvage import salvage
 from extractor.tasks import Task, schema_json, schema_sha256
 
 _REPLAY_URL = "http://127.0.0.1:9/v1"  # discard port: replay never reaches a server
@@ -225,6 +226,26 @@ class Extractor:
         except ValidationError as exc:
             raise InvalidOutputError(f"resolved events do not validate: {exc.errors()[0]['msg']}") from exc
 
+    def complete(self, messages: list[dict[str, str]], context: dict[str, Any]) -> Completion[Any]:
+        """The model's validated answer; after the bounded re-asks, the last answer with what fails left out
+        (:func:`~extractor.extraction.salvage.salvage`), noted in its ``reask_errors``."""
+        response_model = answer_model(self.task, self.prompt)
+        started = time.perf_counter()
+        try:
+            return self.client.complete(messages, response_model, context)
+        except InvalidOutputError as exc:
+            kept = salvage(response_model, exc.context["answer"], context) if exc.context.get("answer") else None
+            if kept is None:
+                raise
+            value, changes = kept
+            return Completion(
+                value=value,
+                usage=exc.context["usage"],
+                attempts=exc.context["attempts"],
+                reask_errors=[f"{exc}; kept the last answer with {', '.join(changes)}"],
+                latency_s=time.perf_counter() - started,
+            )
+
     def ask(
         self, messages: list[dict[str, str]], context: dict[str, Any], published: dt.date | None
     ) -> tuple[list[Completion[Any]], list[str]]:
@@ -235,8 +256,7 @@ class Extractor:
         own answer in view, it may name the next. A gleaning turn the model cannot answer validly
         adds nothing: the answers before it stand.
         """
-        response_model = answer_model(self.task, self.prompt)
-        done = [self.client.complete(messages, response_model, context)]
+        done = [self.complete(messages, context)]
         notes: list[str] = []
         if self.prompt.spec.items:
             return self.follow_items(messages, done, context)
@@ -246,7 +266,7 @@ class Extractor:
         for turn in range(1, self.prompt.spec.gleanings + 1):
             messages = self.prompt.follow_up(messages, done[-1].value.model_dump_json())
             try:
-                more = self.client.complete(messages, response_model, context)
+                more = self.complete(messages, context)
             except (InvalidOutputError, TruncatedOutputError) as exc:
                 notes.append(f"gleaning turn {turn} gave nothing: {exc}")
                 break
@@ -276,7 +296,6 @@ class Extractor:
         are kept (the task's ``covers``): an answer about another place is no answer for this one. A turn
         the model cannot answer validly adds nothing, and the next item is still asked.
         """
-        response_model = answer_model(self.task, self.prompt)
         first = done[0].value
         answer_json = first.model_dump_json()
         notes: list[str] = []
@@ -289,7 +308,7 @@ class Extractor:
                 continue
             follow = self.prompt.follow_each(messages, answer_json, item)
             try:
-                more = self.client.complete(follow, response_model, context)
+                more = self.complete(follow, context)
             except (InvalidOutputError, TruncatedOutputError) as exc:
                 notes.append(f"item {number} ({item}) gave nothing: {exc}")
                 continue

@@ -15,6 +15,7 @@ from extractor.attacks.resolvers import (
     deduplicate,
     is_aggregate,
     own_counts,
+    own_targets,
     refine_event,
     refine_placed,
     resolve_article,
@@ -662,6 +663,30 @@ def test_own_counts_leaves_different_tolls_and_one_place_alone() -> None:
     assert own_counts(tolls) == tolls
     same_place = [_toll("Kofa", 1), {**_toll("Kofa", 1), "date": "2018-10-30"}]  # another day, one place
     assert own_counts(same_place) == same_place
+
+
+def _aimed(site: str, target: str | None, evidence: str) -> dict[str, Any]:
+    return {**_toll(site, None), "target": target, "evidence": [evidence], "casualties": "unknown"}
+
+
+def test_own_targets_keeps_a_target_copied_to_another_place_on_the_first_only() -> None:
+    # Dev 023: asked about each region, the model copied the Kyiv answer's target into the regions.
+    kyiv = _aimed("Kyiv", "residential buildings, a warehouse, shops, and cars", "Debris damaged residential buildings")
+    zhytomyr = _aimed(
+        "Zhytomyr", "residential buildings, a warehouse, shops, and cars", "Drones hit the Zhytomyr region"
+    )
+    first, second = own_targets([kyiv, zhytomyr])
+    assert first["target"] == kyiv["target"]
+    assert second["target"] is None
+
+
+def test_own_targets_keeps_a_target_the_events_own_words_name() -> None:
+    events = [
+        _aimed("Bulaburin", "villagers", "Gunmen killed villagers in Bulaburin"),
+        _aimed("Kofa", "villagers", "In Kofa, villagers were shot"),
+        _aimed("Bulaburin", "villagers", "Later, Bulaburin was attacked again"),  # the same place
+    ]
+    assert own_targets(events) == events
 
 
 def test_settle_events_merges_then_settles_counts() -> None:

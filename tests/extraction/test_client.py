@@ -80,6 +80,18 @@ def test_still_invalid_after_bounded_reasks_is_a_typed_error() -> None:
     assert len(server.requests) == 2  # one ask + one bounded re-ask, no more
 
 
+def test_the_error_carries_the_last_answer_and_what_the_attempts_cost() -> None:
+    replies = [
+        tool_call({"events": [event(killed=-3)]}, prompt_tokens=100, completion_tokens=10),
+        tool_call({"events": [event(killed=-4)]}, prompt_tokens=150, completion_tokens=20),
+    ]
+    with scripted(replies) as server, pytest.raises(InvalidOutputError) as caught:
+        client(server.base_url, max_reasks=1).complete(MESSAGES, ArticleEvents, CONTEXT)
+    context = caught.value.context
+    assert context["answer"] == {"events": [event(killed=-4)]}, "the last answer, not the first"
+    assert (context["usage"].prompt_tokens, context["usage"].completion_tokens, context["attempts"]) == (250, 30, 2)
+
+
 def test_finish_reason_length_is_truncation_not_a_json_traceback() -> None:
     looping = '{"events": [{"evidence": ["a", "a", "a", "a'
     with scripted([tool_call(looping, finish_reason="length")]) as server:

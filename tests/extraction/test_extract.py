@@ -105,13 +105,28 @@ def test_gleaning_sends_at_most_the_prompts_number_of_turns() -> None:
 
 
 def test_a_gleaning_turn_that_stays_invalid_leaves_the_answer_standing() -> None:
-    broken = tool_call({"events": [{**OMDURMAN, "killed": -1}]})
+    broken = tool_call({"events": "Omdurman"})  # no list at all: nothing in it can be kept
     record, sent = extract_with([tool_call({"events": [EL_FASHER]}), broken, broken, broken])
     assert record.status == "ok", record.error
     assert [e["location"]["site"] for e in record.events] == ["El-Fasher"]
     assert len(sent) == 4, "the follow-up is re-asked like any answer, then given up"
     assert (record.attempts, record.answers) == (1, 1), "only the validated answer's attempt is counted"
     assert any(e.startswith("gleaning turn 1 gave nothing: ") for e in record.reask_errors)
+
+
+def test_what_is_valid_in_an_answer_that_stays_invalid_is_kept() -> None:
+    """Re-asked three times about one impossible count, the model gives it again: the article keeps its
+    events, with that count unstated, and the record says what was left out."""
+    broken = tool_call({"events": [EL_FASHER, {**OMDURMAN, "killed": -1}]})
+    record, sent = extract_with([broken, broken, broken, tool_call({"events": []})])
+    assert record.status == "ok", record.error
+    assert [(e["location"]["site"], e["killed"]) for e in record.events] == [("El-Fasher", 18), ("Omdurman", None)]
+    assert len(sent) == 4, "the answer is re-asked as before, then kept; its gleaning turn follows it"
+    assert record.attempts == 3 + 1
+    note = record.reask_errors[-1]
+    assert note.startswith("output still invalid after 3 attempt(s): events.1.killed") and note.endswith(
+        "kept the last answer with cleared events.1.killed"
+    )
 
 
 def test_a_gleaning_turn_needs_its_count_and_the_count_its_turn() -> None:
@@ -220,7 +235,7 @@ def test_an_answer_about_another_place_is_no_answer_for_this_one() -> None:
 
 
 def test_a_turn_that_stays_invalid_does_not_stop_the_next_place() -> None:
-    broken = placed(["Omdurman"], {**OMDURMAN, "killed": -1})
+    broken = tool_call({"places": ["Omdurman"], "events": "Omdurman"}, name="PlacedEvents")
     answers = {
         "": placed(["El-Fasher", "Omdurman", "Nyala"], EL_FASHER),
         "Omdurman": broken,

@@ -1,0 +1,71 @@
+"""What is valid in an answer that stayed invalid after its re-asks.
+
+A small model re-asked about one bad value often gives it again ("Sunday" resolved to a day after
+publication, three times). Failing the whole article then loses every other event and field it
+answered well. So the last answer is kept with what fails left out: a field that fails is left
+unstated (``null``) where the schema allows it, and an item of a list that still fails (a required
+field, a rule across fields) is dropped. What was left out is said, one note per change, and an
+answer whose top level fails is not salvaged.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+T = TypeVar("T", bound=BaseModel)
+
+# Each round removes or clears one thing, so an answer of N values needs at most N rounds: a bound
+# keeps a pathological answer from looping, far above any real one.
+_MAX_ROUNDS = 200
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(map(str, loc))
+
+
+def _parent(data: Any, loc: tuple[int | str, ...]) -> Any:
+    for step in loc[:-1]:
+        data = data[step]
+    return data
+
+
+def _reachable(data: Any, loc: tuple[int | str, ...]) -> bool:
+    try:
+        parent = _parent(data, loc)
+    except (KeyError, IndexError, TypeError):
+        return False
+    last = loc[-1]
+    if isinstance(last, int):
+        return isinstance(parent, list) and 0 <= last < len(parent)
+    return isinstance(parent, dict) and last in parent
+
+
+def salvage(model: type[T], data: Any, context: dict[str, Any] | None = None) -> tuple[T, list[str]] | None:
+    """``data`` validated as ``model`` with what fails left out, and what was left out (``"cleared
+    events.0.date"``, ``"dropped events.1"``); ``None`` when what fails is the answer itself."""
+    data = copy.deepcopy(data)
+    notes: list[str] = []
+    cleared: set[tuple[int | str, ...]] = set()
+    for _ in range(_MAX_ROUNDS):
+        try:
+            return model.model_validate(data, context=context), notes
+        except ValidationError as exc:
+            loc = tuple(exc.errors()[0]["loc"])
+        if loc and isinstance(loc[-1], str) and loc not in cleared and _reachable(data, loc):
+            _parent(data, loc)[loc[-1]] = None
+            cleared.add(loc)
+            notes.append(f"cleared {_path(loc)}")
+            continue
+        # Null is not allowed there, or the rule spans the item: the innermost list item goes.
+        items = [i for i, step in enumerate(loc) if isinstance(step, int)]
+        if not items or not _reachable(data, loc[: items[-1] + 1]):
+            return None
+        item = loc[: items[-1] + 1]
+        del _parent(data, item)[item[-1]]
+        # Later items moved up by one: what was cleared in them is to be learnt again.
+        cleared = {c for c in cleared if c[: len(item) - 1] != item[:-1]}
+        notes.append(f"dropped {_path(item)}")
+    return None
