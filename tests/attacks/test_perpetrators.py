@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from extractor.attacks.perpetrators import appositive_name, name_perpetrators
@@ -30,5 +32,5 @@ def test_appositive_name(perpetrator: str, text: str, named: str | None) -> None
 
 
 def test_name_perpetrators_leaves_events_without_one_alone() -> None:
-    events = [{"perpetrator": None}, {"perpetrator": "Shadow government"}]
+    events: list[dict[str, Any]] = [{"perpetrator": None}, {"perpetrator": "Shadow government"}]
     assert name_perpetrators(events, NUG) == [{"perpetrator": None}, {"perpetrator": "National Unity Government"}]
