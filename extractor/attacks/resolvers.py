@@ -447,7 +447,9 @@ _AGGREGATE = re.compile(
     r"\b\d[\d,]*\s+(\w+\s+){0,2}(attacks|strikes|incidents)\b.*\b(since|this year|so far|in \d{4}|total)\b"
     r"|\b(since|this year|so far)\b.*\b\d[\d,]*\s+(\w+\s+){0,2}(attacks|strikes|incidents)\b"
     r"|\bin the attacks\b"
-    r"|\b(war|conflict|campaign|insurgency)\b.*\bsince\b",
+    r"|\b(war|conflict|campaign|insurgency)\b.*\bsince\b"
+    r"|\b(rise|increase|surge|spike)\s+in\s+(\w+\s+){0,2}(attacks|strikes|violence)\b"
+    r"|\b(series|string|wave|spate)\s+of\s+(\w+\s+){0,2}(attacks|strikes)\b",
     re.IGNORECASE,
 )
 
@@ -765,9 +767,12 @@ def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def settle_events(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One article's events as the guideline counts them: one incident listed twice merged
-    (:func:`deduplicate`), then each casualty count kept by the one event that states it first (:func:`own_counts`)."""
-    return own_targets(own_counts(deduplicate(events)))
+    """One article's events as the guideline counts them: an event whose every quote is a statistic over many
+    attacks dropped (:func:`is_aggregate`; S3, a campaign is no event), one incident listed twice merged
+    (:func:`deduplicate`), then each casualty count and target kept by the event that states it first
+    (:func:`own_counts`, :func:`own_targets`)."""
+    single = [e for e in events if not (e.get("evidence") and all(is_aggregate(q) for q in e["evidence"]))]
+    return own_targets(own_counts(deduplicate(single)))
 
 
 def resolve_article(answers: Sequence[BaseModel], published: dt.date | None) -> list[dict[str, Any]]:

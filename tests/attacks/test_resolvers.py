@@ -219,6 +219,14 @@ def test_resolve_place(
         ("Two drone attacks hit the base on Monday.", False),
         # wars or campaigns as a whole
         ("The army and the rebels have been fighting a war since April 2023 that has killed 20,000.", True),
+        # dev 021 and 038: a trend or a series (S3: a campaign is no event)
+        (
+            "the country saw a staggering 69 per cent rise in militant attacks, an Islamabad-based think-tank said.",
+            True,
+        ),
+        ("a Houthi spokesman said on Saturday, following a series of attacks on ships by the militia group.", True),
+        ("Monday's attack comes after a string of similar attacks on bases housing U.S. military.", True),
+        ("A rise in tensions preceded the drone attack on the base on Monday.", False),
     ],
 )
 def test_is_aggregate(quote: str, expected: bool) -> None:
@@ -687,6 +695,15 @@ def test_own_targets_keeps_a_target_the_events_own_words_name() -> None:
         _aimed("Bulaburin", "villagers", "Later, Bulaburin was attacked again"),  # the same place
     ]
     assert own_targets(events) == events
+
+
+def test_settle_events_drops_an_event_whose_every_quote_is_a_statistic() -> None:
+    trend = {**_toll("Islamabad", None), "evidence": ["Pakistan saw a 69 per cent rise in militant attacks in 2023."]}
+    mixed = {
+        **_toll("Kofa", 12),
+        "evidence": ["Gunmen attacked Kofa on Tuesday.", "45 personnel injured in the attacks"],
+    }
+    assert [e["location"]["site"] for e in settle_events([trend, mixed])] == ["Kofa"]
 
 
 def test_settle_events_merges_then_settles_counts() -> None:
