@@ -398,6 +398,7 @@ def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Att
 _IN_AREA = re.compile(r"^(?P<site>.+?),?\s+in\s+(?:(?P<owner>[\w\s-]+?)'s\s+)?(?P<area>.+)$", re.IGNORECASE)
 _AREA_KINDS = "province|governorate|region|state|district|oblast|county"
 _AREA_WORDS = re.compile(rf"\b({_AREA_KINDS})$", re.IGNORECASE)
+_TOWN_WORDS = re.compile(r"\b(township|town|village|municipality|community)$", re.IGNORECASE)
 _DIRECTION = re.compile(r"^(north|south|east|west|northeast|northwest|southeast|southwest|central)(ern)?\s", re.I)
 
 
@@ -413,7 +414,9 @@ def resolve_place(site: str | None, area: str | None, country: str | None) -> tu
     """(site, area, country): an area written into the site moves to the area.
 
     "Ain al-Asad base in Iraq's Anbar province" → site "Ain al-Asad base", area "Anbar province",
-    country "Iraq"; an unnamed place ("a base housing US troops") is no site.
+    country "Iraq"; an unnamed place ("a base housing US troops") is no site; with no site, an area that
+    is a town ("Sumisip township", "Gidan Zuma community") is the site (the guideline's site is a named
+    town or village).
     """
     site, area, country = (None if _unstated(value) else (value or "").strip() for value in (site, area, country))
     if site and re.match(r"^(a|an)\s", site, re.IGNORECASE):
@@ -436,6 +439,8 @@ def resolve_place(site: str | None, area: str | None, country: str | None) -> tu
         site = None
     if site and country and normalise_text(site) == normalise_text(country):
         site = None
+    if not site and area and _TOWN_WORDS.search(area):
+        site, area = area, None
     return site, area, country
 
 

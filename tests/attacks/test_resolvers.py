@@ -200,6 +200,10 @@ def test_resolve_attribution(perpetrator: str | None, evidence: list[str], expec
         (("southern El Fasher", None, "Sudan"), ("southern El Fasher", None, "Sudan")),
         (("al-Tanf garrison", "Homs", "Syria"), ("al-Tanf garrison", "Homs", "Syria")),
         (("", "", None), (None, None, None)),
+        # dev 040: a town given as the area, no site: the town is the site
+        ((None, "Sumisip township", "Philippines"), ("Sumisip township", None, "Philippines")),
+        (("Gidan Zuma", "Bungudu community", "Nigeria"), ("Gidan Zuma", "Bungudu community", "Nigeria")),
+        ((None, "Basilan province", "Philippines"), (None, "Basilan province", "Philippines")),
     ],
 )
 def test_resolve_place(
