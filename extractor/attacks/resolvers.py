@@ -330,6 +330,7 @@ _GENERIC_ACTORS = frozenset(
         "suspected",
         "some",
         "several",
+        "heavily",
     ]
 )
 # The one who reports an attack is not its perpetrator (G1: an actor only mentioned beside it).

@@ -137,6 +137,7 @@ def test_resolve_casualties(
         ("Islamists", None),
         ("assailants", None),
         ("Suspected jihadists", None),
+        ("heavily armed terrorists", None),  # dev 006
         # ... but a state's forces by role and a descriptor with a named sponsor are
         ("troops", "troops"),
         ("the army", "the army"),
