@@ -249,6 +249,17 @@ def unless_unstated_zero(count: int | None, evidence: Sequence[str]) -> int | No
     return count
 
 
+def unless_unstated_count(key: str, count: int | None, evidence: Sequence[str]) -> int | None:
+    """A count of ``key`` ("killed" or "injured") the evidence's words give no ground for is no number: a zero
+    they do not state (:func:`unless_unstated_zero`), or a number of people hurt where no word of the evidence
+    says anyone was hurt ("20 others abducted" is no injured count), or killed where none says anyone died."""
+    if not count:
+        return unless_unstated_zero(count, evidence)
+    words = _WORD.findall(" ".join(evidence).lower())
+    kind = _KILL if key == "killed" else _HURT
+    return count if any(kind.match(word) for word in words) else None
+
+
 def resolve_casualties(
     outcome: str | None, killed: int | None, injured: int | None
 ) -> tuple[Casualties, int | None, int | None]:
@@ -595,8 +606,8 @@ def refine_event(event: dict[str, Any], published: dt.date | None) -> dict[str, 
 def refine_placed(answered: Sequence[BaseModel], published: dt.date | None) -> list[dict[str, Any]]:
     """The events of a :class:`PlacedEvents` answer (its places only steer the follow-up turns) with the code
     rules of :func:`refine_event`, and two of its own, chosen on dev for the answers a follow-up gives: an area
-    written into the site moves to the area (:func:`resolve_place`: "Zhytomyr region" is an area), and a zero
-    count the evidence does not state is no count (:func:`unless_unstated_zero`)."""
+    written into the site moves to the area (:func:`resolve_place`: "Zhytomyr region" is an area), and a count
+    the evidence's words give no ground for is no count (:func:`unless_unstated_count`)."""
     refined = []
     for event in answered:
         found = event.model_dump(mode="json")
@@ -604,7 +615,7 @@ def refine_placed(answered: Sequence[BaseModel], published: dt.date | None) -> l
         site, area, country = resolve_place(place.get("site"), place.get("area"), place.get("country"))
         found["location"] = {"site": site, "area": area, "country": country}
         for key in ("killed", "injured"):
-            found[key] = unless_unstated_zero(found[key], found["evidence"])
+            found[key] = unless_unstated_count(key, found[key], found["evidence"])
         refined.append(refine_event(found, published))
     return refined
 

@@ -30,6 +30,7 @@ from extractor.attacks.resolvers import (
     settle_events,
     stated_weapon_counts,
     stated_weapons,
+    unless_unstated_count,
     unless_unstated_zero,
 )
 from extractor.attacks.schemas import AttackEvent, Attribution, Casualties
@@ -605,6 +606,23 @@ def test_refine_placed_drops_a_zero_the_evidence_does_not_state() -> None:
 )
 def test_unless_unstated_zero(count: int | None, evidence: str, expected: int | None) -> None:
     assert unless_unstated_zero(count, [evidence]) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "count", "evidence", "expected"),
+    [
+        # dev 010: "abducted" is no injury
+        ("injured", 20, "At least 11 people were on Sunday killed and 20 others abducted", None),
+        ("killed", 11, "At least 11 people were on Sunday killed and 20 others abducted", 11),
+        ("injured", 7, "Russian shelling of Kherson Oblast kills 2, injures 7", 7),
+        ("killed", 3, "Drones struck the depot overnight, the governor said.", None),
+        ("injured", 0, "Drones struck the depot overnight, the governor said.", None),  # a zero not stated
+        ("injured", 0, "There were no casualties.", 0),
+        ("killed", None, "Two people were killed.", None),
+    ],
+)
+def test_unless_unstated_count(key: str, count: int | None, evidence: str, expected: int | None) -> None:
+    assert unless_unstated_count(key, count, [evidence]) == expected
 
 
 @pytest.mark.parametrize(
