@@ -4,8 +4,9 @@ A small model re-asked about one bad value often gives it again ("Sunday" resolv
 publication, three times). Failing the whole article then loses every other event and field it
 answered well. So the last answer is kept with what fails left out: a field that fails is left
 unstated (``null``) where the schema allows it, and an item of a list that still fails (a required
-field, a rule across fields) is dropped. What was left out is said, one note per change, and an
-answer whose top level fails is not salvaged.
+field, a rule across fields) is dropped. What was left out is said, one note per change. An answer
+whose top level fails is not salvaged, nor one whose every item of a list fails: "none valid" is not
+"none".
 """
 
 from __future__ import annotations
@@ -43,17 +44,30 @@ def _reachable(data: Any, loc: tuple[int | str, ...]) -> bool:
     return isinstance(parent, dict) and last in parent
 
 
+def _list_at(data: Any, path: tuple[int | str, ...]) -> list[Any] | None:
+    """The list at ``path``; ``None`` when there is none there any more (its item was dropped)."""
+    try:
+        found = _parent(data, (*path, 0))
+    except (KeyError, IndexError, TypeError):
+        return None
+    return found if isinstance(found, list) else None
+
+
 def salvage(model: type[T], data: Any, context: dict[str, Any] | None = None) -> tuple[T, list[str]] | None:
     """``data`` validated as ``model`` with what fails left out, and what was left out (``"cleared
     events.0.date"``, ``"dropped events.1"``); ``None`` when what fails is the answer itself."""
     data = copy.deepcopy(data)
     notes: list[str] = []
     cleared: set[tuple[int | str, ...]] = set()
+    dropped_from: set[tuple[int | str, ...]] = set()  # the lists items were dropped from
     for _ in range(_MAX_ROUNDS):
         try:
-            return model.model_validate(data, context=context), notes
+            value = model.model_validate(data, context=context)
         except ValidationError as exc:
             loc = tuple(exc.errors()[0]["loc"])
+        else:
+            # Every item of a list failing is no answer of "none": the model said there were some.
+            return None if any(_list_at(data, path) == [] for path in dropped_from) else (value, notes)
         if loc and isinstance(loc[-1], str) and loc not in cleared and _reachable(data, loc):
             _parent(data, loc)[loc[-1]] = None
             cleared.add(loc)
@@ -65,6 +79,7 @@ def salvage(model: type[T], data: Any, context: dict[str, Any] | None = None) ->
             return None
         item = loc[: items[-1] + 1]
         del _parent(data, item)[item[-1]]
+        dropped_from.add(item[:-1])
         # Later items moved up by one: what was cleared in them is to be learnt again.
         cleared = {c for c in cleared if c[: len(item) - 1] != item[:-1]}
         notes.append(f"dropped {_path(item)}")

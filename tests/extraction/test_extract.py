@@ -50,7 +50,7 @@ EL_FASHER = attack("El-Fasher", "Shelling by the paramilitary Rapid Support Forc
 QUOTES = (
     "The Sudan Doctors Network accused the RSF of deliberately targeting residential neighborhoods",
     "It blamed the international community, the United Nations, and the African Union",
-    "The army and RSF have been fighting a war since April 2023",
+    "Local committees and authorities in El-Fasher have repeatedly accused the RSF",
 )
 OMDURMAN = attack("Omdurman", QUOTES[0])
 

@@ -60,9 +60,9 @@ def event(**overrides: Any) -> dict[str, Any]:
             id="a rule across fields drops the item, and the next moves up",
         ),
         pytest.param(
-            [event(evidence=[]), event(evidence=[], killed=-1)],
-            [],
-            ["cleared events.0.evidence", "dropped events.0", "cleared events.0.evidence", "dropped events.0"],
+            [event(), event(evidence=[])],
+            [event()],
+            ["cleared events.1.evidence", "dropped events.1"],
             id="a required field that fails drops its item",
         ),
     ],
@@ -78,6 +78,13 @@ def test_salvage(answered: list[dict[str, Any]], kept: list[dict[str, Any]], not
 def test_an_answer_whose_top_level_fails_is_not_salvaged() -> None:
     assert salvage(ArticleEvents, {"events": "Jolo"}, CONTEXT) is None
     assert salvage(ArticleEvents, ["not", "an", "object"], CONTEXT) is None
+
+
+def test_an_answer_whose_every_event_fails_is_not_salvaged_into_none() -> None:
+    """The model said there were events; none valid is not "no events" (batch collect: no re-ask offline)."""
+    assert salvage(ArticleEvents, {"events": [{"evidence": []}]}, CONTEXT) is None
+    assert salvage(ArticleEvents, {"events": [event(evidence=[]), event(casualties="none")]}, CONTEXT) is None
+    assert salvage(ArticleEvents, {"events": []}, CONTEXT) is not None, "an answer of no events is valid as it is"
 
 
 def test_the_answer_given_is_not_changed() -> None:
