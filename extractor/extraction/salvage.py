@@ -3,10 +3,11 @@
 A small model re-asked about one bad value often gives it again ("Sunday" resolved to a day after
 publication, three times). Failing the whole article then loses every other event and field it
 answered well. So the last answer is kept with what fails left out: a field that fails is left
-unstated (``null``) where the schema allows it, and an item of a list that still fails (a required
-field, a rule across fields) is dropped. What was left out is said, one note per change. An answer
-whose top level fails is not salvaged, nor one whose every item of a list fails: "none valid" is not
-"none".
+unstated (``null``) where the schema allows it; an item that breaks a rule across its fields
+("injured=339 contradicts casualties='killed'") leaves unstated the first of its values whose
+absence ends the error; an item of a list that still fails (a required field) is dropped. What was
+left out is said, one note per change. An answer whose top level fails is not salvaged, nor one
+whose every item of a list fails: "none valid" is not "none".
 """
 
 from __future__ import annotations
@@ -27,10 +28,14 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return ".".join(map(str, loc))
 
 
-def _parent(data: Any, loc: tuple[int | str, ...]) -> Any:
-    for step in loc[:-1]:
+def _at(data: Any, path: tuple[int | str, ...]) -> Any:
+    for step in path:
         data = data[step]
     return data
+
+
+def _parent(data: Any, loc: tuple[int | str, ...]) -> Any:
+    return _at(data, loc[:-1])
 
 
 def _reachable(data: Any, loc: tuple[int | str, ...]) -> bool:
@@ -47,10 +52,37 @@ def _reachable(data: Any, loc: tuple[int | str, ...]) -> bool:
 def _list_at(data: Any, path: tuple[int | str, ...]) -> list[Any] | None:
     """The list at ``path``; ``None`` when there is none there any more (its item was dropped)."""
     try:
-        found = _parent(data, (*path, 0))
+        found = _at(data, path)
     except (KeyError, IndexError, TypeError):
         return None
     return found if isinstance(found, list) else None
+
+
+def _first_error(model: type[BaseModel], data: Any, context: dict[str, Any] | None) -> tuple[int | str, ...] | None:
+    try:
+        model.model_validate(data, context=context)
+    except ValidationError as exc:
+        return tuple(exc.errors()[0]["loc"])
+    return None
+
+
+def _unstated_key(
+    model: type[BaseModel], data: Any, item: tuple[int | str, ...], context: dict[str, Any] | None
+) -> str | None:
+    """The first field of the item at ``item`` (in its order) whose value, left unstated, ends the item's own
+    error; ``None`` when no single one does."""
+    fields = _at(data, item)
+    if not isinstance(fields, dict):
+        return None
+    for key, value in list(fields.items()):
+        if value is None or isinstance(value, (dict, list)):
+            continue
+        fields[key] = None
+        error = _first_error(model, data, context)
+        fields[key] = value
+        if error is None or error[: len(item)] != item:
+            return str(key)
+    return None
 
 
 def salvage(model: type[T], data: Any, context: dict[str, Any] | None = None) -> tuple[T, list[str]] | None:
@@ -73,11 +105,17 @@ def salvage(model: type[T], data: Any, context: dict[str, Any] | None = None) ->
             cleared.add(loc)
             notes.append(f"cleared {_path(loc)}")
             continue
-        # Null is not allowed there, or the rule spans the item: the innermost list item goes.
+        # Null is not allowed there, or the rule spans the item: the innermost list item goes, unless
+        # leaving one of its values unstated satisfies the rule ("injured=339 contradicts casualties='killed'").
         items = [i for i, step in enumerate(loc) if isinstance(step, int)]
         if not items or not _reachable(data, loc[: items[-1] + 1]):
             return None
         item = loc[: items[-1] + 1]
+        if loc == item and (key := _unstated_key(model, data, item, context)) is not None:
+            _parent(data, (*item, key))[key] = None
+            cleared.add((*item, key))
+            notes.append(f"cleared {_path((*item, key))}")
+            continue
         del _parent(data, item)[item[-1]]
         dropped_from.add(item[:-1])
         # Later items moved up by one: what was cleared in them is to be learnt again.

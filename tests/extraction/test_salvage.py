@@ -54,10 +54,16 @@ def event(**overrides: Any) -> dict[str, Any]:
             id="a value outside the enum leaves the list",
         ),
         pytest.param(
-            [event(casualties="none"), event(location={"site": "Basilan", "area": None, "country": "Philippines"})],
+            [event(casualties="none"), event(injured=339)],
+            [event(casualties="none", killed=None), event(injured=None)],
+            ["cleared events.0.killed", "cleared events.1.injured"],
+            id="a rule across fields (test 027): the first value whose absence ends the error is unstated",
+        ),
+        pytest.param(
+            [event(weapons=[]), event(location={"site": "Basilan", "area": None, "country": "Philippines"})],
             [event(location={"site": "Basilan", "area": None, "country": "Philippines"})],
-            ["dropped events.0"],
-            id="a rule across fields drops the item, and the next moves up",
+            ["cleared events.0.weapons", "dropped events.0"],
+            id="a required list left empty drops the item, and the next moves up",
         ),
         pytest.param(
             [event(), event(evidence=[])],
@@ -83,7 +89,7 @@ def test_an_answer_whose_top_level_fails_is_not_salvaged() -> None:
 def test_an_answer_whose_every_event_fails_is_not_salvaged_into_none() -> None:
     """The model said there were events; none valid is not "no events" (batch collect: no re-ask offline)."""
     assert salvage(ArticleEvents, {"events": [{"evidence": []}]}, CONTEXT) is None
-    assert salvage(ArticleEvents, {"events": [event(evidence=[]), event(casualties="none")]}, CONTEXT) is None
+    assert salvage(ArticleEvents, {"events": [event(evidence=[]), event(weapons=["slingshot"])]}, CONTEXT) is None
     assert salvage(ArticleEvents, {"events": []}, CONTEXT) is not None, "an answer of no events is valid as it is"
 
 
