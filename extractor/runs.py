@@ -25,6 +25,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field
 
+# Every pinned dependency (a test holds this to pyproject's list), the HTTP client under openai, and the
+# optional backends: pycountry's ISO names, say, decide which country an event is placed in.
 PACKAGES = (
     "extractor",
     "openai",
@@ -33,9 +35,15 @@ PACKAGES = (
     "httpx2",
     "vcrpy",
     "jinja2",
+    "typer",
+    "rich",
+    "pyyaml",
     "scipy",
+    "numpy",
     "rapidfuzz",
+    "pycountry",
     "llama-cpp-python",
+    "ray",
 )
 
 

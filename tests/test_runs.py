@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from extractor.runs import Manifest, package_versions, write_atomic
+from extractor.runs import PACKAGES, Manifest, package_versions, write_atomic
 
 
 def test_write_atomic_replaces_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,6 +44,14 @@ def test_manifest_records_versions_and_commit() -> None:
     assert {"instructor", "pydantic", "vcrpy"} <= set(manifest.packages)
     assert manifest.git_commit is None or len(manifest.git_commit.removesuffix("-dirty")) == 40
     assert Manifest.model_validate_json(manifest.model_dump_json()) == manifest
+
+
+def test_every_pinned_dependency_is_recorded_in_the_manifest() -> None:
+    """A dependency added to pyproject.toml and not to the manifest would change results unrecorded."""
+    pinned = [r for r in importlib.metadata.requires("extractor") or [] if "extra ==" not in r or "local" in r]
+    names = {re.split(r"[\[=<>;~! ]", requirement, maxsplit=1)[0].lower() for requirement in pinned}
+    assert "pycountry" in names and "llama-cpp-python" in names
+    assert names <= set(PACKAGES)
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
