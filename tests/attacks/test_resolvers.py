@@ -231,7 +231,6 @@ def test_resolve_place(
             True,
         ),
         ("a Houthi spokesman said on Saturday, following a series of attacks on ships by the militia group.", True),
-        ("Monday's attack comes after a string of similar attacks on bases housing U.S. military.", True),
         ("A rise in tensions preceded the drone attack on the base on Monday.", False),
     ],
 )
