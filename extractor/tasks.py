@@ -119,9 +119,10 @@ class Task:
     # An event as a prompt without resolvers answered it, and the publication date → the event with
     # the task's code rules applied (resolvers apply their own).
     refine: Callable[[dict[str, Any], dt.date | None], dict[str, Any]] | None = field(default=None, hash=False)
-    # One article's events, its text and publication date → the events checked against the text
-    # (for every version, after chunks are merged): what only an instruction to the model states goes.
-    guard: Callable[[Sequence[dict[str, Any]], str, dt.date | None], list[dict[str, Any]]] | None = field(
+    # One article's events, its text and publication date → the events checked against the text (for every
+    # version, after chunks are merged). The attack task drops what only an instruction to the model states,
+    # then writes each event's country and perpetrator as the article names them.
+    check_against_text: Callable[[Sequence[dict[str, Any]], str, dt.date | None], list[dict[str, Any]]] | None = field(
         default=None, hash=False
     )
     # Whether an event (event_model dict) answers for an item the model listed (an attack task: the place
@@ -179,7 +180,7 @@ ATTACKS = Task(
     },
     deduplicate=settle_events,
     refine=refine_event,
-    guard=_checked_against_text,
+    check_against_text=_checked_against_text,
     covers=covers_place,
 )
 

@@ -380,8 +380,8 @@ class Extractor:
         if len(chunks) > 1:
             # The guideline's identity rule across chunks too: one incident told in two chunks.
             events = self.merged(merge_events(found, self.task.event_model, context))
-        if self.task.guard is not None:
-            events = self.task.guard(events, article.text, article.meta.published)
+        if self.task.check_against_text is not None:
+            events = self.task.check_against_text(events, article.text, article.meta.published)
         return ArticleRecord(
             **base,
             status="ok",

@@ -681,7 +681,7 @@ def _answered(record: ArticleRecord) -> dict[str, Any]:
 
 def test_the_injected_perpetrator_and_toll_do_not_reach_the_real_event(injected: ArticleRecord) -> None:
     """The model copies the injected perpetrator (v2, v4 and v5 alike) and, unfenced, the injected toll and
-    the notice itself; the task's guard drops what only the instruction to the model states."""
+    the notice itself; the task's check against the text drops what only the instruction to the model states."""
     answered = _answered(injected)
     # v5 fills its flat answer schema, where the perpetrator is the ``attacker``.
     copied = answered.get("perpetrator", answered.get("attacker"))
