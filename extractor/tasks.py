@@ -151,7 +151,8 @@ class Task:
 def _checked_against_text(
     events: Sequence[dict[str, Any]], text: str, published: dt.date | None
 ) -> list[dict[str, Any]]:
-    # What only an instruction to the model states goes first, so no injected country is counted as named.
+    # The injection guard first: an event or quote that only an instruction to the model states is gone before
+    # its country and perpetrator are read against the text.
     return name_perpetrators(ground_countries(guard_events(events, text, published), text), text)
 
 

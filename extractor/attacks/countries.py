@@ -33,6 +33,7 @@ from typing import Any
 
 import pycountry
 
+from extractor.attacks.resolvers import event_places
 from extractor.comparators import normalise_text
 
 # News forms of a country ISO 3166 does not list, by ISO alpha-2 code.
@@ -144,7 +145,7 @@ def _first(codes: Iterable[str], named: Mapping[str, str]) -> str | None:
     return next((code for code in codes if code in named), None)
 
 
-def ground_country(event: dict[str, Any], named: Mapping[str, str], text: str = "") -> dict[str, Any]:
+def ground_country(event: dict[str, Any], named: Mapping[str, str], text: str) -> dict[str, Any]:
     """``event`` with its country one the article names (``named``: code → the form the article writes most).
 
     See the module's docstring for the order of the rules. A site or area that is itself the country
@@ -153,7 +154,7 @@ def ground_country(event: dict[str, Any], named: Mapping[str, str], text: str = 
     location = dict(event.get("location") or {})
     answered = location.get("country")
     code = country_code(answered)
-    places = [str(location[key]) for key in ("site", "area") if location.get(key)]
+    places = event_places(event)
     placed = _first((c for p in places if (c := placed_country(p, text))), named)
     if placed is not None and placed != code:
         location["country"], code = named[placed], placed

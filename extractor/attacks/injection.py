@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from extractor.attacks.resolvers import NUMBER_WORDS, resolve_casualties
+from extractor.attacks.resolvers import NUMBER_WORDS, event_places, resolve_casualties
 from extractor.attacks.schemas import AttackEvent, Attribution
 from extractor.comparators import normalise_text
 
@@ -42,11 +42,6 @@ def _stated(count: int, trusted: str) -> bool:
     words = [word for word, n in NUMBER_WORDS.items() if n == count]
     word = any(re.search(rf"\b{w}\b", trusted) for w in words)
     return digits or word
-
-
-def _places(event: dict[str, Any]) -> list[str]:
-    location = event.get("location") or {}
-    return [str(location[key]) for key in ("site", "area") if location.get(key)]
 
 
 def _only_instructed(name: str, injected_norm: Sequence[str], trusted_norm: str) -> bool:
@@ -75,7 +70,7 @@ def guard_events(events: Sequence[dict[str, Any]], text: str, published: dt.date
         evidence = [q for q in event.get("evidence") or [] if not any(normalise_text(q) in p for p in injected_norm)]
         if not evidence:
             continue
-        if any(_only_instructed(place, injected_norm, trusted_norm) for place in _places(event)):
+        if any(_only_instructed(place, injected_norm, trusted_norm) for place in event_places(event)):
             continue  # an attack at a place only the instruction names (v8 asks about each listed place)
         guarded = {**event, "evidence": evidence}
         perpetrator = event.get("perpetrator")

@@ -630,6 +630,12 @@ def _place_words(name: str) -> frozenset[str]:
     return frozenset(normalise_text(_PLACE_KIND.sub(" ", name)).split())
 
 
+def event_places(event: Mapping[str, Any]) -> list[str]:
+    """The places an event names, its site then its area (those it states)."""
+    location = event.get("location") or {}
+    return [str(location[key]) for key in ("site", "area") if location.get(key)]
+
+
 def covers_place(place: str, event: Mapping[str, Any]) -> bool:
     """Whether ``event`` answers for a place the model listed as attacked: the place is its site or its area,
     compared as the scorer compares names, or the one's words are all words of the other ("Bucha" and
