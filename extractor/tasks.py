@@ -28,9 +28,12 @@ from extractor.attacks.perpetrators import name_perpetrators
 from extractor.attacks.resolvers import (
     AttackAnswers,
     PlacedEvents,
+    PlacedStatements,
+    StatedEvent,
     covers_place,
     refine_event,
     refine_placed,
+    refine_stated,
     resolve_article,
     settle_events,
 )
@@ -76,6 +79,8 @@ class Resolvers:
     # A list of strings the answer gives before its events (an attack task: the places attacked), which a
     # prompt's ``each`` turn follows up one by one; none: the answer lists no items.
     items_field: str | None = None
+    # The event schema the prompt's field guide describes: the one the model fills, when it is not the task's.
+    guide_model: type[BaseModel] | None = None
 
 
 @dataclass(frozen=True)
@@ -143,9 +148,10 @@ class Task:
             raise PromptError(f"task {self.name!r} has no resolvers named {name!r} (known: {known})")
         return self.resolvers[name]
 
-    def field_guide(self) -> list[tuple[str, str]]:
-        """(dotted field name, description) for every leaf field of the event model."""
-        return field_guide(self.event_model)
+    def field_guide(self, resolvers: Resolvers | None = None) -> list[tuple[str, str]]:
+        """(dotted field name, description) for every leaf field of the event model the model fills: the
+        task's, or the one ``resolvers`` ask for instead."""
+        return field_guide(resolvers.guide_model if resolvers and resolvers.guide_model else self.event_model)
 
 
 def _checked_against_text(
@@ -178,6 +184,7 @@ ATTACKS = Task(
     resolvers={
         "attacks": Resolvers(AttackAnswers, resolve_article),
         "places": Resolvers(PlacedEvents, refine_placed, items_field="places"),
+        "stated_places": Resolvers(PlacedStatements, refine_stated, items_field="places", guide_model=StatedEvent),
     },
     deduplicate=settle_events,
     refine=refine_event,

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from extractor.attacks.schemas import MAX_EVENTS, AttackEvent, Attribution, Casualties, Weapon
+from extractor.attacks.schemas import MAX_EVENTS, AttackEvent, Attribution, Casualties, Location, Weapon
 from extractor.comparators import fuzzy_equal, is_empty, normalise_text
 from extractor.fields import field_specs
 
@@ -75,6 +75,41 @@ class PlacedEvents(BaseModel):
     events: list[AttackEvent] = Field(
         max_length=MAX_EVENTS,
         description="One entry per attacker, place and day; an incident described twice is listed once.",
+    )
+
+
+class StatedEvent(BaseModel):
+    """One specific act of armed violence that the article reports as having happened, as the article states it.
+
+    The attack schema less the three fields code derives from the others (:func:`refine_stated`): the day from
+    ``date_text`` and the publication date, how the perpetrator is known from the evidence's cue words, the
+    casualty outcome from the counts and the evidence's words. The rest keeps :class:`AttackEvent`'s fields and
+    descriptions, so the model is asked the same questions, fewer of them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    evidence: list[str] = Field(
+        min_length=1, max_length=3, description=AttackEvent.model_fields["evidence"].description
+    )
+    date_text: str | None = Field(description=AttackEvent.model_fields["date_text"].description)
+    location: Location = Field(description=AttackEvent.model_fields["location"].description)
+    perpetrator: str | None = Field(description=AttackEvent.model_fields["perpetrator"].description)
+    target: str | None = Field(description=AttackEvent.model_fields["target"].description)
+    weapons: list[Weapon] = Field(min_length=1, description=AttackEvent.model_fields["weapons"].description)
+    weapon_count: int | None = Field(ge=0, description=AttackEvent.model_fields["weapon_count"].description)
+    killed: int | None = Field(ge=0, description=AttackEvent.model_fields["killed"].description)
+    injured: int | None = Field(ge=0, description=AttackEvent.model_fields["injured"].description)
+
+
+class PlacedStatements(BaseModel):
+    """The places attacked in one article, then its attack events (empty lists if there are none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    places: list[str] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["places"].description)
+    events: list[StatedEvent] = Field(
+        max_length=MAX_EVENTS, description=PlacedEvents.model_fields["events"].description
     )
 
 
@@ -618,6 +653,37 @@ def refine_placed(answered: Sequence[BaseModel], published: dt.date | None) -> l
             found[key] = unless_unstated_count(key, found[key], found["evidence"])
         refined.append(refine_event(found, published))
     return refined
+
+
+def derive_stated(stated: Mapping[str, Any], published: dt.date | None) -> dict[str, Any]:
+    """A :class:`StatedEvent` (as JSON) with the fields code derives: the day its ``date_text`` names (null
+    when the words name none: G5, a day is stated or it is not), the casualty outcome its counts and evidence
+    state, and how its perpetrator is known from the evidence's cue words (``none`` with no perpetrator)."""
+    evidence = list(stated.get("evidence") or [])
+    day = resolve_date(stated.get("date_text"), published)
+    perpetrator = resolve_perpetrator(stated.get("perpetrator"))
+    casualties, killed, injured = resolve_casualties(" ".join(evidence), stated.get("killed"), stated.get("injured"))
+    return {
+        **stated,
+        "date": day.isoformat() if day else None,
+        "perpetrator": perpetrator,
+        "attribution": resolve_attribution(perpetrator, evidence).value,
+        "killed": killed,
+        "injured": injured,
+        "casualties": casualties.value,
+    }
+
+
+def refine_stated(answered: Sequence[BaseModel], published: dt.date | None) -> list[dict[str, Any]]:
+    """The events of a :class:`PlacedStatements` answer: each with its derived fields (:func:`derive_stated`),
+    then the rules :func:`refine_placed` applies to v8's answers, the same ones, so that the two versions differ
+    only in what the model is asked to write."""
+    context = {"published": published}
+    derived = [
+        AttackEvent.model_validate(derive_stated(event.model_dump(mode="json"), published), context=context)
+        for event in answered
+    ]
+    return refine_placed(derived, published)
 
 
 _SPECS = field_specs(AttackEvent)

@@ -84,7 +84,7 @@ def render_messages(task: Task, prompt: Prompt, article: Article, text: str | No
         title=article.meta.title or "(no title)",
         published=published,
         schema_json=schema_json(answer_model(task, prompt)),
-        field_guide=task.field_guide(),
+        field_guide=task.field_guide(task.resolvers_named(prompt.spec.resolvers)),
     )
 
 

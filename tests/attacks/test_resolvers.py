@@ -11,13 +11,16 @@ from extractor.attacks.resolvers import (
     AttackAnswer,
     AttackAnswers,
     PlacedEvents,
+    PlacedStatements,
     covers_place,
     deduplicate,
+    derive_stated,
     is_aggregate,
     own_counts,
     own_targets,
     refine_event,
     refine_placed,
+    refine_stated,
     resolve_article,
     resolve_attribution,
     resolve_casualties,
@@ -591,6 +594,63 @@ def test_refine_placed_drops_a_zero_the_evidence_does_not_state() -> None:
     quiet = ["In the region, the Bucha, Vyshhorod, and Brovary districts were affected by the attack."]
     [event] = refine_placed(_placed(evidence=quiet, killed=0, injured=0, casualties="none").events, None)
     assert (event["killed"], event["injured"], event["casualties"]) == (None, None, "unknown")
+
+
+def _stated(**fields: Any) -> dict[str, Any]:
+    event = {
+        "evidence": ["Shelling by the paramilitary Rapid Support Forces (RSF) killed at least 18 people"],
+        "date_text": "on Monday",
+        "location": {"site": "El-Fasher", "area": None, "country": "Sudan"},
+        "perpetrator": "Rapid Support Forces",
+        "target": None,
+        "weapons": ["indirect_fire"],
+        "weapon_count": None,
+        "killed": None,
+        "injured": None,
+    }
+    return {**event, **fields}
+
+
+def test_stated_events_ask_for_no_field_code_derives() -> None:
+    fields = PlacedStatements.model_json_schema()["$defs"]["StatedEvent"]["properties"]
+    assert "date" not in fields and "attribution" not in fields and "casualties" not in fields
+    assert set(fields) | {"date", "attribution", "casualties"} == set(AttackEvent.model_fields)
+
+
+@pytest.mark.parametrize(
+    ("stated", "derived"),
+    [
+        # G5: the day from the words and a Tuesday publication date; none from words that pin no day.
+        (_stated(), {"date": "2025-09-01"}),
+        (_stated(date_text="last week"), {"date": None}),
+        (_stated(date_text=None), {"date": None}),
+        # The outcome from the counts and the evidence's words: "killed at least 18" is a death toll.
+        (_stated(), {"killed": 18, "casualties": "killed"}),
+        (_stated(evidence=["No casualties were reported."]), {"killed": 0, "injured": 0, "casualties": "none"}),
+        (_stated(evidence=["A drone hit the base."]), {"killed": None, "casualties": "unknown"}),
+        # How the perpetrator is known, from the cue words; a generic descriptor names no one.
+        (_stated(), {"attribution": "attributed"}),
+        (_stated(evidence=["The RSF claimed responsibility for the shelling."]), {"attribution": "claimed"}),
+        (_stated(perpetrator="gunmen"), {"perpetrator": None, "attribution": "none"}),
+        (_stated(perpetrator=None), {"attribution": "none"}),
+    ],
+)
+def test_derive_stated(stated: dict[str, Any], derived: dict[str, Any]) -> None:
+    event = derive_stated(stated, dt.date(2025, 9, 2))
+    assert {key: event[key] for key in derived} == derived
+    AttackEvent.model_validate(event, context={"published": dt.date(2025, 9, 2)})
+
+
+def test_refine_stated_gives_the_events_refine_placed_gives_the_full_answer() -> None:
+    """v9 differs from v8 only in what the model writes: the same answer, less the derived fields, refines to
+    the same event."""
+    published = dt.date(2025, 9, 2)
+    full = _placed(location={"site": "Zhytomyr region", "area": "None", "country": "Ukraine"})
+    stated = PlacedStatements.model_validate(
+        {"places": ["Zhytomyr region"], "events": [_stated(location=full.events[0].location.model_dump(),
+                                                           weapons=["drone", "rocket", "missile", "indirect_fire"])]}
+    )  # fmt: skip
+    assert refine_stated(stated.events, published) == refine_placed(full.events, published)
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,19 @@ def test_v2_renders_the_field_guide_date_and_weekday_with_the_static_part_first(
     assert other[0]["content"] == system
 
 
+def test_the_field_guide_describes_the_fields_the_model_fills() -> None:
+    """v9's model fills no date, attribution or casualties (code derives them): its guide must not ask for them,
+    and v8's, filling the task's own schema, still does."""
+    article = load_article(CORPUS / "000_db009ee41178654f.txt")
+    v8, v9 = (
+        render_messages(ATTACKS, load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version), article)
+        for version in ("v8", "v9")
+    )
+    for derived in ("date", "attribution", "casualties"):
+        assert f"- {derived}:" in v8[0]["content"] and f"- {derived}:" not in v9[0]["content"]
+    assert "- date_text:" in v9[0]["content"] and "- location.site:" in v9[0]["content"]
+
+
 def test_few_shot_examples_are_valid_grounded_and_not_from_the_eval_corpus() -> None:
     corpus = " ".join(" ".join(p.read_text(encoding="utf-8").split()) for p in CORPUS.glob("*.txt"))
     for version in list_versions(ATTACKS.prompts_dir):
@@ -62,8 +75,8 @@ def test_few_shot_examples_are_valid_grounded_and_not_from_the_eval_corpus() -> 
 
 
 def test_bad_prompt_files_are_one_line_errors(tmp_path: Path) -> None:
-    with pytest.raises(PromptError, match="unknown prompt version 'v9'"):
-        load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v9")
+    with pytest.raises(PromptError, match="unknown prompt version 'v99'"):
+        load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v99")
     (tmp_path / "v1.yaml").write_text("version: v1\ndescription: x\nsystem: '{{ oops'\nuser: u\n")
     with pytest.raises(PromptError, match="system template"):
         load_prompt(tmp_path, "t", "v1")
