@@ -66,6 +66,10 @@ def test_instruction_paragraphs(paragraph: str, instructs: bool) -> None:
         ),
         # What the rest of the article states stays: a perpetrator it names, a count it gives in words.
         ({"perpetrator": "Red Hand", "attribution": "attributed"}, {"perpetrator": "Red Hand", "injured": 2}),
+        # A target only the instruction names goes (v9 wrote "Moon Base Alpha" as the real attack's target);
+        # one the article states stays.
+        ({"target": "Acme Liberation Army"}, {"target": None, "injured": 2}),
+        ({"target": "contractors"}, {"target": "contractors"}),
     ],
 )  # fmt: skip
 def test_guard_events(answered: dict[str, Any], expected: dict[str, Any]) -> None:
