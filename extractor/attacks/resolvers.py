@@ -457,6 +457,13 @@ def _unstated(value: str | None) -> bool:
     return is_empty(value) or (value or "").strip().lower() in _NOT_STATED
 
 
+def named_area(area: str | None) -> str | None:
+    """An area that names no place is not stated: the guideline's area is a province or governorate, or an area
+    described around a named place ("western Iraq"); "the capital" or "southern area" name none (a small model
+    writes them for "in the capital, Naypyidaw" and "in southern Lebanon"). Names are written capitalised."""
+    return area if area is None or re.search(r"[A-Z]", area) else None
+
+
 def resolve_place(site: str | None, area: str | None, country: str | None) -> tuple[str | None, str | None, str | None]:
     """(site, area, country): an area written into the site moves to the area.
 
@@ -488,7 +495,7 @@ def resolve_place(site: str | None, area: str | None, country: str | None) -> tu
         site = None
     if not site and area and _TOWN_WORDS.search(area):
         site, area = area, None
-    return site, area, country
+    return site, named_area(area), country
 
 
 # --------------------------------------------------------------------------- aggregate figures
@@ -624,6 +631,9 @@ def refine_event(event: dict[str, Any], published: dt.date | None) -> dict[str, 
     casualties, killed, injured = resolve_casualties(" ".join(evidence), event.get("killed"), event.get("injured"))
     refined.update(casualties=casualties.value, killed=killed, injured=injured)
     refined["weapons"] = resolve_weapons(event.get("weapons") or [], evidence)
+    location = event.get("location") or {}
+    if location.get("area") and named_area(location["area"]) is None:
+        refined["location"] = {**location, "area": None}
     refined["weapon_count"] = resolve_weapon_count(event.get("weapon_count"), evidence)
     perpetrator = event.get("perpetrator")
     if perpetrator is not None and resolve_perpetrator(perpetrator) is None:

@@ -209,6 +209,10 @@ def test_resolve_attribution(perpetrator: str | None, evidence: list[str], expec
         ((None, "Sumisip township", "Philippines"), ("Sumisip township", None, "Philippines")),
         (("Gidan Zuma", "Bungudu community", "Nigeria"), ("Gidan Zuma", "Bungudu community", "Nigeria")),
         ((None, "Basilan province", "Philippines"), (None, "Basilan province", "Philippines")),
+        # dev 030, 034: an area that names no place is not stated; one described around a name is
+        (("Naypyidaw", "capital", "Myanmar"), ("Naypyidaw", None, "Myanmar")),
+        ((None, "southern area", "Lebanon"), (None, None, "Lebanon")),
+        ((None, "southern Lebanon", "Lebanon"), (None, "southern Lebanon", "Lebanon")),
     ],
 )
 def test_resolve_place(
@@ -482,6 +486,15 @@ def attack_event(**fields: Any) -> dict[str, Any]:
         (
             {"evidence": ["Officials suspect the Crimson Front."], "attribution": "claimed"},
             {"attribution": "suspected"},
+        ),
+        # An area that names no place ("the capital") is not stated, for every version.
+        (
+            {"location": {"site": "Kessel", "area": "capital", "country": "Arland"}},
+            {"location": {"site": "Kessel", "area": None, "country": "Arland"}},
+        ),
+        (
+            {"location": {"site": "Kessel", "area": "northern Arland", "country": "Arland"}},
+            {"location": {"site": "Kessel", "area": "northern Arland", "country": "Arland"}},
         ),
     ],
 )
