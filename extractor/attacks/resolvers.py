@@ -865,12 +865,34 @@ def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(_agree(la.get(k), lb.get(k), f"location.{k}") for k in ("site", "area", "country"))
 
 
+# The words with which a sentence reports armed violence or its toll (the guideline's event: an act of armed
+# violence that happened). A quote with none of them reports no attack: a statement, talks, an advisory.
+_VIOLENCE = re.compile(
+    r"\b(attack\w*|strik\w*|struck|hits?|bomb\w*|shoot\w*|shot|fires?|fired|firing|explo\w*|blasts?|ambush\w*"
+    r"|raid\w*|drones?|rockets?|missiles?|mortars?|shell\w*|artillery|wound\w*|injur\w*|kill\w*|dead|deaths?|died"
+    r"|clash\w*|assault\w*|target\w*|gunm[ae]n|massacre\w*|abduct\w*|kidnap\w*|violen\w*|casualt\w*|destr\w*"
+    r"|lives|militants?|insurgen\w*|terroris\w*|jihadis\w*|rebels?|troops|soldiers|fighters)\b",
+    re.IGNORECASE,
+)
+
+
+def reports_violence(evidence: Sequence[str]) -> bool:
+    """Whether any quote with words in it says something violent happened (quotes left empty say nothing)."""
+    quotes = [q for q in evidence if q.strip()]
+    return not quotes or any(_VIOLENCE.search(q) for q in quotes)
+
+
 def settle_events(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One article's events as the guideline counts them: an event whose every quote is a statistic over many
     attacks dropped (:func:`is_aggregate`; S3, a campaign is no event), one incident listed twice merged
     (:func:`deduplicate`), then each casualty count and target kept by the event that states it first
     (:func:`own_counts`, :func:`own_targets`)."""
-    single = [e for e in events if not (e.get("evidence") and all(is_aggregate(q) for q in e["evidence"]))]
+    single = [
+        e
+        for e in events
+        if not (e.get("evidence") and all(is_aggregate(q) for q in e["evidence"]))
+        and reports_violence(e.get("evidence") or [])
+    ]
     return own_targets(own_counts(deduplicate(single)))
 
 

@@ -21,6 +21,7 @@ from extractor.attacks.resolvers import (
     refine_event,
     refine_placed,
     refine_stated,
+    reports_violence,
     resolve_article,
     resolve_attribution,
     resolve_casualties,
@@ -799,6 +800,31 @@ def test_settle_events_drops_an_event_whose_every_quote_is_a_statistic() -> None
         "evidence": ["Gunmen attacked Kofa on Tuesday.", "45 personnel injured in the attacks"],
     }
     assert [e["location"]["site"] for e in settle_events([trend, mixed])] == ["Kofa"]
+
+
+@pytest.mark.parametrize(
+    ("evidence", "reports"),
+    [
+        # Quotes the small model gave for an event on dev: talks, an advisory, a worry, who reported it.
+        (["Yemen's Houthi movement has engaged in Oman-mediated talks with international parties."], False),
+        (["UK Maritime and Trade Operations advised other vessels to proceed with caution in the area."], False),
+        (["This was reported by the State Emergency Service and the Head of the Ministry."], False),
+        (["Colonel Charles Ehuta Omeonga, military administrator of eastern Beni region said, "], False),
+        # One quote that says something violent happened is enough; so is the aftermath of a strike.
+        (["This was reported by the State Emergency Service.", "A drone hit a house in Bucha."], True),
+        (["Fires broke out in six locations there, and there is destruction."], True),
+        (["Gunmen stormed the village, abducting 20 people."], True),
+        # No words at all is no statement either way: left to the other rules.
+        ([""], True),
+    ],
+)
+def test_reports_violence(evidence: list[str], reports: bool) -> None:
+    assert reports_violence(evidence) is reports
+
+
+def test_settle_events_drops_an_event_whose_quotes_report_no_violence() -> None:
+    talks = {**_toll("Jeddah", None), "evidence": ["The army and the RSF will resume peace negotiations in Jeddah."]}
+    assert [e["location"]["site"] for e in settle_events([talks, _toll("Kofa", 12)])] == ["Kofa"]
 
 
 def test_settle_events_merges_then_settles_counts() -> None:

@@ -46,11 +46,12 @@ def attack(site: str, evidence: str) -> dict[str, Any]:
 
 
 EL_FASHER = attack("El-Fasher", "Shelling by the paramilitary Rapid Support Forces (RSF) killed at least 18 people")
-# Distinct attacks for the tests' sake; their quotes are the article's own, so they are grounded.
+# Distinct attacks for the tests' sake; their quotes are the article's own, so they are grounded, and each
+# reports violence (an event whose quotes report none is dropped: ANNOTATION.md E1).
 QUOTES = (
     "The Sudan Doctors Network accused the RSF of deliberately targeting residential neighborhoods",
-    "It blamed the international community, the United Nations, and the African Union",
-    "Local committees and authorities in El-Fasher have repeatedly accused the RSF",
+    "who are being subjected daily to shelling, starvation, and slow death",
+    "repeatedly accused the RSF of responsibility for artillery attacks and repeated assaults on the city",
 )
 OMDURMAN = attack("Omdurman", QUOTES[0])
 
