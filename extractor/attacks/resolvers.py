@@ -233,6 +233,50 @@ def resolve_date(when: str | None, published: dt.date | None) -> dt.date | None:
     return None
 
 
+# A time in the evidence: a weekday (with its part of the day), a day relative to publication, a month and day.
+_TIME_WORDS = re.compile(
+    rf"\b((?:late |early )?(?:last )?(?:{'|'.join(_WEEKDAYS)})(?: (?:morning|afternoon|evening|night))?"
+    rf"|yesterday|last night|overnight|today|tonight|this (?:morning|afternoon|evening)"
+    rf"|(?:{_MONTH})\.? \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH}))\b"
+)
+# A time that says when something was said ("local medics said on Tuesday", "Africom said in a statement on
+# Thursday"): a reporting verb at most five words before it, none of them saying what happened.
+_SAID_BEFORE = re.compile(
+    r"\b(said|says|told|tells|reported|reports|announced|stated|confirmed|added|tweeted|wrote)\b"
+    r"(?P<between>(?:\s+[\w'’.,-]+){0,5}?)\s+(?:on\s+)?$"
+)
+_HAPPENED = re.compile(r"\b(happened|occurred|took|began|started|came|was|were)\b")
+
+
+def _said_time(before: str) -> bool:
+    said = _SAID_BEFORE.search(before[-80:])
+    if not said:
+        return False
+    between = said["between"]
+    return not (_HAPPENED.search(between) or _VIOLENCE.search(between))
+
+
+def day_of_attack(stated: dt.date, evidence: Sequence[str], published: dt.date | None) -> dt.date:
+    """``stated`` (the day the event's time words give), unless the evidence gives that day only as when
+    something was said and gives one other day ("The US military said on Thursday it had killed 24 militants in
+    an airstrike on Wednesday"; G5: the attack's day, not the report's): then that other day.
+
+    A report's day with no other day in the evidence stays: the attack is often that day, and the article may
+    say so in a sentence the evidence left out (dev 030: "reported on Thursday", "a coordinated attack on
+    Thursday")."""
+    said: set[dt.date] = set()
+    other: set[dt.date] = set()
+    for quote in evidence:
+        text = quote.lower()
+        for found in _TIME_WORDS.finditer(text):
+            day = resolve_date(found[0], published)
+            if day is not None:
+                (said if _said_time(text[: found.start()]) else other).add(day)
+    if stated in said and stated not in other and len(other) == 1:
+        return next(iter(other))
+    return stated
+
+
 # --------------------------------------------------------------------------- casualties
 
 _KILL = re.compile(r"^(kill\w*|dead|died|deaths?|fatalit\w+|lives|slain|massacred)$")
@@ -588,6 +632,11 @@ def resolve_weapons(answered: Sequence[str], evidence: Iterable[str]) -> list[st
 # --------------------------------------------------------------------------- one answer, one article
 
 
+def _day_of(when: str | None, evidence: Sequence[str], published: dt.date | None) -> dt.date | None:
+    stated = resolve_date(when, published)
+    return day_of_attack(stated, evidence, published) if stated else None
+
+
 def resolve_answer(answer: AttackAnswer, published: dt.date | None) -> dict[str, Any]:
     """The :class:`AttackEvent` (as JSON) the answer's words state."""
     site, area, country = resolve_place(answer.site, answer.area, answer.country)
@@ -597,7 +646,7 @@ def resolve_answer(answer: AttackAnswer, published: dt.date | None) -> dict[str,
         {
             "evidence": answer.evidence,
             "date_text": answer.when,
-            "date": resolve_date(answer.when, published),
+            "date": _day_of(answer.when, answer.evidence, published),
             "location": {"site": site, "area": area, "country": country},
             "perpetrator": perpetrator,
             "attribution": resolve_attribution(perpetrator, answer.evidence),
@@ -624,10 +673,10 @@ def refine_event(event: dict[str, Any], published: dt.date | None) -> dict[str, 
     split's field micro F1 of v1-v3 together; what the rules cannot state stays as answered.
     """
     refined = dict(event)
+    evidence = event.get("evidence") or []
     stated = resolve_date(event.get("date_text"), published)
     if stated is not None:
-        refined["date"] = stated.isoformat()
-    evidence = event.get("evidence") or []
+        refined["date"] = day_of_attack(stated, evidence, published).isoformat()
     casualties, killed, injured = resolve_casualties(" ".join(evidence), event.get("killed"), event.get("injured"))
     refined.update(casualties=casualties.value, killed=killed, injured=injured)
     refined["weapons"] = resolve_weapons(event.get("weapons") or [], evidence)
@@ -671,6 +720,7 @@ def derive_stated(stated: Mapping[str, Any], published: dt.date | None) -> dict[
     state, and how its perpetrator is known from the evidence's cue words (``none`` with no perpetrator)."""
     evidence = list(stated.get("evidence") or [])
     day = resolve_date(stated.get("date_text"), published)
+    day = day_of_attack(day, evidence, published) if day else None
     perpetrator = resolve_perpetrator(stated.get("perpetrator"))
     casualties, killed, injured = resolve_casualties(" ".join(evidence), stated.get("killed"), stated.get("injured"))
     return {

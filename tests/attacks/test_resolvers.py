@@ -13,6 +13,7 @@ from extractor.attacks.resolvers import (
     PlacedEvents,
     PlacedStatements,
     covers_place,
+    day_of_attack,
     deduplicate,
     derive_stated,
     is_aggregate,
@@ -463,6 +464,15 @@ def attack_event(**fields: Any) -> dict[str, Any]:
         ({"date_text": "on Wednesday", "date": "2024-03-14"}, {"date": "2024-03-13"}),
         ({"date_text": "yesterday", "date": None}, {"date": "2024-03-13"}),
         ({"date_text": "on March 10", "date": "2024-03-14"}, {"date": "2024-03-10"}),
+        # The words the model copied say when it was reported; the evidence gives the attack's own day (G5).
+        (
+            {
+                "date_text": "on Thursday",
+                "date": "2024-03-14",
+                "evidence": ["The army said on Thursday that rockets hit Kessel on Wednesday."],
+            },
+            {"date": "2024-03-13"},
+        ),
         # Words that name no day leave the model's answer alone.
         ({"date_text": "last week", "date": "2024-03-07"}, {"date": "2024-03-07"}),
         ({"date_text": None, "date": "2024-03-12"}, {"date": "2024-03-12"}),
@@ -608,6 +618,32 @@ def test_refine_placed_drops_a_zero_the_evidence_does_not_state() -> None:
     quiet = ["In the region, the Bucha, Vyshhorod, and Brovary districts were affected by the attack."]
     [event] = refine_placed(_placed(evidence=quiet, killed=0, injured=0, casualties="none").events, None)
     assert (event["killed"], event["injured"], event["casualties"]) == (None, None, "unknown")
+
+
+@pytest.mark.parametrize(
+    ("stated", "evidence", "expected"),
+    [
+        # G5: the day something was said is not the attack's day when the evidence gives the attack's own.
+        ("2019-01-31", "The US military said on Thursday it had killed 24 militants in an airstrike on Wednesday.",
+         "2019-01-30"),
+        ("2023-02-11", "The defense ministry reported on Saturday that ten soldiers were killed. "
+                       "13 soldiers were hurt in the attack on Friday.", "2023-02-10"),
+        ("2025-09-02", "Shelling killed 18 people, local medics said on Tuesday. It hit El-Fasher on Monday evening.",
+         "2025-09-01"),
+        ("2024-03-14", "Africom said in a statement on Thursday that a strike hit the camp on Tuesday.", "2024-03-12"),
+        # A report's day and no other day: it stays (the attack is often that day; the article may say so).
+        ("2025-09-02", "Shelling killed at least 18 people in El-Fasher, local medics said on Tuesday.", "2025-09-02"),
+        # The day is the attack's when the words say what happened then, or when it is not a report at all.
+        ("2025-09-02", "The ministry said the attack took place on Tuesday; talks were held on Monday.", "2025-09-02"),
+        ("2025-09-02", "A drone struck the base on Tuesday, officials said on Monday.", "2025-09-02"),
+        # Two other days: none of them is pinned as the attack's.
+        ("2025-09-02", "Officials said on Tuesday that strikes on Sunday and on Monday killed 12.", "2025-09-02"),
+    ],
+)  # fmt: skip
+def test_day_of_attack(stated: str, evidence: str, expected: str) -> None:
+    published = dt.date.fromisoformat(stated) + dt.timedelta(days=1)
+    day = day_of_attack(dt.date.fromisoformat(stated), [evidence], published)
+    assert day == dt.date.fromisoformat(expected)
 
 
 def _stated(**fields: Any) -> dict[str, Any]:

@@ -203,7 +203,7 @@ def test_extract_and_eval_use_the_default_prompt_unless_told(tmp_path: Path) -> 
     command = [*EXTRACTOR, "extract", str(CORPUS / "004_9ea864399c76523a.txt"), "--replay", "--out", str(out)]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
-    assert json.loads(out.read_text(encoding="utf-8"))["prompt"] == "attacks@v8"
+    assert json.loads(out.read_text(encoding="utf-8"))["prompt"] == f"attacks@{DEFAULT_PROMPT}"
     told = run("extract", CORPUS / "004_9ea864399c76523a.txt", "--replay", "--out", tmp_path / "v2.jsonl")
     assert told.returncode == 0, told.stderr
     assert json.loads((tmp_path / "v2.jsonl").read_text(encoding="utf-8"))["prompt"] == "attacks@v2", "EXTRACTOR_PROMPT"
