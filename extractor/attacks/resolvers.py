@@ -666,11 +666,12 @@ def refine_event(event: dict[str, Any], published: dt.date | None) -> dict[str, 
     """An event the model filled in the task's own schema, with what code reads better than a small model:
 
     the day from its own ``date_text`` when the words name one (the model's day arithmetic is often off
-    by one); no perpetrator when the one named is a speaker or a generic descriptor ("an Iraqi
-    official", "gunmen"); the casualty counts and outcome the evidence's own words state; the
-    weapons the evidence states (:func:`resolve_weapons`); how the
-    perpetrator is known from the evidence's cue words. Each rule was kept because it raised the dev
-    split's field micro F1 of v1-v3 together; what the rules cannot state stays as answered.
+    by one), and the attack's day where those words give only the report's (:func:`day_of_attack`); no
+    perpetrator when the one named is a speaker or a generic descriptor ("an Iraqi official", "gunmen");
+    the casualty counts and outcome the evidence's own words state; the weapons the evidence states
+    (:func:`resolve_weapons`); no area that names no place (:func:`named_area`); how the perpetrator is
+    known from the evidence's cue words. Each rule was kept on the dev split (README "Code rules for every
+    version" and the rules of later stops); what the rules cannot state stays as answered.
     """
     refined = dict(event)
     evidence = event.get("evidence") or []
