@@ -1,6 +1,6 @@
 """Wall time of each extraction against llama.cpp's own time for the same tokens (not a timed test).
 
-    python bench/model_time.py [--prompt v2] [--split seeds] [--articles N]
+    python bench/model_time.py [--prompt VERSION (default: the CLI's default)] [--split seeds] [--articles N]
 
 Runs the embedded Qwen server live on the seed articles (or another split's) and, per article, splits the wall time
 the harness measured (``latency_s``: every attempt, HTTP and validation included) into
@@ -29,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from extractor.cli.main import DEFAULT_PROMPT  # noqa: E402
 from extractor.extraction.articles import Article, load_corpus  # noqa: E402
 from extractor.extraction.config import Backend, Settings  # noqa: E402
 from extractor.extraction.extract import open_extractor  # noqa: E402
@@ -102,7 +103,7 @@ def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prompt", default="v2")
+    parser.add_argument("--prompt", default=DEFAULT_PROMPT, help="the version the goals are for: the default one")
     parser.add_argument("--split", default="seeds", choices=["seeds", "dev", "test"])
     parser.add_argument("--articles", type=int, default=None, help="the first N of the split (default: all)")
     parser.add_argument(
