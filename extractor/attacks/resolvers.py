@@ -233,6 +233,17 @@ def resolve_date(when: str | None, published: dt.date | None) -> dt.date | None:
     return None
 
 
+# The words with which a sentence reports armed violence or its toll (the guideline's event: an act of armed
+# violence that happened). A quote with none of them reports no attack: a statement, talks, an advisory.
+_VIOLENCE = re.compile(
+    r"\b(attack\w*|strik\w*|struck|hits?|bomb\w*|shoot\w*|shot|fires?|fired|firing|explo\w*|blasts?|ambush\w*"
+    r"|raid\w*|drones?|rockets?|missiles?|mortars?|shell\w*|artillery|wound\w*|injur\w*|kill\w*|dead|deaths?|died"
+    r"|clash\w*|assault\w*|target\w*|gunm[ae]n|massacre\w*|abduct\w*|kidnap\w*|violen\w*|casualt\w*|destr\w*"
+    r"|lives|militants?|insurgen\w*|terroris\w*|jihadis\w*|rebels?|troops|soldiers|fighters)\b",
+    re.IGNORECASE,
+)
+
+
 # A time in the evidence: a weekday (with its part of the day), a day relative to publication, a month and day.
 _TIME_WORDS = re.compile(
     rf"\b((?:late |early )?(?:last )?(?:{'|'.join(_WEEKDAYS)})(?: (?:morning|afternoon|evening|night))?"
@@ -720,8 +731,7 @@ def derive_stated(stated: Mapping[str, Any], published: dt.date | None) -> dict[
     when the words name none: G5, a day is stated or it is not), the casualty outcome its counts and evidence
     state, and how its perpetrator is known from the evidence's cue words (``none`` with no perpetrator)."""
     evidence = list(stated.get("evidence") or [])
-    day = resolve_date(stated.get("date_text"), published)
-    day = day_of_attack(day, evidence, published) if day else None
+    day = _day_of(stated.get("date_text"), evidence, published)
     perpetrator = resolve_perpetrator(stated.get("perpetrator"))
     casualties, killed, injured = resolve_casualties(" ".join(evidence), stated.get("killed"), stated.get("injured"))
     return {
@@ -914,17 +924,6 @@ def _without_counts(event: dict[str, Any], keys: Iterable[str]) -> dict[str, Any
 def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
     la, lb = a["location"], b["location"]
     return all(_agree(la.get(k), lb.get(k), f"location.{k}") for k in ("site", "area", "country"))
-
-
-# The words with which a sentence reports armed violence or its toll (the guideline's event: an act of armed
-# violence that happened). A quote with none of them reports no attack: a statement, talks, an advisory.
-_VIOLENCE = re.compile(
-    r"\b(attack\w*|strik\w*|struck|hits?|bomb\w*|shoot\w*|shot|fires?|fired|firing|explo\w*|blasts?|ambush\w*"
-    r"|raid\w*|drones?|rockets?|missiles?|mortars?|shell\w*|artillery|wound\w*|injur\w*|kill\w*|dead|deaths?|died"
-    r"|clash\w*|assault\w*|target\w*|gunm[ae]n|massacre\w*|abduct\w*|kidnap\w*|violen\w*|casualt\w*|destr\w*"
-    r"|lives|militants?|insurgen\w*|terroris\w*|jihadis\w*|rebels?|troops|soldiers|fighters)\b",
-    re.IGNORECASE,
-)
 
 
 def reports_violence(evidence: Sequence[str]) -> bool:
