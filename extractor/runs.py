@@ -42,6 +42,7 @@ PACKAGES = (
     "numpy",
     "rapidfuzz",
     "pycountry",
+    "pysbd",
     "llama-cpp-python",
     "ray",
 )

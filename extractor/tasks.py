@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
@@ -27,6 +27,10 @@ from extractor.attacks.injection import guard_events
 from extractor.attacks.perpetrators import name_perpetrators
 from extractor.attacks.resolvers import (
     AttackAnswers,
+    CitedEvent,
+    CitedStatements,
+    OpenedEvent,
+    OpenedStatements,
     PlacedEvents,
     PlacedStatements,
     StatedEvent,
@@ -81,6 +85,21 @@ class Resolvers:
     items_field: str | None = None
     # The event schema the prompt's field guide describes: the one the model fills, when it is not the task's.
     guide_model: type[BaseModel] | None = None
+    # How the model points at its evidence, when it does not copy whole sentences; none: it copies them.
+    cites: Citing | None = None
+
+
+@dataclass(frozen=True)
+class Citing:
+    """How a model points at its evidence instead of copying whole sentences (extractor.extraction.citations).
+
+    ``number``: the prompt shows the article's sentences numbered and the model cites the numbers; ``opening``:
+    the model copies each sentence's opening words. Either way the harness puts the whole sentences back, and
+    each answered event is validated as ``quoted`` (its evidence a list of sentences) before ``resolve`` reads it.
+    """
+
+    by: Literal["number", "opening"]
+    quoted: type[BaseModel]
 
 
 @dataclass(frozen=True)
@@ -185,6 +204,20 @@ ATTACKS = Task(
         "attacks": Resolvers(AttackAnswers, resolve_article),
         "places": Resolvers(PlacedEvents, refine_placed, items_field="places"),
         "stated_places": Resolvers(PlacedStatements, refine_stated, items_field="places", guide_model=StatedEvent),
+        "cited_places": Resolvers(
+            CitedStatements,
+            refine_stated,
+            items_field="places",
+            guide_model=CitedEvent,
+            cites=Citing("number", quoted=StatedEvent),
+        ),
+        "opened_places": Resolvers(
+            OpenedStatements,
+            refine_stated,
+            items_field="places",
+            guide_model=OpenedEvent,
+            cites=Citing("opening", quoted=StatedEvent),
+        ),
     },
     deduplicate=settle_events,
     refine=refine_event,

@@ -18,9 +18,9 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from extractor.attacks.schemas import MAX_EVENTS, AttackEvent, Attribution, Casualties, Location, Weapon
 from extractor.comparators import fuzzy_equal, is_empty, normalise_text
@@ -109,6 +109,60 @@ class PlacedStatements(BaseModel):
 
     places: list[str] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["places"].description)
     events: list[StatedEvent] = Field(
+        max_length=MAX_EVENTS, description=PlacedEvents.model_fields["events"].description
+    )
+
+
+# A StatedEvent whose evidence is cited by the numbers the prompt gives the article's sentences
+# (extractor.extraction.citations); the harness puts the sentences back before the code reads it. Its
+# docstring is the schema's description, which the model reads.
+class CitedEvent(StatedEvent):
+    """One specific act of armed violence that the article reports as having happened, as the article states
+    it, its evidence cited by sentence number."""
+
+    evidence: list[int] = Field(  # type: ignore[assignment]
+        min_length=1,
+        max_length=3,
+        description="The numbers of the article's sentences that report this attack (the [n] before each "
+        "sentence), one to three.",
+    )
+
+
+class CitedStatements(BaseModel):
+    """The places attacked in one article, then its attack events (empty lists if there are none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    places: list[str] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["places"].description)
+    events: list[CitedEvent] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["events"].description)
+
+
+# The opening words of a sentence, enough to find it: the JSON-schema grammar closes the string there, so the
+# model cannot copy more however long the sentence.
+OPENING_CHARS = 60
+
+
+# A StatedEvent whose evidence is each sentence's opening words (extractor.extraction.citations); the harness
+# puts the whole sentences back before the code reads it.
+class OpenedEvent(StatedEvent):
+    """One specific act of armed violence that the article reports as having happened, as the article states
+    it, its evidence the opening words of the sentences that report it."""
+
+    evidence: list[Annotated[str, StringConstraints(max_length=OPENING_CHARS)]] = Field(
+        min_length=1,
+        max_length=3,
+        description="The opening words of each sentence that reports this attack, copied exactly, one to three "
+        "sentences.",
+    )
+
+
+class OpenedStatements(BaseModel):
+    """The places attacked in one article, then its attack events (empty lists if there are none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    places: list[str] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["places"].description)
+    events: list[OpenedEvent] = Field(
         max_length=MAX_EVENTS, description=PlacedEvents.model_fields["events"].description
     )
 

@@ -55,6 +55,7 @@ from extractor.extraction.chunking import (
     paragraph_spans,
     tokens_for_chars,
 )
+from extractor.extraction.citations import cited, numbered, opened
 from extractor.extraction.client import Completion, LLMClient
 from extractor.extraction.config import Backend, Settings
 from extractor.extraction.examples import shown
@@ -64,7 +65,7 @@ from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import Prompt
 from extractor.extraction.records import ArticleRecord, Usage
 from extractor.extraction.salvage import salvage
-from extractor.tasks import Task, schema_json, schema_sha256
+from extractor.tasks import Citing, Task, schema_json, schema_sha256
 
 _REPLAY_URL = "http://127.0.0.1:9/v1"  # discard port: replay never reaches a server
 
@@ -76,11 +77,14 @@ def answer_model(task: Task, prompt: Prompt) -> type[BaseModel]:
 
 
 def render_messages(task: Task, prompt: Prompt, article: Article, text: str | None = None) -> list[dict[str, str]]:
-    """The chat messages for ``article``; ``text`` replaces its cleaned text (one chunk of it)."""
+    """The chat messages for ``article``; ``text`` replaces its cleaned text (one chunk of it). Under resolvers
+    that cite, the text's sentences are numbered for the model to cite."""
     published = article.meta.published.isoformat() if article.meta.published else "unknown"
+    resolvers = task.resolvers_named(prompt.spec.resolvers)
+    text = article.text if text is None else text
     return prompt.render(
         examples=[solved.example for solved in shown(task, prompt, article)],
-        text=article.text if text is None else text,
+        text=numbered(text) if resolvers is not None and resolvers.cites and resolvers.cites.by == "number" else text,
         title=article.meta.title or "(no title)",
         published=published,
         schema_json=schema_json(answer_model(task, prompt)),
@@ -143,6 +147,17 @@ class Extractor:
         # A version whose answers list no items fails when it is opened, not once per article.
         if self.prompt.spec.items:
             _ = self.items_field
+        resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
+        if (
+            resolvers is not None
+            and resolvers.cites is not None
+            and (self.prompt.spec.examples or self.prompt.spec.retrieved_examples)
+        ):
+            # An example's evidence is quoted, and the article it quotes is not numbered in the prompt.
+            raise PromptError(
+                f"{self.prompt.path}: resolvers {self.prompt.spec.resolvers!r} cite evidence by sentence number, "
+                "so the version cannot show examples, whose evidence is quoted"
+            )
 
     @property
     def items_field(self) -> str:
@@ -180,31 +195,33 @@ class Extractor:
         path = cassette_path(self.settings.cassette_dir, self.settings.model, self.prompt.id, article.id)
         return CassetteSession(path, self.settings.cassette_mode, meta, self.rerecord_command)
 
-    def answered_events(self, answer: BaseModel, published: dt.date | None) -> list[dict[str, Any]]:
-        """The task's events in one answer: as answered with the task's code rules applied, or as the
-        prompt's resolvers derive them."""
+    def answered_events(self, answer: BaseModel, published: dt.date | None, text: str) -> list[dict[str, Any]]:
+        """The task's events in one answer to ``text``: as answered with the task's code rules applied, or as
+        the prompt's resolvers derive them."""
         answered = getattr(answer, "events", [])
         resolvers = self.task.resolvers_named(self.prompt.spec.resolvers)
         if resolvers is not None:
+            if resolvers.cites is not None:
+                answered = quoted(answered, resolvers.cites, text)
             return resolvers.resolve(answered, published)
         found = [event.model_dump(mode="json") for event in answered]
         return [self.task.refine(e, published) for e in found] if self.task.refine is not None else found
 
     def events(
-        self, answers: Sequence[BaseModel], published: dt.date | None, text: str | None = None
+        self, answers: Sequence[BaseModel], published: dt.date | None, text: str, *, drop_echoes: bool = True
     ) -> list[dict[str, Any]]:
-        """The task's events in the model's answers to one chunk (its answer, then any gleanings), with
-        the events that are one event merged. With the chunk's ``text``, a gleaned event none of whose
-        evidence is found in it is dropped."""
+        """The task's events in the model's answers to one chunk's ``text`` (its answer, then any gleanings),
+        with the events that are one event merged. With ``drop_echoes``, a gleaned event none of whose
+        evidence is found in the text is dropped."""
         first, *gleaned = answers
-        kept = self.merged(self.answered_events(first, published))
+        kept = self.merged(self.answered_events(first, published, text))
         for answer in gleaned:
             # A gleaning turn was asked for attacks not yet listed: one that is an attack already kept
             # is a repeat, and its details (told from memory of the answer) do not overwrite the answer's.
             # Asked for more, the small model may echo the follow-up turn's own words ("another place",
             # quoted from the prompt): evidence that is nowhere in the text is no attack of the article.
-            for event in self.merged(self.answered_events(answer, published)):
-                echoed = text is not None and not any(
+            for event in self.merged(self.answered_events(answer, published, text)):
+                echoed = drop_echoes and not any(
                     ground(quote, text).located for quote in event.get(EVIDENCE_FIELD) or []
                 )
                 if not echoed and len(self.merged([*kept, event])) > len(kept):
@@ -218,11 +235,11 @@ class Extractor:
         return self.task.deduplicate(events) if self.task.deduplicate else list(events)
 
     def resolved(
-        self, answers: Sequence[BaseModel], published: dt.date | None, text: str | None = None
+        self, answers: Sequence[BaseModel], published: dt.date | None, text: str, *, drop_echoes: bool = True
     ) -> list[dict[str, Any]]:
         """:meth:`events`, with resolved events that fail the schema reported as the model's invalid output."""
         try:
-            return self.events(answers, published, text)
+            return self.events(answers, published, text, drop_echoes=drop_echoes)
         except ValidationError as exc:
             raise InvalidOutputError(f"resolved events do not validate: {exc.errors()[0]['msg']}") from exc
 
@@ -247,7 +264,7 @@ class Extractor:
             )
 
     def ask(
-        self, messages: list[dict[str, str]], context: dict[str, Any], published: dt.date | None
+        self, messages: list[dict[str, str]], context: dict[str, Any], published: dt.date | None, text: str
     ) -> tuple[list[Completion[Any]], list[str]]:
         """The model's answer to one chunk, then the prompt's gleaning turns, each sent after the last
         answer until one adds no event; with notes on a gleaning turn that failed.
@@ -262,7 +279,8 @@ class Extractor:
             return self.follow_items(messages, done, context)
         if self.prompt.spec.gleanings == 0:
             return done, notes
-        known = len(self.resolved([done[0].value], published))
+        # Counted as recorded: whether a turn added an event is judged before echoes are dropped.
+        known = len(self.resolved([done[0].value], published, text, drop_echoes=False))
         for turn in range(1, self.prompt.spec.gleanings + 1):
             messages = self.prompt.follow_up(messages, done[-1].value.model_dump_json())
             try:
@@ -271,7 +289,7 @@ class Extractor:
                 notes.append(f"gleaning turn {turn} gave nothing: {exc}")
                 break
             done.append(more)
-            total = len(self.resolved([c.value for c in done], published))
+            total = len(self.resolved([c.value for c in done], published, text, drop_echoes=False))
             if total <= known:
                 break
             known = total
@@ -349,7 +367,7 @@ class Extractor:
                 for number, chunk in enumerate(chunks, 1):
                     label = f"chunk {number} of {len(chunks)}: " if len(chunks) > 1 else ""
                     try:
-                        answers, glean_notes = self.ask(chunk.messages, context, article.meta.published)
+                        answers, glean_notes = self.ask(chunk.messages, context, article.meta.published, chunk.text)
                     except ExtractorError as exc:
                         if not label:
                             raise
@@ -412,7 +430,8 @@ class Extractor:
         text = article.text
         # The article is inserted verbatim, so the prompt's size is affine in the span's length:
         # measured once from two renders, it sizes thousands of candidate pieces without rendering each.
-        sizes = [_prompt_chars(render_messages(self.task, self.prompt, article, "x" * n)) for n in (1000, 2000)]
+        # The filler has a sentence every 100 characters, so a numbered prompt is measured with its numbers.
+        sizes = [_prompt_chars(render_messages(self.task, self.prompt, article, _filler(n))) for n in (1000, 2000)]
         per_char = (sizes[1] - sizes[0]) / 1000
         fixed = sizes[0] - per_char * 1000
 
@@ -435,6 +454,25 @@ class Extractor:
                 )
             chunks.append(Chunk(text[a:b], messages))
         return chunks
+
+
+def _filler(chars: int) -> str:
+    sentence = "x" * 97 + ". "
+    return (sentence * (chars // len(sentence) + 1))[:chars]
+
+
+def quoted(answered: Sequence[BaseModel], citing: Citing, text: str) -> list[BaseModel]:
+    """Answered events that point at their evidence (by sentence number, or by opening words), with the whole
+    sentences of ``text`` they point at in its place, validated as ``citing.quoted``. An event that cites no
+    sentence of the text has no evidence, and is no event."""
+    quoted_events = []
+    for event in answered:
+        found = event.model_dump(mode="json")
+        given = found.get(EVIDENCE_FIELD) or []
+        quotes = cited(given, text) if citing.by == "number" else opened(given, text)
+        if quotes:
+            quoted_events.append(citing.quoted.model_validate({**found, EVIDENCE_FIELD: quotes}))
+    return quoted_events
 
 
 def _prompt_chars(messages: Sequence[dict[str, str]]) -> int:

@@ -8,10 +8,14 @@ from typing import Any
 import pytest
 
 from extractor.attacks.resolvers import (
+    OPENING_CHARS,
     AttackAnswer,
     AttackAnswers,
+    CitedEvent,
+    OpenedEvent,
     PlacedEvents,
     PlacedStatements,
+    StatedEvent,
     covers_place,
     day_of_attack,
     deduplicate,
@@ -866,3 +870,20 @@ def test_settle_events_drops_an_event_whose_quotes_report_no_violence() -> None:
 def test_settle_events_merges_then_settles_counts() -> None:
     settled = settle_events([_toll("Kofa", 12), _toll("Kofa", 12), _toll("Bulaburin", 12)])
     assert [(e["location"]["site"], e["killed"]) for e in settled] == [("Kofa", 12), ("Bulaburin", None)]
+
+
+def test_the_pointing_schemas_differ_from_v9s_only_in_their_evidence() -> None:
+    """v10 and v11 (attempts) ask v9's questions; only the evidence is pointed at, and v11's quotes are bounded in
+    the schema, so the JSON-schema grammar closes each at its opening words."""
+    stated = StatedEvent.model_json_schema()
+    for pointing in (CitedEvent, OpenedEvent):
+        schema = pointing.model_json_schema()
+        assert list(schema["properties"]) == list(stated["properties"]), "evidence first, as in v9"
+        assert {k: v for k, v in schema["properties"].items() if k != "evidence"} == {
+            k: v for k, v in stated["properties"].items() if k != "evidence"
+        }
+    assert CitedEvent.model_json_schema()["properties"]["evidence"]["items"] == {"type": "integer"}
+    assert OpenedEvent.model_json_schema()["properties"]["evidence"]["items"] == {
+        "type": "string",
+        "maxLength": OPENING_CHARS,
+    }

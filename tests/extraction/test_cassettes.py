@@ -185,6 +185,23 @@ def test_every_prompt_version_is_recorded_on_every_split_and_frozen(version: str
     assert not missing, f"{prompt.id} is not recorded on {split} for {', '.join(missing)}"
 
 
+@pytest.mark.parametrize("path", sorted((ATTACKS.prompts_dir / "attempts").glob("*.yaml")), ids=lambda path: path.stem)
+def test_every_attempt_is_recorded_on_dev_and_frozen(path: Path) -> None:
+    """A version tried on dev and not kept replays there, so its figures can be checked; it never saw test."""
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, str(path))
+    assert prompt.version not in list_versions(ATTACKS.prompts_dir), "an attempt is not also a version"
+    for article_id in _split_articles("dev"):
+        cassette = cassette_path(CASSETTES, QWEN.name, prompt.id, article_id)
+        assert cassette.exists(), f"{prompt.id} is not recorded on dev for {article_id}"
+        meta = read_meta(cassette)
+        assert (meta["prompt_sha256"], meta["schema_sha256"]) == (
+            prompt.sha256,
+            schema_sha256(answer_model(ATTACKS, prompt)),
+        ), f"{path} or its schema changed after it was recorded"
+    for article_id in _split_articles("test"):
+        assert not cassette_path(CASSETTES, QWEN.name, prompt.id, article_id).exists(), "an attempt never sees test"
+
+
 def test_editing_one_word_of_a_prompt_makes_replay_stale(tmp_path: Path) -> None:
     prompts = tmp_path / "prompts"
     shutil.copytree(ATTACKS.prompts_dir, prompts)

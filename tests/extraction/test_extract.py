@@ -17,6 +17,7 @@ import pytest
 from extractor.errors import PromptError
 from extractor.evaluation.suite import summarize_cost
 from extractor.extraction.articles import load_article
+from extractor.extraction.citations import cited, numbered, sentence_spans
 from extractor.extraction.config import Backend, Settings
 from extractor.extraction.extract import open_extractor
 from extractor.extraction.prompts import PromptSpec, load_prompt
@@ -26,6 +27,8 @@ from tests.conftest import CORPUS
 from tests.loopback import Reply, scripted, tool_call
 
 ARTICLE = CORPUS / "013_0644d5bc3cdc77c4.txt"  # published 2025-09-02
+# Versions tried on dev and not kept (README "Prompt versions"): replayable, never listed.
+ATTEMPTS = ATTACKS.prompts_dir / "attempts"
 
 
 def attack(site: str, evidence: str) -> dict[str, Any]:
@@ -292,3 +295,70 @@ def test_a_toll_the_model_copies_into_a_followed_up_place_stays_with_the_first_e
     }
     record, _ = extract_each(lambda place: answers[place])
     assert [(e["location"]["site"], e["killed"]) for e in record.events] == [("El-Fasher", 18), ("Omdurman", None)]
+
+
+# --------------------------------------------------------------------------- evidence cited by number (v10)
+
+
+def _number_of(words: str, text: str) -> int:
+    """The number the prompt gives the sentence of ``text`` holding ``words``."""
+    return next(n for n, (a, b) in enumerate(sentence_spans(text), 1) if words in text[a:b])
+
+
+def cited_attack(site: str, *numbers: int) -> dict[str, Any]:
+    found = {key: value for key, value in attack(site, "").items() if key not in ("date", "attribution", "casualties")}
+    return {**found, "evidence": list(numbers), "date_text": "on Monday"}
+
+
+def cited_places(places: list[str], *events: dict[str, Any]) -> Reply:
+    return tool_call({"places": places, "events": list(events)}, name="CitedStatements")
+
+
+def test_a_citing_version_numbers_the_article_and_its_events_quote_the_sentences_cited() -> None:
+    text = load_article(ARTICLE).text
+    shelling = _number_of("Shelling by the paramilitary Rapid Support Forces", text)
+    accused = _number_of(QUOTES[0], text)
+    answers = {
+        "": cited_places(["El-Fasher", "Omdurman"], cited_attack("El-Fasher", shelling, 999)),
+        "Omdurman": cited_places(["Omdurman"], cited_attack("Omdurman", accused)),
+    }
+    record, sent = extract_each(lambda place: answers[place], ATTEMPTS / "v10.yaml")
+    assert record.status == "ok", record.error
+    assert numbered(text) in sent[0]["messages"][-1]["content"], "the model reads the sentences numbered"
+    assert "the numbers of the sentences" in sent[1]["messages"][-1]["content"]
+    (fasher, omdurman) = record.events
+    # Number 999 names no sentence and cites nothing; the others give the article's own sentences back.
+    assert fasher["evidence"] == cited([shelling], text) and omdurman["evidence"] == cited([accused], text)
+    # v9's derived fields, read from the whole sentence ("killed at least 18 people and injured more than 100").
+    assert fasher["date"] == "2025-09-01" and fasher["casualties"] == "killed_and_injured"
+    assert [g["status"] for groundings in record.model_dump()["grounding"] for g in groundings] == ["exact", "exact"]
+
+
+def test_an_event_that_cites_no_sentence_of_the_article_is_no_event() -> None:
+    text = load_article(ARTICLE).text
+    shelling = _number_of("Shelling by the paramilitary Rapid Support Forces", text)
+    answer = cited_places(["El-Fasher"], cited_attack("El-Fasher", shelling), cited_attack("Moon Base", 0, 999))
+    record, sent = extract_each(lambda place: answer, ATTEMPTS / "v10.yaml")
+    assert record.status == "ok", record.error
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher"]
+    assert len(sent) == 1
+
+
+def test_a_citing_version_cannot_show_examples(tmp_path: Path) -> None:
+    text = (ATTEMPTS / "v10.yaml").read_text(encoding="utf-8").replace("version: v10", "version: vx")
+    (tmp_path / "vx.yaml").write_text(text.replace("items: 12", "items: 12\nretrieved_examples: 1"), encoding="utf-8")
+    with pytest.raises(PromptError, match="cite evidence by sentence number, so the version cannot show examples"):
+        extract_each(lambda place: cited_places([]), tmp_path / "vx.yaml")
+
+
+def test_a_version_that_copies_opening_words_gets_the_whole_sentences_back() -> None:
+    text = load_article(ARTICLE).text
+    shelling = cited([_number_of("Shelling by the paramilitary Rapid Support Forces", text)], text)[0]
+    event = {**cited_attack("El-Fasher"), "evidence": [shelling[:40], QUOTES[0][:50]]}
+    answer = tool_call({"places": ["El-Fasher"], "events": [event]}, name="OpenedStatements")
+    record, sent = extract_each(lambda place: answer, ATTEMPTS / "v11.yaml")
+    assert record.status == "ok", record.error
+    assert "[1] " not in sent[0]["messages"][-1]["content"], "the article is shown as it is"
+    (fasher,) = record.events
+    assert fasher["evidence"] == [shelling, *cited([_number_of(QUOTES[0], text)], text)]
+    assert [g["status"] for groundings in record.model_dump()["grounding"] for g in groundings] == ["exact", "exact"]

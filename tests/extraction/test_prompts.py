@@ -12,6 +12,7 @@ import pytest
 from extractor.attacks.resolvers import AttackAnswers
 from extractor.errors import PromptError
 from extractor.extraction.articles import load_article
+from extractor.extraction.citations import numbered
 from extractor.extraction.extract import answer_model, render_messages
 from extractor.extraction.prompts import diff_prompts, list_versions, load_prompt
 from extractor.tasks import ATTACKS
@@ -58,6 +59,20 @@ def test_the_field_guide_describes_the_fields_the_model_fills() -> None:
     for derived in ("date", "attribution", "casualties"):
         assert f"- {derived}:" in v8[0]["content"] and f"- {derived}:" not in v9[0]["content"]
     assert "- date_text:" in v9[0]["content"] and "- location.site:" in v9[0]["content"]
+
+
+def test_a_citing_version_shows_the_article_numbered_and_asks_for_numbers_as_evidence() -> None:
+    """v10 (an attempt, not kept) cites its evidence by sentence number: its article is numbered, its guide asks
+    for numbers, and the rest of the request is v9's; v9 copies its evidence from the article as it is."""
+    article = load_article(CORPUS / "004_9ea864399c76523a.txt")
+    v9, v10 = (
+        render_messages(ATTACKS, load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version), article)
+        for version in ("v9", str(ATTACKS.prompts_dir / "attempts" / "v10.yaml"))
+    )
+    assert numbered(article.text) in v10[-1]["content"] and "[1] " not in v9[-1]["content"]
+    assert "[2] A drone attack targeted an American army base Al-Tanf" in v10[-1]["content"]
+    assert "- evidence: The numbers of the article's sentences" in v10[0]["content"]
+    assert v9[-1]["content"].replace(article.text, numbered(article.text)) == v10[-1]["content"]
 
 
 def test_few_shot_examples_are_valid_grounded_and_not_from_the_eval_corpus() -> None:

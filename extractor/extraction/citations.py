@@ -1,0 +1,90 @@
+"""Evidence pointed at instead of copied whole.
+
+A version whose resolvers cite (``Resolvers.cites``) either shows the article with every sentence numbered
+("[3] The attack was …") and takes each event's ``evidence`` as those numbers, or takes it as the opening
+words of each sentence. Code then puts the whole sentences back. Copying evidence is about half of what
+the small model writes (v9's recorded answers: 50% of the characters of its arguments), and every token it
+writes costs ~67 ms on 2 cores; a number costs one or two, opening words a dozen. A sentence put back is
+the article's own text, so it grounds exactly, where a copy may drift.
+
+Sentences are pysbd's (rule-based, abbreviation-aware: "U.S. Central Command" stays one sentence),
+found line by line so a heading or a dateline never runs into the paragraph after it. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+import pysbd
+
+from extractor.extraction.grounding import ground
+
+_LINE = re.compile(r"[^\n]+")
+
+
+@functools.cache
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+# An article is numbered to render its prompt and read again for each answer: the last few are kept.
+@functools.lru_cache(maxsize=64)
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Each sentence of ``text`` as (start, end) offsets, stripped of surrounding whitespace, in order."""
+    spans: list[tuple[int, int]] = []
+    for line in _LINE.finditer(text):
+        pos = line.start()
+        for piece in _segmenter().segment(line.group()):
+            sentence = piece.strip()
+            if not sentence:
+                continue
+            # pysbd gives the line back in pieces (clean=False keeps every character), so each piece is found
+            # after the last one: offsets hold even when a sentence repeats.
+            start = text.find(sentence, pos, line.end())
+            if start < 0:  # never seen; a piece pysbd altered is left unnumbered rather than misplaced
+                continue
+            spans.append((start, start + len(sentence)))
+            pos = start + len(sentence)
+    return tuple(spans)
+
+
+def numbered(text: str) -> str:
+    """``text`` with "[n] " before its n-th sentence (from 1), every other character as it was."""
+    out: list[str] = []
+    pos = 0
+    for number, (start, _end) in enumerate(sentence_spans(text), 1):
+        out.append(text[pos:start])
+        out.append(f"[{number}] ")
+        pos = start
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def cited(numbers: Iterable[int], text: str) -> list[str]:
+    """The sentences of ``text`` that ``numbers`` cite, in the order cited, each once; a number that names
+    no sentence (0, or past the last) cites nothing."""
+    spans = sentence_spans(text)
+    quotes: list[str] = []
+    for number in dict.fromkeys(numbers):
+        if 1 <= number <= len(spans):
+            start, end = spans[number - 1]
+            quotes.append(text[start:end])
+    return quotes
+
+
+def opened(quotes: Iterable[str], text: str) -> list[str]:
+    """The whole sentences of ``text`` whose opening words ``quotes`` copy (a quote that runs over several
+    sentences gives each), in the order quoted, each once; a quote not found in the text stays as written."""
+    spans = sentence_spans(text)
+    whole: list[str] = []
+    for quote in quotes:
+        found = ground(quote, text)
+        if found.start is None or found.end is None:
+            whole.append(quote)
+            continue
+        start, end = found.start, found.end
+        covering = [text[a:b] for a, b in spans if a < end and start < b]
+        whole += covering or [quote]
+    return list(dict.fromkeys(whole))
