@@ -5,7 +5,9 @@
 Runs the embedded Qwen server live on the seed articles (or another split's) and, per article, splits the wall time
 the harness measured (``latency_s``: every attempt, HTTP and validation included) into
 
-- model compute: llama.cpp's ``prompt eval time`` + ``eval time`` (its own ``llama_perf`` lines);
+- model compute: llama.cpp's ``prompt eval time`` + ``eval time`` (its own ``llama_perf`` lines), shown apart
+  with their token counts: the prompt tokens it read (those the KV cache did not already hold) and the tokens
+  it generated;
 - the rest of llama.cpp's ``total time``: sampling and the JSON-schema grammar;
 - outside llama.cpp: the server's Python, HTTP, the openai client, instructor's validation.
 
@@ -37,14 +39,20 @@ from extractor.extraction.local_server import LocalServer, resolve  # noqa: E402
 from extractor.extraction.prompts import Prompt, load_prompt  # noqa: E402
 from extractor.tasks import ATTACKS  # noqa: E402
 
-_PERF = re.compile(r"llama_perf_context_print:\s+(prompt eval time|eval time|total time)\s+=\s+([\d.]+) ms")
+_PERF = re.compile(
+    r"llama_perf_context_print:\s+(prompt eval time|eval time|total time)\s+=\s+([\d.]+) ms"
+    r"(?:\s+/\s+(\d+) (?:tokens|runs))?"
+)
 
 
 def perf_seconds(log: str) -> dict[str, float]:
-    """llama.cpp's own timings summed over the requests whose lines are in ``log``."""
-    sums = {"prompt eval time": 0.0, "eval time": 0.0, "total time": 0.0}
-    for kind, ms in _PERF.findall(log):
+    """llama.cpp's own timings summed over the requests whose lines are in ``log``, and (``... tokens``) the
+    prompt tokens it read and the tokens it generated."""
+    sums = {"prompt eval time": 0.0, "eval time": 0.0, "total time": 0.0, "prompt eval tokens": 0.0, "eval tokens": 0.0}
+    for kind, ms, count in _PERF.findall(log):
         sums[kind] += float(ms) / 1000
+        if count and kind != "total time":
+            sums[f"{kind.removesuffix(' time')} tokens"] += int(count)
     return sums
 
 
@@ -67,10 +75,13 @@ def run(
     Returns the total wall time and each article's events.
     """
     model = resolve()
-    totals = {"wall": 0.0, "compute": 0.0, "llama_total": 0.0}
+    totals = {"wall": 0.0, "compute": 0.0, "llama_total": 0.0, "prompt": 0.0, "generation": 0.0}
     events: dict[str, list[Any]] = {}
     print(f"{label}: {prompt.version} on {len(articles)} article(s), {model.name}, live")
-    print(f"  {'article':<22} {'wall':>7} {'compute':>8} {'sampling':>9} {'outside':>8} {'wall/compute':>13}")
+    print(
+        f"  {'article':<22} {'wall':>7} {'compute':>8} {'sampling':>9} {'outside':>8} {'wall/compute':>13}"
+        f"  {'prompt read':>20} {'generated':>19}"
+    )
     with server_class(model) as server:
         settings = Settings(Backend.COMPATIBLE, model.name, base_url=server.base_url, n_ctx=server.n_ctx)
         with open_extractor(ATTACKS, prompt, settings) as extractor:
@@ -87,17 +98,22 @@ def run(
                 totals["wall"] += wall
                 totals["compute"] += compute
                 totals["llama_total"] += perf["total time"]
+                totals["prompt"] += perf["prompt eval time"]
+                totals["generation"] += perf["eval time"]
+                read = f"{perf['prompt eval time']:.1f}s/{perf['prompt eval tokens']:.0f} tok"
+                made = f"{perf['eval time']:.1f}s/{perf['eval tokens']:.0f} tok"
                 events[article.id] = record.events
                 print(
                     f"  {article.id:<22} {wall:6.1f}s {compute:7.1f}s {perf['total time'] - compute:8.1f}s "
                     f"{wall - perf['total time']:7.1f}s {wall / compute if compute else float('nan'):12.2f}x"
-                    f"  ({record.attempts} attempt(s), {record.usage.total_tokens} tokens)"
+                    f"  {read:>20} {made:>19}  ({record.attempts} attempt(s), {record.usage.total_tokens} tokens)"
                 )
     wall, compute, llama_total = totals["wall"], totals["compute"], totals["llama_total"]
     print(
         f"  {'all':<22} {wall:6.1f}s {compute:7.1f}s {llama_total - compute:8.1f}s {wall - llama_total:7.1f}s "
         f"{wall / compute:12.2f}x  (goal: 1.10x); {wall / len(articles):.1f} s per article"
     )
+    print(f"  of the compute: reading prompts {totals['prompt']:.1f}s, generating {totals['generation']:.1f}s")
     return wall, events
 
 
