@@ -29,6 +29,8 @@ from extractor.attacks.resolvers import (
     AttackAnswers,
     CitedEvent,
     CitedStatements,
+    OneQuoteEvent,
+    OneQuoteStatements,
     OpenedEvent,
     OpenedStatements,
     PlacedEvents,
@@ -204,6 +206,9 @@ ATTACKS = Task(
         "attacks": Resolvers(AttackAnswers, resolve_article),
         "places": Resolvers(PlacedEvents, refine_placed, items_field="places"),
         "stated_places": Resolvers(PlacedStatements, refine_stated, items_field="places", guide_model=StatedEvent),
+        "one_quote_places": Resolvers(
+            OneQuoteStatements, refine_stated, items_field="places", guide_model=OneQuoteEvent
+        ),
         "cited_places": Resolvers(
             CitedStatements,
             refine_stated,

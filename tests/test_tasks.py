@@ -156,7 +156,14 @@ def test_a_prompt_naming_resolvers_its_task_lacks_is_a_prompt_error(protests: Ta
     with pytest.raises(PromptError, match="task 'protests' has no resolvers named 'riots' \\(known: none\\)"):
         protests.resolvers_named(prompt.spec.resolvers)
     assert protests.resolvers_named(None) is None
-    assert set(ATTACKS.resolvers) == {"attacks", "places", "stated_places", "cited_places", "opened_places"}
+    assert set(ATTACKS.resolvers) == {
+        "attacks",
+        "places",
+        "stated_places",
+        "one_quote_places",
+        "cited_places",
+        "opened_places",
+    }
 
 
 def test_the_package_surface_loads_on_first_use() -> None:

@@ -137,6 +137,28 @@ class CitedStatements(BaseModel):
     events: list[CitedEvent] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["events"].description)
 
 
+class OneQuoteEvent(StatedEvent):
+    """One specific act of armed violence that the article reports as having happened, as the article states
+    it, with the one sentence that reports it best."""
+
+    evidence: list[str] = Field(
+        min_length=1,
+        max_length=1,
+        description="The one sentence of the article that reports this attack best, copied exactly.",
+    )
+
+
+class OneQuoteStatements(BaseModel):
+    """The places attacked in one article, then its attack events (empty lists if there are none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    places: list[str] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["places"].description)
+    events: list[OneQuoteEvent] = Field(
+        max_length=MAX_EVENTS, description=PlacedEvents.model_fields["events"].description
+    )
+
+
 # The opening words of a sentence, enough to find it: the JSON-schema grammar closes the string there, so the
 # model cannot copy more however long the sentence.
 OPENING_CHARS = 60

@@ -16,13 +16,14 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 import httpx2
 import instructor
 import openai
+import pydantic_core
 from instructor.v2.core.errors import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel, ValidationError
 
@@ -155,7 +156,7 @@ class LLMClient:
                 max_tokens=self.params.max_tokens,
             ) from exc
         except InstructorRetryException as exc:
-            raise _map_retry_error(exc, self.params.max_reasks, responses, sum(usages, Usage())) from exc
+            raise _map_retry_error(exc, self.params.max_reasks, responses, sum(usages, Usage()), reask_errors) from exc
         except openai.OpenAIError as exc:
             raise _map_openai_error(exc) from exc
         finally:
@@ -218,21 +219,37 @@ def _first_line(error: BaseException) -> str:
 
 
 def _tool_arguments(response: Any) -> Any:
-    """The arguments of a chat completion's first tool call, parsed; ``None`` when there are none or they
-    are no JSON (a truncated answer)."""
+    """The arguments of a chat completion's first tool call, parsed; an answer cut off mid-way (v12 on dev 040)
+    as far as it goes, its last value unfinished left out; ``None`` when there are none or they are no JSON."""
     try:
         arguments = response.choices[0].message.tool_calls[0].function.arguments
-        return json.loads(arguments)
+        return pydantic_core.from_json(arguments, allow_partial=True)
     except (AttributeError, IndexError, TypeError, ValueError):
         return None
 
 
 def _map_retry_error(
-    exc: InstructorRetryException, max_reasks: int, responses: list[Any], usage: Usage
+    exc: InstructorRetryException,
+    max_reasks: int,
+    responses: list[Any],
+    usage: Usage,
+    reask_errors: Sequence[str] = (),
 ) -> ExtractorError:
     cause = exc.__cause__
     if isinstance(cause, openai.OpenAIError):
-        return _map_openai_error(cause)
+        mapped = _map_openai_error(cause)
+        if isinstance(mapped, ContextOverflowError) and responses:
+            # A re-ask carries the invalid answer and its error, so a long answer can push it past the context
+            # (v12 on dev 040): the re-asks end there, and the last answer travels on, as after the last re-ask.
+            why = reask_errors[-1] if reask_errors else "invalid"
+            return InvalidOutputError(
+                f"output still invalid after {len(responses)} attempt(s), and the next re-ask does not fit the "
+                f"context window: {why}",
+                answer=_tool_arguments(responses[-1]),
+                usage=usage,
+                attempts=len(responses),
+            )
+        return mapped
     if isinstance(cause, IncompleteOutputException):
         return TruncatedOutputError("the model hit max_tokens before finishing its answer (finish_reason=length)")
     detail = _first_line(cause) if cause is not None else _first_line(exc)

@@ -124,6 +124,11 @@ def is_reusable(record: ArticleRecord, article: Article, prompt: Prompt, task: T
 # --------------------------------------------------------------------------- extraction
 
 
+# What makes one follow-up turn give nothing, leaving the answers before it standing: its answer stays invalid,
+# runs past max_tokens, or the conversation (grown by the turn and its re-asks) no longer fits the context.
+_TURN_FAILURES = (InvalidOutputError, TruncatedOutputError, ContextOverflowError)
+
+
 @dataclass
 class Chunk:
     text: str
@@ -259,7 +264,12 @@ class Extractor:
                 value=value,
                 usage=exc.context["usage"],
                 attempts=exc.context["attempts"],
-                reask_errors=[f"{exc}; kept the last answer with {', '.join(changes)}"],
+                # No change named: the answer broke off, and what it gives before its unfinished end is valid.
+                reask_errors=[
+                    f"{exc}; kept the last answer with {', '.join(changes)}"
+                    if changes
+                    else f"{exc}; kept the last answer as far as it goes"
+                ],
                 latency_s=time.perf_counter() - started,
             )
 
@@ -285,7 +295,7 @@ class Extractor:
             messages = self.prompt.follow_up(messages, done[-1].value.model_dump_json())
             try:
                 more = self.complete(messages, context)
-            except (InvalidOutputError, TruncatedOutputError) as exc:
+            except _TURN_FAILURES as exc:
                 notes.append(f"gleaning turn {turn} gave nothing: {exc}")
                 break
             done.append(more)
@@ -327,7 +337,7 @@ class Extractor:
             follow = self.prompt.follow_each(messages, answer_json, item)
             try:
                 more = self.complete(follow, context)
-            except (InvalidOutputError, TruncatedOutputError) as exc:
+            except _TURN_FAILURES as exc:
                 notes.append(f"item {number} ({item}) gave nothing: {exc}")
                 continue
             given = list(getattr(more.value, "events", []))

@@ -12,6 +12,7 @@ from extractor.attacks.resolvers import (
     AttackAnswer,
     AttackAnswers,
     CitedEvent,
+    OneQuoteEvent,
     OpenedEvent,
     PlacedEvents,
     PlacedStatements,
@@ -872,11 +873,11 @@ def test_settle_events_merges_then_settles_counts() -> None:
     assert [(e["location"]["site"], e["killed"]) for e in settled] == [("Kofa", 12), ("Bulaburin", None)]
 
 
-def test_the_pointing_schemas_differ_from_v9s_only_in_their_evidence() -> None:
-    """v10 and v11 (attempts) ask v9's questions; only the evidence is pointed at, and v11's quotes are bounded in
-    the schema, so the JSON-schema grammar closes each at its opening words."""
+def test_the_evidence_schemas_differ_from_v9s_only_in_their_evidence() -> None:
+    """v10, v11 and v12 ask v9's questions; only the evidence differs: pointed at by number (v10), its opening
+    words bounded in the schema so the JSON-schema grammar closes each quote there (v11), one sentence (v12)."""
     stated = StatedEvent.model_json_schema()
-    for pointing in (CitedEvent, OpenedEvent):
+    for pointing in (CitedEvent, OpenedEvent, OneQuoteEvent):
         schema = pointing.model_json_schema()
         assert list(schema["properties"]) == list(stated["properties"]), "evidence first, as in v9"
         assert {k: v for k, v in schema["properties"].items() if k != "evidence"} == {
@@ -887,3 +888,4 @@ def test_the_pointing_schemas_differ_from_v9s_only_in_their_evidence() -> None:
         "type": "string",
         "maxLength": OPENING_CHARS,
     }
+    assert OneQuoteEvent.model_json_schema()["properties"]["evidence"]["maxItems"] == 1

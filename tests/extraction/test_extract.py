@@ -24,7 +24,7 @@ from extractor.extraction.prompts import PromptSpec, load_prompt
 from extractor.extraction.records import ArticleRecord
 from extractor.tasks import ATTACKS
 from tests.conftest import CORPUS
-from tests.loopback import Reply, scripted, tool_call
+from tests.loopback import Reply, error, scripted, tool_call
 
 ARTICLE = CORPUS / "013_0644d5bc3cdc77c4.txt"  # published 2025-09-02
 # Versions tried on dev and not kept (README "Prompt versions"): replayable, never listed.
@@ -131,6 +131,31 @@ def test_what_is_valid_in_an_answer_that_stays_invalid_is_kept() -> None:
     assert note.startswith("output still invalid after 3 attempt(s): events.1.killed") and note.endswith(
         "kept the last answer with cleared events.1.killed"
     )
+
+
+@pytest.mark.parametrize(
+    ("breaks_off_at", "kept"),
+    [
+        ('"perpetrator"', "kept the last answer with dropped events.1"),  # inside the second event
+        ('{"evidence"', "kept the last answer as far as it goes"),  # before it
+    ],
+)
+def test_an_answer_that_breaks_off_keeps_its_finished_events_when_a_re_ask_no_longer_fits(
+    breaks_off_at: str, kept: str
+) -> None:
+    """v12 on dev 040: an answer ran on until it broke off, the re-ask carrying it went past the context window,
+    and the article was lost. Its finished events are an answer: the re-asks end there and those are kept."""
+    whole = json.dumps({"events": [EL_FASHER, OMDURMAN]})
+    second = whole.index('{"evidence"', 1 + whole.index('{"evidence"'))
+    cut = tool_call(whole[: whole.index(breaks_off_at, second)])
+    overflow = error(400, "This model's maximum context length is 8192 tokens. However, you requested 10543 tokens")
+    record, sent = extract_with([cut, overflow, tool_call({"events": []})])
+    assert record.status == "ok", record.error
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher"], "the unfinished event is left out"
+    assert len(sent) == 3, "the answer, its re-ask that does not fit, then the gleaning turn"
+    note = record.reask_errors[0]
+    assert note.startswith("output still invalid after 1 attempt(s), and the next re-ask does not fit the context")
+    assert note.endswith(kept)
 
 
 def test_a_gleaning_turn_needs_its_count_and_the_count_its_turn() -> None:
@@ -250,6 +275,21 @@ def test_a_turn_that_stays_invalid_does_not_stop_the_next_place() -> None:
     assert [e["location"]["site"] for e in record.events] == ["El-Fasher", "Nyala"]
     assert [about(r) for r in sent] == ["", "Omdurman", "Omdurman", "Omdurman", "Nyala"], "re-asked, then given up"
     assert any(e.startswith("item 2 (Omdurman) gave nothing: ") for e in record.reask_errors)
+
+
+def test_a_turn_that_no_longer_fits_the_context_adds_nothing_and_the_answer_stands() -> None:
+    # v12 on dev 040: a follow-up's re-ask grew the conversation past the context window, and the whole
+    # article was lost with the answer before it.
+    overflow = error(400, "This model's maximum context length is 8192 tokens. However, you requested 10543 tokens")
+    answers = {
+        "": placed(["El-Fasher", "Omdurman", "Nyala"], EL_FASHER),
+        "Omdurman": overflow,
+        "Nyala": placed(["Nyala"], attack("Nyala", QUOTES[1])),
+    }
+    record, _ = extract_each(lambda place: answers[place])
+    assert record.status == "ok", record.error
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher", "Nyala"]
+    assert any(e.startswith("item 2 (Omdurman) gave nothing: ") and "context" in e for e in record.reask_errors)
 
 
 def test_at_most_the_prompts_number_of_places_are_followed_up() -> None:
