@@ -1,6 +1,7 @@
 """Wall time of each extraction against llama.cpp's own time for the same tokens (not a timed test).
 
     python bench/model_time.py [--prompt VERSION (default: the CLI's default)] [--split seeds] [--articles N]
+                               [--no-prefix-cache]
 
 Runs the embedded Qwen server live on the seed articles (or another split's) and, per article, splits the wall time
 the harness measured (``latency_s``: every attempt, HTTP and validation included) into
@@ -18,6 +19,9 @@ embedded server's sampler must change the time, never an answer. Same order, bec
 can depend on what the server read before (the KV-cache prefix it reuses changes how the
 prompt is batched), which is also why a live run need not reproduce a cassette recorded in
 another order: the cassettes, not a re-run, are what make evals repeatable.
+
+The embedded server keeps the instructions it read on disk (``server_process.PrefixStore``): the first
+run on a machine reads them, later runs load them. ``--no-prefix-cache`` measures the first kind.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ class StockServer(LocalServer):
 
 
 def run(
-    server_class: type[LocalServer], articles: list[Article], prompt: Prompt, label: str
+    server_class: type[LocalServer], articles: list[Article], prompt: Prompt, label: str, *, prefix_cache: bool = True
 ) -> tuple[float, dict[str, list[Any]]]:
     """Extract ``articles`` in order on a fresh server and print the time table.
 
@@ -82,7 +86,7 @@ def run(
         f"  {'article':<22} {'wall':>7} {'compute':>8} {'sampling':>9} {'outside':>8} {'wall/compute':>13}"
         f"  {'prompt read':>20} {'generated':>19}"
     )
-    with server_class(model) as server:
+    with server_class(model, prefix_cache=prefix_cache) as server:
         settings = Settings(Backend.COMPATIBLE, model.name, base_url=server.base_url, n_ctx=server.n_ctx)
         with open_extractor(ATTACKS, prompt, settings) as extractor:
             log = server.log_path
@@ -125,11 +129,19 @@ def main() -> None:
     parser.add_argument(
         "--against-stock", action="store_true", help="first run llama_cpp.server as it comes, then compare"
     )
+    parser.add_argument(
+        "--no-prefix-cache",
+        action="store_true",
+        help="read the instructions again, as a server with nothing stored (the first run on a machine) does",
+    )
     args = parser.parse_args()
     prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, args.prompt)
     articles = [a for a in load_corpus(ATTACKS.corpus_dir) if a.meta.split == args.split][: args.articles]
-    stock = run(StockServer, articles, prompt, "stock llama_cpp.server") if args.against_stock else None
-    wall, events = run(LocalServer, articles, prompt, "the embedded server")
+    cache = not args.no_prefix_cache
+    stock = None
+    if args.against_stock:
+        stock = run(StockServer, articles, prompt, "stock llama_cpp.server", prefix_cache=cache)
+    wall, events = run(LocalServer, articles, prompt, "the embedded server", prefix_cache=cache)
     if stock is not None:
         stock_wall, stock_events = stock
         same = sum(stock_events[a.id] == events[a.id] for a in articles)

@@ -14,9 +14,12 @@ from extractor.extraction import local_server
 
 ROOT = Path(__file__).resolve().parent.parent
 # The loopback servers of the batch, resume and robustness tests answer in the task's own schema, as v2
-# asks for it; the default version (v8) asks for the places attacked first. Every command those tests
+# asks for it; the default version (v9) asks for the places attacked first. Every command those tests
 # start inherits this pin; tests of the default itself start their command without it.
 os.environ["EXTRACTOR_PROMPT"] = "v2"
+# A server a test starts keeps no instructions in the user's cache; the tests of the store turn it on for
+# a temporary directory of their own (tests/extraction/test_server_process.py).
+os.environ["EXTRACTOR_PREFIX_CACHE"] = "off"
 CORPUS = ROOT / "evals" / "attacks" / "articles"
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -257,6 +258,21 @@ def resolve(name: str | None = None, path: Path | None = None) -> ResolvedModel:
     return ResolvedModel(name=spec.name, path=verify(spec), sha256=spec.sha256, n_ctx=spec.n_ctx)
 
 
+# The server process reads it (extractor.extraction.server_process, not imported here: it loads llama.cpp).
+PREFIX_DIR_ENV = "EXTRACTOR_PREFIX_DIR"
+# "off" (or 0): the embedded server keeps no instructions on disk.
+PREFIX_CACHE_ENV = "EXTRACTOR_PREFIX_CACHE"
+
+
+def prefix_dir(model: ResolvedModel, n_ctx: int) -> Path:
+    """Where the embedded server keeps the instructions it has read, for ``model`` served with ``n_ctx``."""
+    try:
+        llama = importlib.metadata.version("llama-cpp-python")
+    except importlib.metadata.PackageNotFoundError:
+        llama = "none"
+    return cache_dir() / "prefixes" / f"{model.sha256[:16]}-ctx{n_ctx}-llama-cpp-python-{llama}"
+
+
 def threads_from_env() -> int | None:
     """``EXTRACTOR_THREADS``: llama.cpp threads for the embedded server (default: every core).
 
@@ -296,8 +312,14 @@ class LocalServer:
         n_ctx: int | None = None,
         n_threads: int | None = None,
         startup_timeout: float = 180.0,
+        prefix_cache: bool | None = None,
     ) -> None:
         self.model = model
+        # The instructions' KV cache, kept on disk across servers (server_process.PrefixStore); per model file,
+        # context size and llama.cpp version, the three that make a stored state loadable.
+        if prefix_cache is None:
+            prefix_cache = os.environ.get(PREFIX_CACHE_ENV, "on").lower() not in ("0", "off", "false", "no")
+        self.prefix_dir = prefix_dir(model, n_ctx or model.n_ctx) if prefix_cache else None
         self.n_ctx = n_ctx or model.n_ctx
         self.n_threads = n_threads or threads_from_env() or max(1, os.cpu_count() or 1)
         self.startup_timeout = startup_timeout
@@ -341,8 +363,13 @@ class LocalServer:
             )
         self.port = free_port()
         self._log = tempfile.NamedTemporaryFile(prefix="extractor-llama-", suffix=".log", delete=False)  # noqa: SIM115
+        env = dict(os.environ)
+        env.pop(PREFIX_DIR_ENV, None)
+        if self.prefix_dir is not None:
+            env[PREFIX_DIR_ENV] = str(self.prefix_dir)
         self.process = subprocess.Popen(
             self.command(self.port),
+            env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -392,3 +392,18 @@ def test_a_bad_extractor_threads_is_one_line(monkeypatch: pytest.MonkeyPatch, tm
     model = local_server.ResolvedModel(name="m", path=tmp_path / "m.gguf", sha256="0" * 64, n_ctx=512)
     with pytest.raises(ServerStartError, match="EXTRACTOR_THREADS"):
         local_server.LocalServer(model)
+
+
+def test_the_instructions_store_is_per_model_context_and_llama_cpp_and_can_be_turned_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("EXTRACTOR_PREFIX_CACHE")  # tests/conftest.py turns it off for every other test: on by default
+    model = local_server.ResolvedModel(name="m", path=tmp_path / "m.gguf", sha256="ab" * 32, n_ctx=4096)
+    server = local_server.LocalServer(model)
+    assert server.prefix_dir is not None and server.prefix_dir.parent == tmp_path / "prefixes"
+    assert server.prefix_dir.name.startswith("abababababababab-ctx4096-llama-cpp-python-")
+    assert local_server.LocalServer(model, n_ctx=2048).prefix_dir != server.prefix_dir
+    monkeypatch.setenv("EXTRACTOR_PREFIX_CACHE", "off")
+    assert local_server.LocalServer(model).prefix_dir is None
+    assert local_server.LocalServer(model, prefix_cache=True).prefix_dir is not None

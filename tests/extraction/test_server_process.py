@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,3 +87,83 @@ def test_sampling_with_a_temperature_keeps_the_stock_chain(llama: Any, monkeypat
 def test_the_server_runs_this_module(smollm2: local_server.ResolvedModel) -> None:
     command = local_server.LocalServer(smollm2).command(8080)
     assert command[1:3] == ["-m", "extractor.extraction.server_process"]
+
+
+# --------------------------------------------------------------------------- the instructions, read once per machine
+
+SYSTEM = "You are a careful assistant. " + " ".join(f"Rule {n}: answer briefly, from the text." for n in range(120))
+
+
+def _ask(server: local_server.LocalServer, user: str) -> tuple[str, int]:
+    """The answer to SYSTEM and ``user``, and how many prompt tokens the server read for it (llama.cpp's own
+    count: the tokens its KV cache did not already hold)."""
+    import openai
+
+    log = server.log_path
+    assert log is not None
+    mark = log.stat().st_size
+    client = openai.OpenAI(base_url=server.base_url, api_key="none")
+    reply = client.chat.completions.create(
+        model=server.model.name,
+        messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
+        max_tokens=12,
+        temperature=0.0,
+    )
+    with log.open(encoding="utf-8", errors="replace") as fh:
+        fh.seek(mark)
+        read = re.findall(r"prompt eval time =\s+[\d.]+ ms /\s+(\d+) tokens", fh.read())
+    return reply.choices[0].message.content or "", sum(map(int, read))
+
+
+def _serve(model: local_server.ResolvedModel, prefixes: Path, *, prefix_cache: bool = True) -> local_server.LocalServer:
+    server = local_server.LocalServer(model, n_ctx=2048, prefix_cache=prefix_cache)
+    if prefix_cache:
+        server.prefix_dir = prefixes
+    return server
+
+
+def test_a_new_server_reads_the_instructions_from_disk_not_again(
+    smollm2: local_server.ResolvedModel, tmp_path: Path
+) -> None:
+    with _serve(smollm2, tmp_path) as first:
+        hello, read_first = _ask(first, "Say hello.")
+    assert read_first > 1000, "the first server reads the instructions"
+    assert len(list(tmp_path.glob("*.kv"))) == 1 and len(list(tmp_path.glob("*.tokens.npy"))) == 1
+    with _serve(smollm2, tmp_path) as second:
+        again, read_again = _ask(second, "Say hello.")
+        _, read_other = _ask(second, "Say goodbye.")
+    assert read_again < 50, "a new server loads the instructions and reads only the user's turn"
+    assert again == hello, "the same tokens are computed the same way: the same answer"
+    assert read_other < 50
+    with _serve(smollm2, tmp_path, prefix_cache=False) as without:
+        assert without.prefix_dir is None
+        _, read_without = _ask(without, "Say hello.")
+    assert read_without == read_first
+    assert len(list(tmp_path.glob("*.kv"))) == 1, "one state per set of instructions"
+
+
+def test_a_stored_state_that_cannot_be_loaded_costs_the_prefix_not_the_answer(
+    smollm2: local_server.ResolvedModel, tmp_path: Path
+) -> None:
+    with _serve(smollm2, tmp_path) as first:
+        hello, _ = _ask(first, "Say hello.")
+    (state,) = tmp_path.glob("*.kv")
+    state.write_bytes(b"not a llama.cpp state")
+    with _serve(smollm2, tmp_path) as second:
+        again, read = _ask(second, "Say hello.")
+    assert again == hello
+    assert read > 1000, "read again, as with nothing stored"
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        ([1, 2, 9, 7, 3, 9, 7, 4, 9, 8], 5),  # the last user turn (9, 7), not an earlier one or the assistant's (9, 8)
+        ([1, 2, 3], 0),  # no user turn
+        ([9, 7, 5], 0),
+    ],
+)
+def test_instructions_are_what_comes_before_the_last_user_turn(tokens: list[int], expected: int) -> None:
+    from extractor.extraction.server_process import instructions_length
+
+    assert instructions_length(tokens, [9, 7]) == expected
