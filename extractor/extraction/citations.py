@@ -5,7 +5,9 @@ A version whose resolvers cite (``Resolvers.cites``) either shows the article wi
 words of each sentence. Code then puts the whole sentences back. Copying evidence is about half of what
 the small model writes (v9's recorded answers: 50% of the characters of its arguments), and every token it
 writes costs ~67 ms on 2 cores; a number costs one or two, opening words a dozen. A sentence put back is
-the article's own text, so it grounds exactly, where a copy may drift.
+the article's own text, so it grounds exactly, where a copy may drift. Tried with the embedded 1.5B model as
+v10 and v11 (prompts/attacks/attempts/) and not kept: it cites the article's first sentences whatever they
+say, and copying a sentence is where it reads it (README "Prompt versions").
 
 Sentences are pysbd's (rule-based, abbreviation-aware: "U.S. Central Command" stays one sentence),
 found line by line so a heading or a dateline never runs into the paragraph after it. Pure: no I/O.

@@ -78,7 +78,7 @@ def answer_model(task: Task, prompt: Prompt) -> type[BaseModel]:
 
 def render_messages(task: Task, prompt: Prompt, article: Article, text: str | None = None) -> list[dict[str, str]]:
     """The chat messages for ``article``; ``text`` replaces its cleaned text (one chunk of it). Under resolvers
-    that cite, the text's sentences are numbered for the model to cite."""
+    that cite by number, the text's sentences are numbered for the model to cite."""
     published = article.meta.published.isoformat() if article.meta.published else "unknown"
     resolvers = task.resolvers_named(prompt.spec.resolvers)
     text = article.text if text is None else text
@@ -158,10 +158,11 @@ class Extractor:
             and resolvers.cites is not None
             and (self.prompt.spec.examples or self.prompt.spec.retrieved_examples)
         ):
-            # An example's evidence is quoted, and the article it quotes is not numbered in the prompt.
+            # An example's evidence is quoted whole, and the article it quotes is not numbered in the prompt.
             raise PromptError(
-                f"{self.prompt.path}: resolvers {self.prompt.spec.resolvers!r} cite evidence by sentence number, "
-                "so the version cannot show examples, whose evidence is quoted"
+                f"{self.prompt.path}: resolvers {self.prompt.spec.resolvers!r} point at evidence "
+                f"({resolvers.cites.by}) instead of quoting it, so the version cannot show examples, whose "
+                "evidence is quoted"
             )
 
     @property

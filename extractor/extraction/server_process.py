@@ -147,7 +147,7 @@ PREFIX_DIR_ENV = "EXTRACTOR_PREFIX_DIR"  # set by local_server.LocalServer
 # A stored prefix is loaded when it shares at least this many tokens with the prompt: below that, reading it
 # from disk buys little over computing it.
 MIN_PREFIX_TOKENS = 256
-KEPT_PREFIXES = 4  # per model, context size and llama.cpp version (the directory): ~50 MB each for Qwen
+KEPT_PREFIXES = 4  # per model, context size and llama.cpp version (the directory): ~84 MB each for Qwen
 
 
 class PrefixStore:

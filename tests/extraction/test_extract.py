@@ -387,7 +387,7 @@ def test_an_event_that_cites_no_sentence_of_the_article_is_no_event() -> None:
 def test_a_citing_version_cannot_show_examples(tmp_path: Path) -> None:
     text = (ATTEMPTS / "v10.yaml").read_text(encoding="utf-8").replace("version: v10", "version: vx")
     (tmp_path / "vx.yaml").write_text(text.replace("items: 12", "items: 12\nretrieved_examples: 1"), encoding="utf-8")
-    with pytest.raises(PromptError, match="cite evidence by sentence number, so the version cannot show examples"):
+    with pytest.raises(PromptError, match=r"point at evidence \(number\) instead of quoting it, so the version cannot"):
         extract_each(lambda place: cited_places([]), tmp_path / "vx.yaml")
 
 
