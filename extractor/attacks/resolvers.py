@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
 from extractor.attacks.schemas import MAX_EVENTS, AttackEvent, Attribution, Casualties, Location, Weapon
 from extractor.comparators import fuzzy_equal, is_empty, normalise_text
@@ -113,6 +113,20 @@ class PlacedStatements(BaseModel):
     )
 
 
+def placed_answer(name: str, event: type[BaseModel]) -> type[BaseModel]:
+    """An answer schema as :class:`PlacedStatements` asks for it (the places attacked, then the events), whose
+    events are ``event``: the attempts that change only how the evidence is given (v10-v12) ask the same."""
+    described = PlacedEvents.model_fields
+    model: type[BaseModel] = create_model(
+        name,
+        __config__=ConfigDict(extra="forbid"),
+        __doc__=PlacedStatements.__doc__,
+        places=(list[str], Field(max_length=MAX_EVENTS, description=described["places"].description)),
+        events=(list[event], Field(max_length=MAX_EVENTS, description=described["events"].description)),  # type: ignore[valid-type]
+    )
+    return model
+
+
 # A StatedEvent whose evidence is cited by the numbers the prompt gives the article's sentences
 # (extractor.extraction.citations); the harness puts the sentences back before the code reads it. Its
 # docstring is the schema's description, which the model reads.
@@ -128,13 +142,7 @@ class CitedEvent(StatedEvent):
     )
 
 
-class CitedStatements(BaseModel):
-    """The places attacked in one article, then its attack events (empty lists if there are none)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    places: list[str] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["places"].description)
-    events: list[CitedEvent] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["events"].description)
+CitedStatements = placed_answer("CitedStatements", CitedEvent)
 
 
 class OneQuoteEvent(StatedEvent):
@@ -148,15 +156,7 @@ class OneQuoteEvent(StatedEvent):
     )
 
 
-class OneQuoteStatements(BaseModel):
-    """The places attacked in one article, then its attack events (empty lists if there are none)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    places: list[str] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["places"].description)
-    events: list[OneQuoteEvent] = Field(
-        max_length=MAX_EVENTS, description=PlacedEvents.model_fields["events"].description
-    )
+OneQuoteStatements = placed_answer("OneQuoteStatements", OneQuoteEvent)
 
 
 # The opening words of a sentence, enough to find it: the JSON-schema grammar closes the string there, so the
@@ -178,15 +178,7 @@ class OpenedEvent(StatedEvent):
     )
 
 
-class OpenedStatements(BaseModel):
-    """The places attacked in one article, then its attack events (empty lists if there are none)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    places: list[str] = Field(max_length=MAX_EVENTS, description=PlacedEvents.model_fields["places"].description)
-    events: list[OpenedEvent] = Field(
-        max_length=MAX_EVENTS, description=PlacedEvents.model_fields["events"].description
-    )
+OpenedStatements = placed_answer("OpenedStatements", OpenedEvent)
 
 
 # --------------------------------------------------------------------------- dates
