@@ -29,14 +29,17 @@ import collections
 import contextlib
 import ctypes
 import hashlib
+import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import llama_cpp
 import numpy as np
 from llama_cpp import llama as llama_module
+
+from extractor.extraction.local_server import PREFIX_DIR_ENV
+from extractor.runs import write_atomic
 
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
 # llama.cpp reads this array in place: the dtype must be its llama_token_data, byte for byte.
@@ -143,7 +146,6 @@ def _init_sampler(self: Any, *args: Any, **kwargs: Any) -> Any:
 
 # --------------------------------------------------------------------------- the instructions, read once per machine
 
-PREFIX_DIR_ENV = "EXTRACTOR_PREFIX_DIR"  # set by local_server.LocalServer
 # A stored prefix is loaded when it shares at least this many tokens with the prompt: below that, reading it
 # from disk buys little over computing it.
 MIN_PREFIX_TOKENS = 256
@@ -211,20 +213,14 @@ class PrefixStore:
         size = llama_cpp.llama_state_get_size(llama._ctx.ctx)
         buffer = (ctypes.c_uint8 * size)()
         written = llama_cpp.llama_state_get_data(llama._ctx.ctx, buffer, size)
-        self.directory.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(tokens.tobytes()).hexdigest()[:16]
-        # Written under temporary names, then renamed, the tokens last: a server reading the directory never
-        # sees half a state.
-        for final, write in (
-            (self.directory / f"{name}.kv", lambda path: path.write_bytes(bytes(buffer)[:written])),
-            (self.directory / f"{name}.tokens.npy", lambda path: np.save(path, tokens)),
-        ):
-            with tempfile.NamedTemporaryFile(dir=self.directory, suffix=final.suffix, delete=False) as tmp:
-                pass
-            write(Path(tmp.name))
-            os.replace(tmp.name, final)
-        stored = sorted(self._stored(), key=lambda found: found[0].stat().st_mtime, reverse=True)
-        for tokens_file, _ in stored[KEPT_PREFIXES:]:
+        listed = io.BytesIO()
+        np.save(listed, tokens)
+        # The tokens last: a server reading the directory finds a state only once it is whole.
+        write_atomic(self.directory / f"{name}.kv", ctypes.string_at(buffer, written))
+        write_atomic(self.directory / f"{name}.tokens.npy", listed.getvalue())
+        newest_first = sorted(self.directory.glob("*.tokens.npy"), key=lambda path: path.stat().st_mtime, reverse=True)
+        for tokens_file in newest_first[KEPT_PREFIXES:]:
             _state_file(tokens_file).unlink(missing_ok=True)
             tokens_file.unlink(missing_ok=True)
 
@@ -249,21 +245,21 @@ _stock_generate = llama_module.Llama.generate
 def _generate(self: Any, tokens: Any, *args: Any, **kwargs: Any) -> Any:
     store: PrefixStore | None = getattr(self, "_extractor_prefixes", None)
     tokens = list(tokens)
-    if store is None or store.used or self.n_tokens:
-        yield from _stock_generate(self, tokens, *args, **kwargs)
-        return
-    store.used = True
-    instructions = instructions_length(tokens, self.tokenize(b"<|im_start|>user", add_bos=False, special=True))
-    if instructions < MIN_PREFIX_TOKENS or store.restore(self, tokens, instructions):
-        yield from _stock_generate(self, tokens, *args, **kwargs)
-        return
-    # Nothing stored for these instructions: the first answer is computed as without a store, then kept.
+    # Set when nothing is stored for these instructions: the first answer is computed as without a store, then kept.
+    keeper: PrefixStore | None = None
+    if store is not None and not store.used and not self.n_tokens:
+        store.used = True
+        instructions = instructions_length(tokens, self.tokenize(b"<|im_start|>user", add_bos=False, special=True))
+        if instructions >= MIN_PREFIX_TOKENS and not store.restore(self, tokens, instructions):
+            keeper = store
     try:
         yield from _stock_generate(self, tokens, *args, **kwargs)
     except GeneratorExit:  # the caller stopped at max_tokens or a stop word: the KV cache is whole
-        store.save(self)
+        if keeper is not None:
+            keeper.save(self)
         raise
-    store.save(self)
+    if keeper is not None:
+        keeper.save(self)
 
 
 _stock_init = llama_module.Llama.__init__

@@ -263,33 +263,38 @@ def test_an_answer_about_another_place_is_no_answer_for_this_one() -> None:
     assert "item 2 (Omdurman): 1 event(s) about another item dropped" in record.reask_errors
 
 
-def test_a_turn_that_stays_invalid_does_not_stop_the_next_place() -> None:
-    broken = tool_call({"places": ["Omdurman"], "events": "Omdurman"}, name="PlacedEvents")
+@pytest.mark.parametrize(
+    ("failing", "asked", "why"),
+    [
+        # An answer that stays invalid: re-asked, then given up.
+        (
+            tool_call({"places": ["Omdurman"], "events": "Omdurman"}, name="PlacedEvents"),
+            ["", "Omdurman", "Omdurman", "Omdurman", "Nyala"],
+            "",
+        ),
+        # v12 on dev 040: a follow-up's re-ask grew the conversation past the context window, and the whole
+        # article was lost with the answer before it.
+        (
+            error(400, "This model's maximum context length is 8192 tokens. However, you requested 10543 tokens"),
+            ["", "Omdurman", "Nyala"],
+            "context",
+        ),
+    ],
+    ids=["invalid", "over-the-context"],
+)
+def test_a_turn_that_fails_adds_nothing_and_does_not_stop_the_next_place(
+    failing: Reply, asked: list[str], why: str
+) -> None:
     answers = {
         "": placed(["El-Fasher", "Omdurman", "Nyala"], EL_FASHER),
-        "Omdurman": broken,
+        "Omdurman": failing,
         "Nyala": placed(["Nyala"], attack("Nyala", QUOTES[1])),
     }
     record, sent = extract_each(lambda place: answers[place])
     assert record.status == "ok", record.error
     assert [e["location"]["site"] for e in record.events] == ["El-Fasher", "Nyala"]
-    assert [about(r) for r in sent] == ["", "Omdurman", "Omdurman", "Omdurman", "Nyala"], "re-asked, then given up"
-    assert any(e.startswith("item 2 (Omdurman) gave nothing: ") for e in record.reask_errors)
-
-
-def test_a_turn_that_no_longer_fits_the_context_adds_nothing_and_the_answer_stands() -> None:
-    # v12 on dev 040: a follow-up's re-ask grew the conversation past the context window, and the whole
-    # article was lost with the answer before it.
-    overflow = error(400, "This model's maximum context length is 8192 tokens. However, you requested 10543 tokens")
-    answers = {
-        "": placed(["El-Fasher", "Omdurman", "Nyala"], EL_FASHER),
-        "Omdurman": overflow,
-        "Nyala": placed(["Nyala"], attack("Nyala", QUOTES[1])),
-    }
-    record, _ = extract_each(lambda place: answers[place])
-    assert record.status == "ok", record.error
-    assert [e["location"]["site"] for e in record.events] == ["El-Fasher", "Nyala"]
-    assert any(e.startswith("item 2 (Omdurman) gave nothing: ") and "context" in e for e in record.reask_errors)
+    assert [about(r) for r in sent] == asked
+    assert any(e.startswith("item 2 (Omdurman) gave nothing: ") and why in e for e in record.reask_errors)
 
 
 def test_at_most_the_prompts_number_of_places_are_followed_up() -> None:
