@@ -37,6 +37,7 @@ from extractor.attacks.resolvers import (
     PlacedStatements,
     StatedEvent,
     covers_place,
+    ground_weapons,
     refine_event,
     refine_placed,
     refine_stated,
@@ -180,7 +181,8 @@ def _checked_against_text(
 ) -> list[dict[str, Any]]:
     # The injection guard first: an event or quote that only an instruction to the model states is gone before
     # its country and perpetrator are read against the text.
-    return name_perpetrators(ground_countries(guard_events(events, text, published), text), text)
+    guarded = guard_events(events, text, published)
+    return ground_weapons(name_perpetrators(ground_countries(guarded, text), text), text)
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

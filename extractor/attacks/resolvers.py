@@ -644,7 +644,8 @@ def is_aggregate(quote: str) -> bool:
 # --------------------------------------------------------------------------- weapons
 
 # The words that state each weapon (G2: only weapons the text states; G9: shelling and artillery are
-# indirect fire). "Strike" alone names no weapon; "gunmen" names attackers, not a weapon.
+# indirect fire). "Strike" alone names no weapon. "Gunmen", "gunned down" and "shootout" state the attackers'
+# small arms (the dev gold: 008, 010; ANNOTATION.md G2).
 _WEAPON_WORDS = {
     Weapon.DRONE: r"drones?|uavs?|unmanned aerial|shaheds?",
     Weapon.ROCKET: r"rockets?|katyushas?",
@@ -653,7 +654,11 @@ _WEAPON_WORDS = {
     Weapon.INDIRECT_FIRE: r"indirect fire|shelling|shelled|shells|artillery",
     Weapon.AIRSTRIKE: r"air ?strikes?|air raids?|warplanes?|fighter jets?",
     Weapon.EXPLOSIVE: r"bombs?|bombings?|bombers?|ieds?|explosives?",
-    Weapon.SMALL_ARMS: r"shot|shooting|gunfire|opened fire|rifles?|guns?|gunshots?",
+    Weapon.SMALL_ARMS: (
+        r"shot|shooting|gunfire|opened fire|rifles?|guns?|gunshots?|gunm[ae]n|gunned|shoot-?outs?|gunfights?|"
+        r"firefights?"
+    ),
+    Weapon.OTHER: r"machetes?|knives|knife|stabbed|stabbing|axes",
 }
 _WEAPON = {weapon: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for weapon, words in _WEAPON_WORDS.items()}
 _CARRIERS = frozenset({Weapon.DRONE, Weapon.ROCKET, Weapon.MISSILE, Weapon.MORTAR})
@@ -706,6 +711,26 @@ def resolve_weapons(answered: Sequence[str], evidence: Iterable[str]) -> list[st
     stated = [weapon.value for weapon in stated_weapons(evidence)]
     kept = [weapon for weapon in answered if weapon in stated]
     return kept or stated or list(answered)
+
+
+def ground_weapons(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Each event's weapons checked against the article where its own evidence names none (G2).
+
+    :func:`resolve_weapons` leaves the answer as it is when the evidence is a sentence with no weapon word
+    ("ambushed", a casualty count). The small model then often writes a weapon the article never names
+    ("indirect_fire" for a raid, "rocket, mortar" for a shooting): only the answered weapons the article
+    states are kept, and with none left the event's weapon is ``other`` ("no weapon word at all"). Kept on
+    dev (README "Code rules for every version").
+    """
+    named = {weapon.value for weapon in stated_weapons([text])}
+    grounded = []
+    for event in events:
+        if stated_weapons(event.get("evidence") or []):
+            grounded.append(event)
+            continue
+        weapons = [weapon for weapon in event.get("weapons") or [] if weapon in named] or [Weapon.OTHER.value]
+        grounded.append(event if weapons == event.get("weapons") else {**event, "weapons": weapons})
+    return grounded
 
 
 # --------------------------------------------------------------------------- one answer, one article

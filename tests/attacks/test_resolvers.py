@@ -21,6 +21,7 @@ from extractor.attacks.resolvers import (
     day_of_attack,
     deduplicate,
     derive_stated,
+    ground_weapons,
     is_aggregate,
     own_counts,
     own_targets,
@@ -539,6 +540,12 @@ def test_refine_event_leaves_an_event_it_cannot_improve_as_it_is() -> None:
         ("Gunmen opened fire on worshippers.", ["small_arms"]),
         ("Israeli warplanes struck the town.", ["airstrike"]),
         ("Two soldiers were killed in the attack.", []),
+        # The dev gold's small arms (008, 010): the attackers' guns stated in how they killed.
+        ("The gunmen first killed five people at the entrance of the town.", ["small_arms"]),
+        ("They moved to nearby Bulaburin where they gunned down nine people.", ["small_arms"]),
+        ("The jihadists engaged troops guarding the camp in a shootout.", ["small_arms"]),
+        # G2: ``other`` beside another value for a stated means the list lacks.
+        ("Rebels killed dozens of civilians using guns and machetes.", ["small_arms", "other"]),
     ],
 )
 def test_stated_weapons(evidence: str, expected: list[str]) -> None:
@@ -559,6 +566,33 @@ def test_stated_weapons(evidence: str, expected: list[str]) -> None:
 )
 def test_resolve_weapons(answered: list[str], evidence: str, expected: list[str]) -> None:
     assert resolve_weapons(answered, [evidence]) == expected
+
+
+_RAID = "Jihadists attacked Kofa village. They set fire to the houses."
+
+
+@pytest.mark.parametrize(
+    ("weapons", "evidence", "text", "expected"),
+    [
+        # G2: no weapon word in the evidence nor anywhere in the article: ``other``, not the model's guess.
+        (["indirect_fire"], "Jihadists attacked Kofa village.", _RAID, ["other"]),
+        (["rocket", "mortar"], "Jihadists attacked Kofa village.", _RAID + " Gunmen shot two men.", ["other"]),
+        # A weapon the article states elsewhere stays; the ones it never names go.
+        (
+            ["drone", "rocket"],
+            "Two soldiers were killed.",
+            "A drone hit the base. Two soldiers were killed.",
+            ["drone"],
+        ),
+        # Evidence that names a weapon was already read by resolve_weapons: left alone.
+        (["rocket"], "Rockets hit the base.", "Rockets hit the base.", ["rocket"]),
+        (["missile"], "Rockets hit the base.", "Rockets hit the base.", ["missile"]),
+    ],
+)
+def test_ground_weapons(weapons: list[str], evidence: str, text: str, expected: list[str]) -> None:
+    event = {"evidence": [evidence], "weapons": weapons, "killed": 2}
+    [grounded] = ground_weapons([event], text)
+    assert grounded == {**event, "weapons": expected}
 
 
 def _at(site: str | None, area: str | None = None) -> dict[str, Any]:
