@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from extractor.errors import (
     BackendUnreachableError,
@@ -60,7 +61,7 @@ from extractor.extraction.client import Completion, LLMClient
 from extractor.extraction.config import Backend, Settings
 from extractor.extraction.examples import shown
 from extractor.extraction.grounding import Grounding, ground
-from extractor.extraction.local_server import MODELS, LocalServer, resolve
+from extractor.extraction.local_server import MODELS, WHITESPACE_KEY, LocalServer, resolve
 from extractor.extraction.params import GenerationParams
 from extractor.extraction.prompts import Prompt
 from extractor.extraction.records import ArticleRecord, Usage
@@ -71,9 +72,24 @@ _REPLAY_URL = "http://127.0.0.1:9/v1"  # discard port: replay never reaches a se
 
 
 def answer_model(task: Task, prompt: Prompt) -> type[BaseModel]:
-    """The schema the model fills under ``prompt``: the task's own, or the answer schema of the resolvers it names."""
+    """The schema the model fills under ``prompt``: the task's own, or the answer schema of the resolvers it names;
+    asking for compact JSON where the prompt version does (``json_whitespace: none``)."""
     resolvers = task.resolvers_named(prompt.spec.resolvers)
-    return resolvers.answer_model if resolvers else task.result_model
+    model = resolvers.answer_model if resolvers else task.result_model
+    return compact(model) if prompt.spec.json_whitespace == "none" else model
+
+
+@functools.cache
+def compact(model: type[BaseModel]) -> type[BaseModel]:
+    """``model`` with a JSON schema that asks for no whitespace between JSON tokens (:data:`WHITESPACE_KEY`).
+
+    Same name and docstring, so the same tool to the model. Unconstrained, the model writes a first answer as
+    ``{"places": ["X"], ...}``; re-serialised compact, v9's recorded answers are 15 % fewer tokens (Qwen's
+    tokenizer).
+    """
+    config = ConfigDict(json_schema_extra={WHITESPACE_KEY: "none"})
+    namespace = {"__module__": model.__module__, "__doc__": model.__doc__, "model_config": config}
+    return type(model.__name__, (model,), namespace)
 
 
 def render_messages(task: Task, prompt: Prompt, article: Article, text: str | None = None) -> list[dict[str, str]]:

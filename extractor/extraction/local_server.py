@@ -260,6 +260,9 @@ def resolve(name: str | None = None, path: Path | None = None) -> ResolvedModel:
 
 # The server process reads it (extractor.extraction.server_process, not imported here: it loads llama.cpp).
 PREFIX_DIR_ENV = "EXTRACTOR_PREFIX_DIR"
+# A JSON schema with this key set to "none" gets a grammar with no whitespace between JSON tokens from the
+# embedded server (server_process): a prompt version's json_whitespace. Other servers ignore the key.
+WHITESPACE_KEY = "x-json-whitespace"
 # "off" (or 0): the embedded server keeps no instructions on disk.
 PREFIX_CACHE_ENV = "EXTRACTOR_PREFIX_CACHE"
 

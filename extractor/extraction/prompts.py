@@ -20,7 +20,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 import yaml
@@ -85,6 +85,11 @@ class PromptSpec(BaseModel):
         ge=0,
         le=25,
         description="Items followed up at most, in the order the answer lists them.",
+    )
+    json_whitespace: Literal["any", "none"] = Field(
+        default="any",
+        description="'none': the answer is compact JSON: its schema asks for no whitespace between JSON tokens "
+        "(x-json-whitespace), which the embedded server's grammar enforces (other servers ignore the key).",
     )
 
     @model_validator(mode="after")

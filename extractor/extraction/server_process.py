@@ -1,10 +1,13 @@
 """What runs inside the embedded llama.cpp server process: ``python -m extractor.extraction.server_process``.
 
-It is ``python -m llama_cpp.server`` with one change, to how a greedy token is picked under a
-grammar. llama-cpp-python's sampler chain is penalties → grammar → greedy, and the grammar step
-checks every token of the vocabulary (151,936 for Qwen2.5) against the JSON-schema grammar
-before the greedy pick: measured here, that is where the time between llama.cpp's own
-prompt + eval time and the wall time of a request goes (``bench/model_time.py``: 1.25×).
+It is ``python -m llama_cpp.server`` with three changes: the instructions of a first prompt are kept
+on disk for the next server (:class:`PrefixStore`); a JSON schema that asks for compact JSON gets a grammar
+without whitespace (:func:`json_schema_grammar`; any other schema gets llama-cpp-python's own grammar);
+and, the main one, how a greedy token is picked under a grammar. llama-cpp-python's sampler chain is
+penalties → grammar → greedy, and the grammar step checks every token of the vocabulary (151,936
+for Qwen2.5) against the JSON-schema grammar before the greedy pick: measured here, that is where
+the time between llama.cpp's own prompt + eval time and the wall time of a request goes
+(``bench/model_time.py``: 1.25×).
 
 llama.cpp's own ``common_sampler`` does it the other way round, and so does this module: pick
 the greedy token first, check only that token against the grammar, and apply the grammar to
@@ -30,15 +33,18 @@ import contextlib
 import ctypes
 import hashlib
 import io
+import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import llama_cpp
 import numpy as np
 from llama_cpp import llama as llama_module
+from llama_cpp import llama_grammar
 
-from extractor.extraction.local_server import PREFIX_DIR_ENV
+from extractor.extraction.local_server import PREFIX_DIR_ENV, WHITESPACE_KEY
 from extractor.runs import write_atomic
 
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
@@ -271,6 +277,30 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     self._extractor_prefixes = PrefixStore(Path(directory)) if directory else None
 
 
+_SPACE_RULE = re.compile(r"^space ::= .*$", re.MULTILINE)
+
+
+def json_schema_grammar(json_schema: str) -> str:
+    """llama-cpp-python's GBNF for ``json_schema``; with no whitespace between JSON tokens where the schema asks
+    (``"x-json-whitespace": "none"``: a prompt version's ``json_whitespace``).
+
+    The stock grammar allows one optional space after every ``:`` and ``,``; the model takes it in a first answer
+    and leaves it out in answers after a compact one, so which it writes depends on the conversation. Every
+    separator the grammar builds goes through its one ``space`` rule. The one version that asked, v13, lost
+    on dev: forbidden the token it prefers after a separator, the small model drifts (README, "v13").
+    """
+    grammar: str = llama_grammar.json_schema_to_gbnf(json_schema)
+    if json.loads(json_schema).get(WHITESPACE_KEY) == "none":
+        grammar, replaced = _SPACE_RULE.subn('space ::= ""', grammar)
+        if replaced != 1:
+            raise ValueError("llama-cpp-python's JSON-schema grammar has no single space rule to empty")
+    return grammar
+
+
+def _from_json_schema(cls: Any, json_schema: str, verbose: bool = True) -> Any:
+    return cls.from_string(json_schema_grammar(json_schema), verbose=verbose)
+
+
 _SAMPLER_ARGS = (
     "top_k", "top_p", "min_p", "typical_p", "temp", "repeat_penalty", "frequency_penalty",
     "presence_penalty", "tfs_z", "mirostat_mode", "mirostat_eta", "mirostat_tau", "penalize_nl",
@@ -279,12 +309,14 @@ _SAMPLER_ARGS = (
 
 
 def install() -> None:
-    """Make every ``llama_cpp.Llama`` of this process pick greedy tokens under a grammar this way, and (with
-    ``EXTRACTOR_PREFIX_DIR`` set) keep the instructions it reads on disk (:class:`PrefixStore`)."""
+    """Make every ``llama_cpp.Llama`` of this process pick greedy tokens under a grammar this way, (with
+    ``EXTRACTOR_PREFIX_DIR`` set) keep the instructions it reads on disk (:class:`PrefixStore`), and build a
+    JSON schema's grammar without whitespace where the schema asks (:func:`json_schema_grammar`)."""
     # Assigned on the class, not subclassed: llama_cpp.server builds its own llama_cpp.Llama.
     setattr(llama_module.Llama, "_init_sampler", _init_sampler)  # noqa: B010
     setattr(llama_module.Llama, "__init__", _init)  # noqa: B010
     setattr(llama_module.Llama, "generate", _generate)  # noqa: B010
+    setattr(llama_grammar.LlamaGrammar, "from_json_schema", classmethod(_from_json_schema))  # noqa: B010
 
 
 def main() -> None:

@@ -407,3 +407,28 @@ def test_a_version_that_copies_opening_words_gets_the_whole_sentences_back() -> 
     (fasher,) = record.events
     assert fasher["evidence"] == [shelling, *cited([_number_of(QUOTES[0], text)], text)]
     assert [g["status"] for groundings in record.model_dump()["grounding"] for g in groundings] == ["exact", "exact"]
+
+
+def test_a_compact_version_asks_for_no_whitespace_in_the_tool_it_sends() -> None:
+    from extractor.extraction.client import request_body
+    from extractor.extraction.extract import answer_model
+    from extractor.extraction.local_server import WHITESPACE_KEY
+    from extractor.extraction.params import GenerationParams
+    from extractor.tasks import schema_sha256
+
+    v9 = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v9")
+    v13 = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, str(ATTACKS.prompts_dir / "attempts" / "v13.yaml"))
+    plain, compact = answer_model(ATTACKS, v9), answer_model(ATTACKS, v13)
+    assert compact is answer_model(ATTACKS, v13), "one class per schema: the same hash on every call"
+    assert issubclass(compact, plain) and compact.__name__ == plain.__name__, "the same tool to the model"
+    assert schema_sha256(compact) != schema_sha256(plain), "its own cassettes"
+    answer = {"places": ["Kofa"], "events": []}
+    assert compact.model_validate(answer).model_dump() == plain.model_validate(answer).model_dump()
+
+    def tool(model: type[Any]) -> dict[str, Any]:
+        body = request_body("qwen", GenerationParams(), [{"role": "user", "content": "x"}], model)
+        parameters: dict[str, Any] = body["tools"][0]["function"]["parameters"]
+        return parameters
+
+    assert tool(compact)[WHITESPACE_KEY] == "none", "instructor sends the key on to the server"
+    assert WHITESPACE_KEY not in tool(plain)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +168,60 @@ def test_instructions_are_what_comes_before_the_last_user_turn(tokens: list[int]
     from extractor.extraction.server_process import instructions_length
 
     assert instructions_length(tokens, [9, 7]) == expected
+
+
+# --------------------------------------------------------------------------- compact JSON
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _tool_schema(whitespace: str | None) -> dict[str, Any]:
+    schema = ArticleEvents.model_json_schema()
+    return {**schema, local_server.WHITESPACE_KEY: whitespace} if whitespace else schema
+
+
+def test_a_schema_that_asks_for_no_whitespace_gets_a_grammar_without_it() -> None:
+    from llama_cpp import llama_grammar
+
+    from extractor.extraction.server_process import json_schema_grammar
+
+    stock = json.dumps(_tool_schema(None))
+    assert json_schema_grammar(stock) == llama_grammar.json_schema_to_gbnf(stock)
+    assert re.search(r'^space ::= " "\?$', json_schema_grammar(stock), re.MULTILINE)
+    compact = json_schema_grammar(json.dumps(_tool_schema("none")))
+    assert re.search(r'^space ::= ""$', compact, re.MULTILINE)
+    assert compact.replace('space ::= ""', 'space ::= " "?') == json_schema_grammar(stock)
+
+
+def _forced(server: local_server.LocalServer, messages: list[dict[str, str]]) -> str:
+    """The tool-call arguments the server writes for ``messages`` under the compact schema."""
+    tool = {"type": "function", "function": {"name": "ArticleEvents", "parameters": _tool_schema("none")}}
+    body = {
+        "model": server.model.name,
+        "messages": messages,
+        "tools": [tool],
+        "tool_choice": {"type": "function", "function": {"name": "ArticleEvents"}},
+        "max_tokens": 160,
+        "temperature": 0.0,
+    }
+    request = urllib.request.Request(
+        f"{server.base_url}/chat/completions",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=300) as response:
+        reply = json.load(response)
+    arguments: str = reply["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    return arguments
+
+
+def test_the_server_writes_compact_json_where_the_schema_asks(
+    smollm2: local_server.ResolvedModel, tmp_path: Path
+) -> None:
+    article = "A drone struck a fuel depot in Belgorod on Tuesday, officials said. Two guards were hurt."
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": article}]
+    with _serve(smollm2, tmp_path, prefix_cache=False) as server:
+        written = _forced(server, messages)
+    assert written.startswith("{"), written
+    assert len(written) > 40, "an answer long enough to have separators"
+    assert not re.search(r"\s", _STRINGS.sub('""', written)), f"whitespace between JSON tokens: {written}"
