@@ -86,6 +86,11 @@ class PromptSpec(BaseModel):
         le=25,
         description="Items followed up at most, in the order the answer lists them.",
     )
+    each_after_answer: bool = Field(
+        default=True,
+        description="Whether an each turn follows the model's first answer (its events in view) or comes straight "
+        "after the article, each item asked about as if first.",
+    )
     json_whitespace: Literal["any", "none"] = Field(
         default="any",
         description="'none': the answer is compact JSON: its schema asks for no whitespace between JSON tokens "
@@ -151,22 +156,29 @@ class Prompt:
         return self._after_answer(messages, answer_json, self.spec.glean)
 
     def follow_each(self, messages: list[dict[str, str]], answer_json: str, item: str) -> list[dict[str, str]]:
-        """The conversation so far, the model's first answer as its turn, then the ``each`` turn about ``item``.
+        """The conversation so far, the model's first answer as its turn, then the ``each`` turn about ``item``;
+        without the answer (``each_after_answer: false``), the turn straight after the article.
 
-        Every item's turn follows the same first answer, so a server with a prefix cache reads only the turn.
+        Every item's turn follows the same first answer, so a server with a prefix cache reads only the turn and,
+        the first time, the answer: re-sent as JSON, it is not the tokens the server generated.
         """
         if self.spec.each is None:
             raise PromptError(f"{self.path}: has no turn per item")
+        if not self.spec.each_after_answer:
+            return [*messages, {"role": "user", "content": self._turn(self.spec.each, item=item)}]
         return self._after_answer(messages, answer_json, self.spec.each, item=item)
 
     def _after_answer(
         self, messages: list[dict[str, str]], answer_json: str, template: str, **context: Any
     ) -> list[dict[str, str]]:
+        turn = self._turn(template, **context)
+        return [*messages, {"role": "assistant", "content": answer_json}, {"role": "user", "content": turn}]
+
+    def _turn(self, template: str, **context: Any) -> str:
         try:
-            turn = self._env.from_string(template).render(**context).strip()
+            return self._env.from_string(template).render(**context).strip()
         except jinja2.TemplateError as exc:
             raise PromptError(f"{self.path}: template error: {exc}") from exc
-        return [*messages, {"role": "assistant", "content": answer_json}, {"role": "user", "content": turn}]
 
 
 def _weekday(value: object) -> str:

@@ -246,6 +246,25 @@ def test_every_turn_follows_the_first_answer_not_the_last() -> None:
     assert sent[1]["messages"][:-1] == sent[2]["messages"][:-1]
 
 
+def test_a_version_that_asks_each_place_without_the_answer_sends_the_turn_straight_after_the_article() -> None:
+    derived = ("date", "attribution", "casualties")  # v9's answer leaves them to code
+
+    def stated(event: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in event.items() if key not in derived}
+
+    answers = {
+        "": tool_call({"places": ["El-Fasher", "Omdurman"], "events": [stated(EL_FASHER)]}, name="PlacedStatements"),
+        "Omdurman": tool_call({"places": ["Omdurman"], "events": [stated(OMDURMAN)]}, name="PlacedStatements"),
+    }
+    record, sent = extract_each(lambda place: answers[place], ATTEMPTS / "v14.yaml")
+    assert record.status == "ok", record.error
+    assert [e["location"]["site"] for e in record.events] == ["El-Fasher", "Omdurman"]
+    first, second = sent[0]["messages"], sent[1]["messages"]
+    assert second[:-1] == first, "the article's conversation, then only the turn: no answer to read again"
+    assert second[-1]["role"] == "user" and '"places": ["Omdurman"]' in second[-1]["content"]
+    assert not any(m["role"] == "assistant" for m in second)
+
+
 def test_a_place_an_event_already_names_as_its_site_or_area_is_not_asked_about() -> None:
     fasher = {**EL_FASHER, "location": {"site": "El-Fasher", "area": "North Darfur State", "country": "Sudan"}}
     record, sent = extract_each(lambda place: placed(["El Fasher", "North Darfur", "el-fasher"], fasher))
