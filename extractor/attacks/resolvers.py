@@ -719,8 +719,8 @@ def ground_weapons(events: Sequence[dict[str, Any]], text: str) -> list[dict[str
     :func:`resolve_weapons` leaves the answer as it is when the evidence is a sentence with no weapon word
     ("ambushed", a casualty count). The small model then often writes a weapon the article never names
     ("indirect_fire" for a raid, "rocket, mortar" for a shooting): only the answered weapons the article
-    states are kept, and with none left the event's weapon is ``other`` ("no weapon word at all"). Kept on
-    dev (README "Code rules for every version").
+    states are kept, and with none left the event's weapon is ``other`` ("no weapon word at all"). Chosen on
+    dev, with its two losses read (README "Kept at the weapons stop").
     """
     named = {weapon.value for weapon in stated_weapons([text])}
     grounded = []
