@@ -710,7 +710,9 @@ def resolve_weapons(answered: Sequence[str], evidence: Iterable[str]) -> list[st
     """
     stated = [weapon.value for weapon in stated_weapons(evidence)]
     kept = [weapon for weapon in answered if weapon in stated]
-    return kept or stated or list(answered)
+    # G2: ``other`` goes beside another value; an answer of ``other`` alone confirms none of the stated weapons.
+    confirmed = any(weapon != Weapon.OTHER.value for weapon in kept)
+    return kept if confirmed else stated or list(answered)
 
 
 def ground_weapons(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:

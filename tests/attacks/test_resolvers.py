@@ -562,6 +562,9 @@ def test_stated_weapons(evidence: str, expected: list[str]) -> None:
         # Evidence without a weapon word says nothing against the answer.
         (["drone"], "Two soldiers were killed in the attack.", ["drone"]),
         (["rocket", "drone"], "Rockets and drones hit the base.", ["rocket", "drone"]),
+        # G2: ``other`` alone confirms none of the stated weapons; the evidence's guns and machetes stand.
+        (["other"], "Rebels killed dozens of civilians using guns and machetes.", ["small_arms", "other"]),
+        (["other"], "Two soldiers were killed in the attack.", ["other"]),
     ],
 )
 def test_resolve_weapons(answered: list[str], evidence: str, expected: list[str]) -> None:
