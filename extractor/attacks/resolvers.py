@@ -645,7 +645,7 @@ def is_aggregate(quote: str) -> bool:
 
 # The words that state each weapon (G2: only weapons the text states; G9: shelling and artillery are
 # indirect fire). "Strike" alone names no weapon. "Gunmen", "gunned down" and "shootout" state the attackers'
-# small arms (the dev gold: 008, 010; ANNOTATION.md G2).
+# small arms (the dev gold: 008, 010; ANNOTATION.md G2a).
 _WEAPON_WORDS = {
     Weapon.DRONE: r"drones?|uavs?|unmanned aerial|shaheds?",
     Weapon.ROCKET: r"rockets?|katyushas?",

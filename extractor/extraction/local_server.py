@@ -318,12 +318,12 @@ class LocalServer:
         prefix_cache: bool | None = None,
     ) -> None:
         self.model = model
+        self.n_ctx = n_ctx or model.n_ctx
         # The instructions' KV cache, kept on disk across servers (server_process.PrefixStore); per model file,
         # context size and llama.cpp version, the three that make a stored state loadable.
         if prefix_cache is None:
             prefix_cache = os.environ.get(PREFIX_CACHE_ENV, "on").lower() not in ("0", "off", "false", "no")
-        self.prefix_dir = prefix_dir(model, n_ctx or model.n_ctx) if prefix_cache else None
-        self.n_ctx = n_ctx or model.n_ctx
+        self.prefix_dir = prefix_dir(model, self.n_ctx) if prefix_cache else None
         self.n_threads = n_threads or threads_from_env() or max(1, os.cpu_count() or 1)
         self.startup_timeout = startup_timeout
         self.port: int | None = None
