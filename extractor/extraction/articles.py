@@ -49,6 +49,7 @@ class ArticleMeta:
     published: datetime.date | None = None
     published_source: str | None = None  # "cli" | "sidecar" | "manifest" | "text" | None
     split: str | None = None  # the corpus split it belongs to ("seeds", "dev", "test"), from the manifest
+    round: int = 1  # the manifest's collection round: a split that grew later holds articles of round 2 and on
 
 
 @dataclass(frozen=True)
@@ -375,6 +376,7 @@ class _MetaRecord:
     url: str | None = None
     published: datetime.date | None = None
     split: str | None = None
+    round: int = 1
 
 
 def _read_article(path: Path) -> tuple[bytes, str]:
@@ -433,8 +435,16 @@ def _record(raw: object, where: str) -> _MetaRecord:
         if value is not None and not isinstance(value, str):
             raise MetadataError(f"{where}: {key!r} must be a string or null, not {type(value).__name__}")
         values[key] = value
+    collected = raw.get("round", 1)
+    if isinstance(collected, bool) or not isinstance(collected, int) or collected < 1:
+        raise MetadataError(f"{where}: 'round' must be a whole number from 1, not {collected!r}")
     return _MetaRecord(
-        values["title"], values["outlet"], values["url"], _parse_date(values["published"], where), values["split"]
+        values["title"],
+        values["outlet"],
+        values["url"],
+        _parse_date(values["published"], where),
+        values["split"],
+        collected,
     )
 
 
@@ -518,6 +528,7 @@ def _resolve_meta(path: Path, cleaned: CleanedText, published: datetime.date | N
         published=when,
         published_source=source,
         split=entry.split if entry else None,
+        round=entry.round if entry else 1,
     )
 
 

@@ -12,6 +12,10 @@ What an example may never be, so that no figure is scored on labels the model wa
 - the article itself, or an article that shares a gold incident with it (wire copies of one
   story): a dev article is asked with the other stories of dev, leave-one-story-out.
 
+The pool is also frozen with the version: ``example_round`` (default 1) keeps it to the articles
+of the split's collection rounds up to that one (the manifest's ``round``), so when dev grows a
+recorded version is still shown the examples its cassettes were recorded with.
+
 Similarity is RapidFuzz's ``token_set_ratio`` over the cleaned texts (shared vocabulary: places,
 actors, weapons), ties broken by article id so that the prompt, and with it the cassette, is the
 same on every run. Examples longer than ``max_chars`` or with more than ``max_events`` required
@@ -70,7 +74,12 @@ def gold_answer(events: Sequence[Any], result_model: type[BaseModel]) -> dict[st
 
 @functools.cache
 def _pool(
-    corpus_dir: Path, gold_dir: Path, split: str, result_model: type[BaseModel], event_model: type[BaseModel]
+    corpus_dir: Path,
+    gold_dir: Path,
+    split: str,
+    max_round: int | None,
+    result_model: type[BaseModel],
+    event_model: type[BaseModel],
 ) -> tuple[Solved, ...]:
     from extractor.evaluation.gold import load_gold_dir
 
@@ -79,6 +88,8 @@ def _pool(
     for article in load_corpus(corpus_dir):
         gold = golds.get(article.id)
         if article.meta.split != split or gold is None:
+            continue
+        if max_round is not None and article.meta.round > max_round:
             continue
         pool.append(
             Solved(
@@ -102,22 +113,34 @@ def pool_ids(task: Task, prompt: Prompt) -> list[str]:
     """The labelled articles whose gold ``prompt`` can show the model: none unless it retrieves examples."""
     if not prompt.spec.retrieved_examples:
         return []
-    split = prompt.spec.example_split
-    return [s.article_id for s in _pool(task.corpus_dir, task.gold_dir, split, task.result_model, task.event_model)]
+    spec = prompt.spec
+    pool = _pool(
+        task.corpus_dir, task.gold_dir, spec.example_split, spec.example_round, task.result_model, task.event_model
+    )
+    return [s.article_id for s in pool]
 
 
 def shown(task: Task, prompt: Prompt, article: Article) -> list[Solved]:
     """The solved articles ``prompt`` shows before ``article``: none unless it retrieves examples."""
     if not prompt.spec.retrieved_examples:
         return []
-    return retrieve(task, article, k=prompt.spec.retrieved_examples, split=prompt.spec.example_split)
+    spec = prompt.spec
+    return retrieve(task, article, k=spec.retrieved_examples, split=spec.example_split, max_round=spec.example_round)
 
 
 def retrieve(
-    task: Task, article: Article, *, k: int, split: str, max_chars: int = MAX_CHARS, max_events: int = MAX_EVENTS
+    task: Task,
+    article: Article,
+    *,
+    k: int,
+    split: str,
+    max_round: int | None = None,
+    max_chars: int = MAX_CHARS,
+    max_events: int = MAX_EVENTS,
 ) -> list[Solved]:
-    """The ``k`` solved articles of ``split`` most like ``article``, most similar first (see the module)."""
-    pool = _pool(task.corpus_dir, task.gold_dir, split, task.result_model, task.event_model)
+    """The ``k`` solved articles of ``split`` (rounds up to ``max_round``; all when None) most like
+    ``article``, most similar first (see the module)."""
+    pool = _pool(task.corpus_dir, task.gold_dir, split, max_round, task.result_model, task.event_model)
     own = next((s for s in pool if s.article_id == article.id), None)
     excluded = own.incidents if own is not None else frozenset()
     candidates = [

@@ -74,6 +74,12 @@ class PromptSpec(BaseModel):
         "another split, never its own story.",
     )
     example_split: str = Field(default="dev", description="The labelled split retrieved examples come from.")
+    example_round: int = Field(
+        default=1,
+        ge=1,
+        description="Retrieved examples come from example_split's articles of this collection round and earlier "
+        "(the manifest's 'round'): a frozen version keeps the pool it was recorded with when the split grows.",
+    )
     each: str | None = Field(
         default=None,
         description="A follow-up turn (Jinja2, with {{ item }}) sent once per item that the answer lists in its "

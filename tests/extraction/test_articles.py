@@ -327,6 +327,14 @@ def test_title_falls_back_to_a_short_first_line(tmp_path: Path) -> None:
     assert load_article(long_line).meta.title is None
 
 
+def test_the_manifest_round_defaults_to_one_and_is_read_per_article(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    manifest = {"articles": [{"file": "a.txt", "split": "dev"}, {"file": "b.txt", "split": "dev", "round": 2}]}
+    (tmp_path / "metadata.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert [load_article(tmp_path / f"{n}.txt").meta.round for n in ("a", "b")] == [1, 2]
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
@@ -340,6 +348,9 @@ def test_title_falls_back_to_a_short_first_line(tmp_path: Path) -> None:
         ("metadata.json", '{"articles": [{"file": "a.txt", "published": "2023-13-01"}]}', "not a YYYY-MM-DD"),
         ("metadata.json", '{"articles": [{"title": "no file"}]}', "has no 'file' name"),
         ("metadata.json", '{"articles": [{"file": "a.txt"}, {"file": "a.txt"}]}', "listed twice"),
+        ("metadata.json", '{"articles": [{"file": "a.txt", "round": 0}]}', "'round' must be a whole number from 1"),
+        ("metadata.json", '{"articles": [{"file": "a.txt", "round": "2"}]}', "'round' must be a whole number"),
+        ("a.json", '{"round": true}', "'round' must be a whole number"),
     ],
 )
 def test_malformed_metadata_names_the_file(tmp_path: Path, name: str, content: str, message: str) -> None:

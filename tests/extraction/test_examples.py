@@ -121,6 +121,19 @@ def test_a_record_names_the_examples_its_prompt_showed() -> None:
 
 def test_an_eval_run_fingerprints_the_gold_its_examples_come_from() -> None:
     v7 = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v7")
-    dev_with_gold = sorted(a.id for a in CORPUS if a.meta.split == "dev" and a.id in GOLD)
+    dev_with_gold = sorted(a.id for a in CORPUS if a.meta.split == "dev" and a.meta.round == 1 and a.id in GOLD)
     assert sorted(pool_ids(ATTACKS, v7)) == dev_with_gold
     assert pool_ids(ATTACKS, load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")) == []
+
+
+def test_a_version_keeps_the_pool_of_its_round_when_the_split_grows() -> None:
+    # v7 was recorded when dev held round 1 only; round 2's articles are never its examples, so its
+    # cassettes still replay, while a later round sees the whole split.
+    v7 = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v7")
+    assert v7.spec.example_round == 1
+    later = [a.id for a in CORPUS if a.meta.split == "dev" and a.meta.round == 2]
+    assert later, "dev has a second round"
+    for article in CORPUS:
+        assert not {s.article_id for s in shown(ATTACKS, v7, article)} & set(later)
+    reach = {s.article_id for a in CORPUS for s in retrieve(ATTACKS, a, k=3, split="dev", max_round=2)}
+    assert reach & set(later), "a pool of round 2 reaches the new articles"
