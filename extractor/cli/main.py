@@ -89,7 +89,11 @@ CorpusOpt = Annotated[
 ]
 SplitOpt = Annotated[
     str | None,
-    typer.Option("--split", help="Evaluate one split of the corpus (seeds, dev, test); default: all of it."),
+    typer.Option(
+        "--split",
+        help="Evaluate one split of the corpus (seeds, dev, test; dev@1: dev as it stood at collection round 1); "
+        "default: all of it.",
+    ),
 ]
 RecordOpt = Annotated[bool, typer.Option("--record", help="Record the cassettes that are missing.")]
 ConcurrencyOpt = Annotated[

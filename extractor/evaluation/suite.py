@@ -130,10 +130,18 @@ ALL_SPLITS = "all"
 
 
 def select_split(articles: Sequence[Article], split: str | None, corpus_dir: Path) -> list[Article]:
-    """The articles of one split (``None`` or ``"all"``: every article), in corpus order."""
+    """The articles of one split (``None`` or ``"all"``: every article), in corpus order.
+
+    ``NAME@N`` is the split as it stood at collection round N (the manifest's ``round``): the dev
+    that a version tried before the split grew was chosen against.
+    """
     if split is None or split == ALL_SPLITS:
         return list(articles)
-    chosen = [a for a in articles if a.meta.split == split]
+    name, at, upto = split.partition("@")
+    if at and not (upto.isdigit() and int(upto) >= 1):
+        raise InputError(f"--split {split!r}: the round after '@' must be a whole number from 1")
+    last = int(upto) if at else None
+    chosen = [a for a in articles if a.meta.split == name and (last is None or a.meta.round <= last)]
     if not chosen:
         known = sorted({a.meta.split for a in articles if a.meta.split} | set(corpus_splits(corpus_dir)))
         raise InputError(

@@ -193,3 +193,18 @@ def test_a_run_directory_without_incidents_still_loads(tmp_path: Path, runs: lis
     del stored["incidents"]
     scores_file.write_text(json.dumps(stored))
     assert load_run(tmp_path / "run").incidents is None
+
+
+def test_a_split_at_a_round_is_the_split_as_it_stood_then() -> None:
+    from extractor.errors import InputError
+    from extractor.evaluation.suite import select_split
+    from extractor.extraction.articles import load_corpus
+
+    articles = load_corpus(CORPUS)
+    dev, first = select_split(articles, "dev", CORPUS), select_split(articles, "dev@1", CORPUS)
+    assert len(first) == 18 and {a.meta.round for a in first} == {1}
+    assert len(dev) > len(first) and {a.id for a in first} < {a.id for a in dev}
+    assert select_split(articles, "dev@2", CORPUS) == dev
+    for bad in ("dev@", "dev@0", "dev@x"):
+        with pytest.raises(InputError, match="the round after '@' must be a whole number"):
+            select_split(articles, bad, CORPUS)
