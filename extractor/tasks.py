@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from extractor.attacks import task as attack_task
 from extractor.attacks.countries import ground_countries
 from extractor.attacks.injection import guard_events
-from extractor.attacks.perpetrators import name_perpetrators
+from extractor.attacks.perpetrators import drop_victim_perpetrators, name_perpetrators
 from extractor.attacks.resolvers import (
     AttackAnswers,
     CitedEvent,
@@ -43,8 +43,10 @@ from extractor.attacks.resolvers import (
     refine_stated,
     resolve_article,
     settle_events,
+    undate_publication_copy,
 )
 from extractor.attacks.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
+from extractor.attacks.sites import ground_sites
 from extractor.errors import InputError, PromptError
 from extractor.fields import field_guide
 
@@ -182,7 +184,9 @@ def _checked_against_text(
     # The injection guard first: an event or quote that only an instruction to the model states is gone before
     # its country and perpetrator are read against the text.
     guarded = guard_events(events, text, published)
-    return ground_weapons(name_perpetrators(ground_countries(guarded, text), text), text)
+    placed = ground_countries(ground_sites(guarded, text), text)
+    named = drop_victim_perpetrators(name_perpetrators(placed, text))
+    return [undate_publication_copy(event, text, published) for event in ground_weapons(named, text)]
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

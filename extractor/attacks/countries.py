@@ -17,7 +17,12 @@ never writes "Ukraine". So is an empty one: the one country a story names is as 
 attacker's. An answer that is no country is replaced by what the event's own words give, in this
 order: a country its site or area is, a country one of its places (or the answer) is a
 subdivision of, a country its evidence names; in an article that names one country, that
-country. Where nothing decides, the answer stays.
+country; a country its place or the answer is the one ISO subdivision of ("Katsina State": Nigeria),
+even where the article never writes the country, as a Nigerian paper does not. Where nothing
+decides, the answer stays.
+
+An area that is a direction of a country ("northern Gaza", "southeastern Syria") places the event
+in that country, as the article's own "in <country>" does.
 
 A site or area that is a country's name is no site or area (the guideline's site is a named
 place within the country); with no country answered, it is the country.
@@ -40,7 +45,7 @@ from extractor.comparators import normalise_text
 _NEWS_NAMES: Mapping[str, tuple[str, ...]] = {
     "RU": ("Russia",),
     "CD": ("DRC", "DR Congo", "Democratic Republic of Congo", "Democratic Republic of the Congo", "Congo-Kinshasa"),
-    "PS": ("Palestine", "Palestinian territories", "Palestinian Territories", "Gaza Strip"),
+    "PS": ("Palestine", "Palestinian territories", "Palestinian Territories", "Gaza Strip", "Gaza"),
     "TR": ("Turkey",),
     "MM": ("Burma",),
     "GB": ("UK", "U.K.", "Britain", "Great Britain"),
@@ -97,6 +102,29 @@ def _subdivisions() -> dict[str, frozenset[str]]:
     return {key: frozenset(codes) for key, codes in found.items()}
 
 
+def country_display(code: str) -> str:
+    """The name news writing uses for a country code: its news form ("Russia"), else ISO's short name."""
+    if code in _NEWS_NAMES:
+        return _NEWS_NAMES[code][0]
+    country = pycountry.countries.get(alpha_2=code)
+    for attr in ("common_name", "name"):
+        value = getattr(country, attr, None) if country is not None else None
+        if value and "," not in value:
+            return str(value)
+    return code
+
+
+_DIRECTIONAL = re.compile(
+    r"^(?:north|south|east|west|northeast|northwest|southeast|southwest|central)(?:ern)?\s+(.+)$", re.IGNORECASE
+)
+
+
+def direction_of_country(area: str | None) -> str | None:
+    """The country an area such as "northern Gaza" or "southeastern Syria" is a part of; ``None`` otherwise."""
+    found = _DIRECTIONAL.match((area or "").strip())
+    return country_code(found.group(1)) if found else None
+
+
 def country_code(name: str | None) -> str | None:
     """The alpha-2 code of a country name ("Syria", "DRC", "Russian Federation"); ``None``: no country."""
     if not name:
@@ -114,6 +142,12 @@ def subdivision_countries(name: str) -> frozenset[str]:
     """The countries with a first-level subdivision of this name ("Zamfara State" → Nigeria)."""
     key = normalise_text(_KIND.sub(" ", normalise_text(name)))
     return _subdivisions().get(key, frozenset())
+
+
+def sole_subdivision_country(names: Iterable[str]) -> str | None:
+    """The one country that has a first-level subdivision of one of these names; ``None``: none, or several."""
+    codes = {code for name in names for code in subdivision_countries(name)}
+    return codes.pop() if len(codes) == 1 else None
 
 
 # After a place's name: a few words naming its kind ("garrison", "military outpost", "and al-Tanf bases"),
@@ -156,6 +190,8 @@ def ground_country(event: dict[str, Any], named: Mapping[str, str], text: str) -
     code = country_code(answered)
     places = event_places(event)
     placed = _first((c for p in places if (c := placed_country(p, text))), named)
+    if placed is None:
+        placed = _first((c for p in places if (c := direction_of_country(p))), named)
     if placed is not None and placed != code:
         location["country"], code = named[placed], placed
     if answered and code is None:
@@ -168,6 +204,10 @@ def ground_country(event: dict[str, Any], named: Mapping[str, str], text: str) -
         if found is not None:
             location["country"] = named[found]
             code = found
+        else:
+            only = sole_subdivision_country([*places, answered])
+            if only is not None:
+                location["country"], code = country_display(only), only
     for key in ("site", "area"):
         place_code = country_code(location.get(key))
         if place_code is not None and (code is None or not location.get("country")):

@@ -44,3 +44,45 @@ def name_perpetrators(events: Sequence[dict[str, Any]], text: str) -> list[dict[
         better = appositive_name(str(perpetrator), text) if perpetrator else None
         named.append({**event, "perpetrator": better} if better else event)
     return named
+
+
+# The words after which a sentence names who was harmed: "killed one army ranger", "claimed the lives of
+# journalist Iman al-Shanti and her son".
+_HARMED = re.compile(
+    r"\b(?:kill(?:ed|ing|s)?|wound(?:ed|ing|s)?|injur(?:ed|ing|es)?|shot dead|claimed the lives of|lives of)\b",
+    re.IGNORECASE,
+)
+_VICTIM_SPAN = 60
+
+
+def _phrase(name: str) -> re.Pattern[str] | None:
+    """``name`` as a pattern that also finds its singular or plural ("Army Rangers" in "one army ranger")."""
+    words = re.findall(r"[\w']+", name)
+    if not words:
+        return None
+    parts = [re.escape(w[:-1] if len(w) > 3 and w.lower().endswith("s") else w) + "s?" for w in words]
+    return re.compile(r"\b" + r"[\s\W]+".join(parts) + r"\b", re.IGNORECASE)
+
+
+def is_victim(perpetrator: str, evidence: Sequence[str]) -> bool:
+    """Whether the evidence names ``perpetrator`` only as someone harmed (G1: the one attacked is not the
+    attacker): at least one mention, each within a few words after "killed", "wounded", "the lives of"."""
+    pattern = _phrase(perpetrator)
+    if pattern is None:
+        return False
+    text = " ".join(evidence)
+    harmed = [(m.end(), m.end() + _VICTIM_SPAN) for m in _HARMED.finditer(text)]
+    mentions = [m.span() for m in pattern.finditer(text)]
+    return bool(mentions) and all(any(lo <= a and b <= hi for lo, hi in harmed) for a, b in mentions)
+
+
+def drop_victim_perpetrators(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each event without a perpetrator its own evidence names only as a victim (:func:`is_victim`)."""
+    kept = []
+    for event in events:
+        perpetrator = event.get("perpetrator")
+        if perpetrator and is_victim(str(perpetrator), [str(q) for q in event.get("evidence") or []]):
+            kept.append({**event, "perpetrator": None, "attribution": "none"})
+        else:
+            kept.append(event)
+    return kept

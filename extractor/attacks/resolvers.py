@@ -356,6 +356,40 @@ def day_of_attack(stated: dt.date, evidence: Sequence[str], published: dt.date |
     return stated
 
 
+def _evidence_days(evidence: Sequence[str], published: dt.date | None) -> set[dt.date]:
+    """The days the evidence's time words give, less those that only say when something was said."""
+    days: set[dt.date] = set()
+    for quote in evidence:
+        text = quote.lower()
+        for found in _TIME_WORDS.finditer(text):
+            day = resolve_date(found[0], published)
+            if day is not None and not _said_time(text[: found.start()]):
+                days.add(day)
+    return days
+
+
+def undate_publication_copy(event: dict[str, Any], text: str, published: dt.date | None) -> dict[str, Any]:
+    """``event`` without the day a small model copies from the prompt's publication date.
+
+    The prompt states when the article was published; the model often writes that date ("2024-12-12") as the
+    attack's words. A ``date_text`` that is the publication day written as a date, and that the article's text
+    does not contain, is not a time the article gives (G5; the annotators' reading of a page's date line): the
+    day is the one the evidence's own time words give ("An overnight Israeli air strike": the day before), and
+    null when they give none or several.
+    """
+    when = event.get("date_text")
+    if not when or published is None or resolve_date(when, published) != published:
+        return event
+    lowered = when.lower()
+    if not (_ISO.search(lowered) or _MONTH_DAY.search(lowered) or _DAY_MONTH.search(lowered)):
+        return event
+    if normalise_text(when) in normalise_text(text):
+        return event
+    days = _evidence_days(event.get("evidence") or [], published)
+    day = days.pop().isoformat() if len(days) == 1 else None
+    return event if event.get("date") == day else {**event, "date": day}
+
+
 # --------------------------------------------------------------------------- casualties
 
 _KILL = re.compile(r"^(kill\w*|dead|died|deaths?|fatalit\w+|lives|slain|massacred)$")
@@ -566,8 +600,8 @@ def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Att
 # --------------------------------------------------------------------------- place
 
 _IN_AREA = re.compile(r"^(?P<site>.+?),?\s+in\s+(?:(?P<owner>[\w\s-]+?)'s\s+)?(?P<area>.+)$", re.IGNORECASE)
-_AREA_KINDS = "province|governorate|region|state|district|oblast|county"
-_AREA_WORDS = re.compile(rf"\b({_AREA_KINDS})$", re.IGNORECASE)
+AREA_KINDS = "province|governorate|region|state|district|oblast|county"
+_AREA_WORDS = re.compile(rf"\b({AREA_KINDS})$", re.IGNORECASE)
 _TOWN_WORDS = re.compile(r"\b(township|town|village|municipality|community)$", re.IGNORECASE)
 _DIRECTION = re.compile(r"^(north|south|east|west|northeast|northwest|southeast|southwest|central)(ern)?\s", re.I)
 
@@ -855,7 +889,7 @@ def refine_stated(answered: Sequence[BaseModel], published: dt.date | None) -> l
 _SPECS = field_specs(AttackEvent)
 # A listed place and an event's site or area name one place when their words, less these, agree:
 # "Tahoua region" is the area "Tahoua", "Bucha" the "Bucha district".
-_PLACE_KIND = re.compile(rf"\b(the|of|{_AREA_KINDS}|city|town|villages?|area)\b", re.IGNORECASE)
+_PLACE_KIND = re.compile(rf"\b(the|of|{AREA_KINDS}|city|town|villages?|area)\b", re.IGNORECASE)
 
 
 def _place_words(name: str) -> frozenset[str]:

@@ -9,8 +9,11 @@ import pytest
 from extractor.attacks.countries import (
     countries_named,
     country_code,
+    country_display,
+    direction_of_country,
     ground_countries,
     placed_country,
+    sole_subdivision_country,
     subdivision_countries,
 )
 from extractor.evaluation.gold import load_gold_dir
@@ -157,3 +160,35 @@ def test_every_gold_country_is_a_country_or_a_sea() -> None:
                 if option and country_code(str(option)) is None and "Sea" not in str(option):
                     unknown.add(option)
     assert unknown == set()
+
+
+@pytest.mark.parametrize(
+    ("area", "code"),
+    [("northern Gaza", "PS"), ("southeastern Syria", "SY"), ("Western Iraq", "IQ"), ("bordering Ukraine", None),
+     ("northern Pakistan's Khyber district", None), (None, None)],
+)  # fmt: skip
+def test_direction_of_country(area: str | None, code: str | None) -> None:
+    assert direction_of_country(area) == code
+
+
+def test_an_area_north_of_a_country_places_the_event_there() -> None:
+    # Dev 049: "the northern Gaza town of Beit Lahia", answered with the attacker's country.
+    text = "An overnight Israeli air strike in the northern Gaza town of Beit Lahia. The Israel Defense Forces said."
+    event = {"location": {"site": "Beit Lahia", "area": "northern Gaza", "country": "Israel"}, "evidence": ["x"]}
+    assert ground_countries([event], text)[0]["location"]["country"] == "Gaza"
+
+
+def test_a_state_gives_its_country_where_the_article_names_none() -> None:
+    # Dev 046: a Nigerian paper writes "Katsina State" and never "Nigeria".
+    text = "Bandits invaded Daddarar village in Jibia Local Government Area of Katsina State on Wednesday night."
+    event = {"location": {"site": "Daddarar", "area": None, "country": "Katsina State"}, "evidence": ["x"]}
+    assert ground_countries([event], text)[0]["location"]["country"] == "Nigeria"
+    assert sole_subdivision_country(["Katsina State"]) == "NG"
+    assert sole_subdivision_country(["Daddarar", "Katsina State"]) == "NG"
+    assert sole_subdivision_country(["Nowhere Land"]) is None
+
+
+def test_country_display_is_the_news_form() -> None:
+    assert [country_display(c) for c in ("NG", "RU", "PS", "IR", "SY")] == [
+        "Nigeria", "Russia", "Palestine", "Iran", "Syria"
+    ]  # fmt: skip

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from extractor.attacks.perpetrators import appositive_name, name_perpetrators
+from extractor.attacks.perpetrators import appositive_name, drop_victim_perpetrators, is_victim, name_perpetrators
 
 NUG = (
     "Myanmar’s shadow government, the National Unity Government (NUG), and the anti-military armed group "
@@ -34,3 +34,32 @@ def test_appositive_name(perpetrator: str, text: str, named: str | None) -> None
 def test_name_perpetrators_leaves_events_without_one_alone() -> None:
     events: list[dict[str, Any]] = [{"perpetrator": None}, {"perpetrator": "Shadow government"}]
     assert name_perpetrators(events, NUG) == [{"perpetrator": None}, {"perpetrator": "National Unity Government"}]
+
+
+@pytest.mark.parametrize(
+    ("perpetrator", "evidence", "victim"),
+    [
+        pytest.param("Army Rangers", ["A roadside bomb killed one army ranger and wounded four others."], True,
+                     id="dev 050: the ranger killed"),
+        pytest.param("Journalist Iman al-Shanti and her son",
+                     ["A separate attack in the Sheikh Radwan neighborhood claimed the lives of journalist Iman "
+                      "al-Shanti and her son."], True, id="dev 049: the lives of"),
+        pytest.param("Boko Haram", ["Boko Haram killed five soldiers; troops killed ten Boko Haram fighters."], False,
+                     id="also named as the attacker"),
+        pytest.param("Taliban", ["The Taliban attacked a checkpoint, killing two police officers."], False,
+                     id="the subject"),
+        pytest.param("Islamic State", ["Gunmen killed seven people."], False, id="not in the evidence"),
+    ],
+)  # fmt: skip
+def test_is_victim(perpetrator: str, evidence: list[str], victim: bool) -> None:
+    assert is_victim(perpetrator, evidence) is victim
+
+
+def test_a_victim_is_no_perpetrator() -> None:
+    event = {"perpetrator": "Army Rangers", "attribution": "attributed",
+             "evidence": ["A roadside bomb killed one army ranger and wounded four others."]}  # fmt: skip
+    assert drop_victim_perpetrators([event])[0] | {"evidence": []} == {
+        "perpetrator": None, "attribution": "none", "evidence": []
+    }  # fmt: skip
+    kept = {"perpetrator": "Taliban", "attribution": "claimed", "evidence": ["The Taliban killed two."]}
+    assert drop_victim_perpetrators([kept]) == [kept]

@@ -41,6 +41,7 @@ from extractor.attacks.resolvers import (
     settle_events,
     stated_weapon_counts,
     stated_weapons,
+    undate_publication_copy,
     unless_unstated_count,
     unless_unstated_zero,
 )
@@ -926,3 +927,30 @@ def test_the_evidence_schemas_differ_from_v9s_only_in_their_evidence() -> None:
         "maxLength": OPENING_CHARS,
     }
     assert OneQuoteEvent.model_json_schema()["properties"]["evidence"]["maxItems"] == 1
+
+
+@pytest.mark.parametrize(
+    ("date_text", "date", "evidence", "expected"),
+    [
+        pytest.param("2024-12-12", "2024-12-12", ["An overnight Israeli air strike killed 19 people."], "2024-12-11",
+                     id="dev 049: the evidence's overnight"),
+        pytest.param("2020-02-20", "2020-02-20", ["Al Shabaab militants killed 12 Somali soldiers, officials said."],
+                     None, id="dev 045: no time words, no day"),
+        pytest.param("2020-02-20", "2020-02-20", ["Militants attacked on Tuesday, officials said on Thursday."],
+                     "2020-02-18", id="the attack's weekday, not the said day"),
+        pytest.param("Thursday", "2020-02-20", ["Militants attacked, officials said."], "2020-02-20",
+                     id="an article word stays"),
+        pytest.param("2020-02-18", "2020-02-18", ["Militants attacked."], "2020-02-18", id="not the publication day"),
+        pytest.param("February 20", "2020-02-20", ["Militants attacked on February 20."], "2020-02-20",
+                     id="the article writes it"),
+    ],
+)  # fmt: skip
+def test_undate_publication_copy(date_text: str, date: str, evidence: list[str], expected: str | None) -> None:
+    text = " ".join(evidence)
+    event = {"date_text": date_text, "date": date, "evidence": evidence}
+    assert (
+        undate_publication_copy(event, text, dt.date(2020, 2, 20) if date[:4] == "2020" else dt.date(2024, 12, 12))[
+            "date"
+        ]
+        == expected
+    )

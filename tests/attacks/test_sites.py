@@ -1,0 +1,86 @@
+"""The site as the article writes it: the dateline rule and the area-as-site rule, with the dev answers they fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from extractor.attacks.sites import dateline_places, ground_site, is_area_in_text, only_in_dateline
+
+PESHAWAR = (
+    "PESHAWAR, Pakistan \u2014 Militants attacked a police checkpoint in northern Pakistan late Saturday, killing "
+    "two officers and wounding another, authorities said."
+)
+NARATHIWAT = (
+    "NARATHIWAT \u2014 A roadside bomb killed one army ranger and wounded four others in the southern border "
+    "province of Narathiwat today.\n\nThe bomb was planted on a road in Waeng district."
+)
+DANTEWADA = (
+    "Four jawans were killed in an IED blast on a police vehicle in Dantewada's Cholnar village. A CoBRA jawan "
+    "was injured in an IED blast in Dantewada district in April."
+)
+
+
+def _event(site: str | None, area: str | None = None) -> dict[str, Any]:
+    return {"location": {"site": site, "area": area, "country": "Pakistan"}, "evidence": ["x"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        (PESHAWAR, ["PESHAWAR"]),
+        (NARATHIWAT, ["NARATHIWAT"]),
+        ("MOSCOW (Reuters) \u2013 The governor said a drone hit.", ["MOSCOW"]),
+        ("OUAGADOUGOU: Nine people have been killed.", ["OUAGADOUGOU"]),
+        ("Militants attacked a checkpoint \u2014 officials said.", []),
+        ("US forces were attacked in Syria.", []),
+    ],
+)
+def test_dateline_places(text: str, places: list[str]) -> None:
+    assert [text[a:b] for a, b in dateline_places(text)] == places
+
+
+def test_a_place_named_only_in_the_dateline() -> None:
+    assert only_in_dateline("Peshawar", PESHAWAR)
+    assert not only_in_dateline("Narathiwat", NARATHIWAT), "named again in the body"
+    assert not only_in_dateline("Kabul", PESHAWAR), "not named at all"
+
+
+@pytest.mark.parametrize(
+    ("place", "text", "area"),
+    [
+        ("Narathiwat", NARATHIWAT, True),
+        ("Waeng", NARATHIWAT, True),
+        ("Dantewada", DANTEWADA, True),
+        ("Cholnar", DANTEWADA, False),
+        ("Belgorod", "A drone killed one civilian in the Russian region of Belgorod.", True),
+        ("Katsina", "Bandits attacked Daddarar village in Katsina State.", True),
+        ("Kherson", "Shelling of Kherson city and the Kherson region killed two.", False),
+        ("Peshawar", PESHAWAR, False),
+    ],
+)
+def test_is_area_in_text(place: str, text: str, area: bool) -> None:
+    assert is_area_in_text(place, text) is area
+
+
+@pytest.mark.parametrize(
+    ("event", "text", "site", "area"),
+    [
+        pytest.param(
+            _event("Peshawar", "northern Pakistan"), PESHAWAR, None, "northern Pakistan", id="dev 042 dateline"
+        ),
+        pytest.param(_event("Narathiwat", "Waeng district"), NARATHIWAT, None, "Waeng district", id="dev 050 province"),
+        pytest.param(_event("Narathiwat"), NARATHIWAT, None, "Narathiwat", id="an area with none beside it"),
+        pytest.param(_event("Dantewada", "Cholnar"), DANTEWADA, "Cholnar", "Dantewada", id="dev 052 swapped"),
+        pytest.param(_event("Cholnar", "Dantewada"), DANTEWADA, "Cholnar", "Dantewada", id="right already"),
+        pytest.param(_event("Kabul"), PESHAWAR, "Kabul", None, id="a site the text does not name stays"),
+        pytest.param(_event(None, "Narathiwat"), NARATHIWAT, None, "Narathiwat", id="no site"),
+    ],
+)
+def test_ground_site(event: dict[str, Any], text: str, site: str | None, area: str | None) -> None:
+    grounded = ground_site(event, text)
+    assert (grounded["location"]["site"], grounded["location"]["area"]) == (site, area)
+    assert grounded["location"]["country"] == "Pakistan"
+    if (site, area) == (event["location"]["site"], event["location"]["area"]):
+        assert grounded is event
