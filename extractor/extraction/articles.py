@@ -121,7 +121,9 @@ _TERMINAL = (".", "!", "?", ":", ";", ",", "…", '"', "”", "’")
 
 _TAG = re.compile(r"\{\{\{?[^{}\n]*\}\}\}?")
 _PROMO_CAPS = re.compile(r"\b(?:CLICK|TAP) HERE\b|\b(?:DOWNLOAD|GET|INSTALL)\b.*\bAPPS?\b")
-_PROMO_ANY = re.compile(r"(?:click|tap) here\b|(?:download|get|install) (?:the|our)\b.{0,80}\bapps?[.!]?\Z", re.I)
+_PROMO_ANY = re.compile(
+    r"(?:click|tap) here\b|(?:download|get|install) (?:the|our)\b.{0,80}\bapps?[.!]?\Z|.*\badd to home ?screen\b", re.I
+)
 _DATE_MARKER = re.compile(r"\s*date:?[ \t]+([0-9]{4}-[0-9]{2}-[0-9]{2})(?!\S)[ \t]*(?:\r?\n)?", re.I)
 _CREDIT_LEAD = re.compile(
     r"\(?(?:(?:file |representational |representative )?(?:image|photo|picture|pic|photograph)s?(?: credit)?"

@@ -108,6 +108,15 @@ def test_app_promotion_goes(seeds: dict[str, Article]) -> None:
     assert article.text.endswith("contributed to this report.")
 
 
+def test_a_pin_to_home_screen_prompt_goes_before_the_body() -> None:
+    # Dev 044 (The News): the page's "Add to homescreen" prompt, twice, before the dateline; the model
+    # quoted it as an attack's evidence.
+    article = load_article(SEEDS / "044_c0e602b23bc772e8.txt")
+    assert article.text.startswith("OUAGADOUGOU: Nine people have been killed in two attacks")
+    assert [r.kind for r in article.cleaned.removals].count("app_promo") == 2
+    assert_maps_back(article, "Six people were killed by armed men overnight Saturday at Pissele")
+
+
 def test_image_caption_and_credit_go_but_subhead_and_title_stay(seeds: dict[str, Article]) -> None:
     article = seeds["004"]
     assert removed(article, "image_credit") == [
