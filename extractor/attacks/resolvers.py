@@ -600,7 +600,7 @@ def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Att
 # --------------------------------------------------------------------------- place
 
 _IN_AREA = re.compile(r"^(?P<site>.+?),?\s+in\s+(?:(?P<owner>[\w\s-]+?)'s\s+)?(?P<area>.+)$", re.IGNORECASE)
-AREA_KINDS = "province|governorate|region|state|district|oblast|county"
+AREA_KINDS = "province|governorate|region|state|district|oblast|county|local government area|lga"
 _AREA_WORDS = re.compile(rf"\b({AREA_KINDS})$", re.IGNORECASE)
 _TOWN_WORDS = re.compile(r"\b(township|town|village|municipality|community)$", re.IGNORECASE)
 _DIRECTION = re.compile(r"^(north|south|east|west|northeast|northwest|southeast|southwest|central)(ern)?\s", re.I)
@@ -1055,10 +1055,30 @@ def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(_agree(la.get(k), lb.get(k), f"location.{k}") for k in ("site", "area", "country"))
 
 
+# The care of the wounded after an attack ("Many of the wounded were taken to a hospital in Kohat"): a quote with
+# these words and none of an act or a death reports the aftermath, not the attack (E1a).
+_CARE = re.compile(
+    r"\b(hospitals?|hospitali[sz]ed|treated|treatment|ambulances?|doctors|medical|trauma|admitted|evacuated)\b",
+    re.IGNORECASE,
+)
+_ACT_OR_DEATH = re.compile(
+    r"\b(attack\w*|strik\w*|struck|hits?|bomb\w*|blasts?|explo\w*|shoot\w*|shot|fired|firing|ambush\w*|raid\w*"
+    r"|shell\w*|artillery|drones?|rockets?|missiles?|mortars?|gunm[ae]n|kill\w*|dead|died|deaths?|massacre\w*"
+    r"|abduct\w*|kidnap\w*|clash\w*|assault\w*|stormed)\b",
+    re.IGNORECASE,
+)
+
+
+def reports_care_only(quote: str) -> bool:
+    """Whether a quote reports only the care of the wounded (E1a): a hospital, no act, no death."""
+    return bool(_CARE.search(quote)) and not _ACT_OR_DEATH.search(quote)
+
+
 def reports_violence(evidence: Sequence[str]) -> bool:
-    """Whether any quote with words in it says something violent happened (quotes left empty say nothing)."""
+    """Whether any quote with words in it says something violent happened (quotes left empty say nothing); a
+    quote about the care of the wounded reports the aftermath (:func:`reports_care_only`)."""
     quotes = [q for q in evidence if q.strip()]
-    return not quotes or any(_VIOLENCE.search(q) for q in quotes)
+    return not quotes or any(_VIOLENCE.search(q) and not reports_care_only(q) for q in quotes)
 
 
 def settle_events(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

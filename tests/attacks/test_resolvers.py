@@ -222,6 +222,9 @@ def test_resolve_attribution(perpetrator: str | None, evidence: list[str], expec
         (("Naypyidaw", "capital", "Myanmar"), ("Naypyidaw", None, "Myanmar")),
         ((None, "southern area", "Lebanon"), (None, None, "Lebanon")),
         ((None, "southern Lebanon", "Lebanon"), (None, "southern Lebanon", "Lebanon")),
+        # dev 009: a Nigerian local government area is an area, as a district is (gold 010, 046)
+        (("Damboa Local Government Area", None, "Nigeria"), (None, "Damboa Local Government Area", "Nigeria")),
+        (("Damboa Local Government Area", "Borno State", "Nigeria"), (None, "Borno State", "Nigeria")),
     ],
 )
 def test_resolve_place(
@@ -893,10 +896,16 @@ def test_settle_events_drops_an_event_whose_every_quote_is_a_statistic() -> None
         (["This was reported by the State Emergency Service.", "A drone hit a house in Bucha."], True),
         (["Fires broke out in six locations there, and there is destruction."], True),
         (["Gunmen stormed the village, abducting 20 people."], True),
+        # E1a: the care of the wounded is the aftermath (dev 043), unless the quote also gives the act or a death.
+        (["Many of the wounded were taken to a hospital in Kohat, where doctors said all staff had been summoned."],
+         False),
+        (["Ambulances ferried the injured to hospitals after the blast."], True),
+        (["Two died of their wounds in hospital."], True),
+        (["A drone struck the hospital in Gaza City."], True),
         # No words at all is no statement either way: left to the other rules.
         ([""], True),
     ],
-)
+)  # fmt: skip
 def test_reports_violence(evidence: list[str], reports: bool) -> None:
     assert reports_violence(evidence) is reports
 
