@@ -53,6 +53,11 @@ _HARMED = re.compile(
     re.IGNORECASE,
 )
 _VICTIM_SPAN = 60
+# After the verb, these open the agent or the occasion, not the harmed: "killed by Boko Haram", "killed in
+# multiple Boko Haram attacks", "wounded at the hands of".
+_NOT_VICTIM = re.compile(
+    r"\s*(?:by|in|during|when|after|as|while|from|with|under|amid|following|since|at the hands of)\b", re.IGNORECASE
+)
 
 
 def _phrase(name: str) -> re.Pattern[str] | None:
@@ -66,12 +71,13 @@ def _phrase(name: str) -> re.Pattern[str] | None:
 
 def is_victim(perpetrator: str, evidence: Sequence[str]) -> bool:
     """Whether the evidence names ``perpetrator`` only as someone harmed (G1: the one attacked is not the
-    attacker): at least one mention, each within a few words after "killed", "wounded", "the lives of"."""
+    attacker): at least one mention, each within a few words after "killed", "wounded", "the lives of", where
+    those words are followed by whom they harmed (not "killed by", "killed in ... attacks")."""
     pattern = _phrase(perpetrator)
     if pattern is None:
         return False
     text = " ".join(evidence)
-    harmed = [(m.end(), m.end() + _VICTIM_SPAN) for m in _HARMED.finditer(text)]
+    harmed = [(m.end(), m.end() + _VICTIM_SPAN) for m in _HARMED.finditer(text) if not _NOT_VICTIM.match(text, m.end())]
     mentions = [m.span() for m in pattern.finditer(text)]
     return bool(mentions) and all(any(lo <= a and b <= hi for lo, hi in harmed) for a, b in mentions)
 

@@ -49,6 +49,11 @@ def test_name_perpetrators_leaves_events_without_one_alone() -> None:
         pytest.param("Taliban", ["The Taliban attacked a checkpoint, killing two police officers."], False,
                      id="the subject"),
         pytest.param("Islamic State", ["Gunmen killed seven people."], False, id="not in the evidence"),
+        pytest.param("Boko Haram", ["At least 12 civilians were killed in multiple Boko Haram attacks."], False,
+                     id="dev 008: killed in their attacks"),
+        pytest.param("ISWAP", ["Two people were killed by ISWAP fighters."], False, id="killed by"),
+        pytest.param("pro-government militiaman", ["Six people were killed and scores injured at the home of a "
+                     "pro-government militiaman."], True, id="dev 040: at the home of the one attacked"),
     ],
 )  # fmt: skip
 def test_is_victim(perpetrator: str, evidence: list[str], victim: bool) -> None:
