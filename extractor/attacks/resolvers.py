@@ -600,7 +600,7 @@ def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Att
 # --------------------------------------------------------------------------- place
 
 _IN_AREA = re.compile(r"^(?P<site>.+?),?\s+in\s+(?:(?P<owner>[\w\s-]+?)'s\s+)?(?P<area>.+)$", re.IGNORECASE)
-AREA_KINDS = "province|governorate|region|state|district|oblast|county|local government area|lga"
+AREA_KINDS = "province|governorate|region|state|district|oblast|county"
 _AREA_WORDS = re.compile(rf"\b({AREA_KINDS})$", re.IGNORECASE)
 _TOWN_WORDS = re.compile(r"\b(township|town|village|municipality|community)$", re.IGNORECASE)
 _DIRECTION = re.compile(r"^(north|south|east|west|northeast|northwest|southeast|southwest|central)(ern)?\s", re.I)

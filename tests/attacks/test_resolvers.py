@@ -222,9 +222,6 @@ def test_resolve_attribution(perpetrator: str | None, evidence: list[str], expec
         (("Naypyidaw", "capital", "Myanmar"), ("Naypyidaw", None, "Myanmar")),
         ((None, "southern area", "Lebanon"), (None, None, "Lebanon")),
         ((None, "southern Lebanon", "Lebanon"), (None, "southern Lebanon", "Lebanon")),
-        # dev 009: a Nigerian local government area is an area, as a district is (gold 010, 046)
-        (("Damboa Local Government Area", None, "Nigeria"), (None, "Damboa Local Government Area", "Nigeria")),
-        (("Damboa Local Government Area", "Borno State", "Nigeria"), (None, "Borno State", "Nigeria")),
     ],
 )
 def test_resolve_place(
