@@ -1056,15 +1056,16 @@ def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 # The care of the wounded after an attack ("Many of the wounded were taken to a hospital in Kohat"): a quote with
-# these words and none of an act or a death reports the aftermath, not the attack (E1a).
+# these words and none of an act or a death reports the aftermath, not the attack (E1a). Not "doctors" or
+# "medical": they name sources ("the Sudan Doctors Network accused the RSF of targeting ...").
 _CARE = re.compile(
-    r"\b(hospitals?|hospitali[sz]ed|treated|treatment|ambulances?|doctors|medical|trauma|admitted|evacuated)\b",
+    r"\b(hospitals?|hospitali[sz]ed|treated|treatment|ambulances?|trauma|admitted|evacuated)\b",
     re.IGNORECASE,
 )
 _ACT_OR_DEATH = re.compile(
     r"\b(attack\w*|strik\w*|struck|hits?|bomb\w*|blasts?|explo\w*|shoot\w*|shot|fired|firing|ambush\w*|raid\w*"
     r"|shell\w*|artillery|drones?|rockets?|missiles?|mortars?|gunm[ae]n|kill\w*|dead|died|deaths?|massacre\w*"
-    r"|abduct\w*|kidnap\w*|clash\w*|assault\w*|stormed)\b",
+    r"|abduct\w*|kidnap\w*|clash\w*|assault\w*|stormed|target\w*)\b",
     re.IGNORECASE,
 )
 
