@@ -335,14 +335,8 @@ def _said_time(before: str) -> bool:
     return not (_HAPPENED.search(between) or _VIOLENCE.search(between))
 
 
-def day_of_attack(stated: dt.date, evidence: Sequence[str], published: dt.date | None) -> dt.date:
-    """``stated`` (the day the event's time words give), unless the evidence gives that day only as when
-    something was said and gives one other day ("The US military said on Thursday it had killed 24 militants in
-    an airstrike on Wednesday"; G5: the attack's day, not the report's): then that other day.
-
-    A report's day with no other day in the evidence stays: the attack is often that day, and the article may
-    say so in a sentence the evidence left out (dev 030: "reported on Thursday", "a coordinated attack on
-    Thursday")."""
+def _evidence_days(evidence: Sequence[str], published: dt.date | None) -> tuple[set[dt.date], set[dt.date]]:
+    """The days the evidence's time words give: (those that only say when something was said, the others)."""
     said: set[dt.date] = set()
     other: set[dt.date] = set()
     for quote in evidence:
@@ -351,21 +345,21 @@ def day_of_attack(stated: dt.date, evidence: Sequence[str], published: dt.date |
             day = resolve_date(found[0], published)
             if day is not None:
                 (said if _said_time(text[: found.start()]) else other).add(day)
+    return said, other
+
+
+def day_of_attack(stated: dt.date, evidence: Sequence[str], published: dt.date | None) -> dt.date:
+    """``stated`` (the day the event's time words give), unless the evidence gives that day only as when
+    something was said and gives one other day ("The US military said on Thursday it had killed 24 militants in
+    an airstrike on Wednesday"; G5: the attack's day, not the report's): then that other day.
+
+    A report's day with no other day in the evidence stays: the attack is often that day, and the article may
+    say so in a sentence the evidence left out (dev 030: "reported on Thursday", "a coordinated attack on
+    Thursday")."""
+    said, other = _evidence_days(evidence, published)
     if stated in said and stated not in other and len(other) == 1:
         return next(iter(other))
     return stated
-
-
-def _evidence_days(evidence: Sequence[str], published: dt.date | None) -> set[dt.date]:
-    """The days the evidence's time words give, less those that only say when something was said."""
-    days: set[dt.date] = set()
-    for quote in evidence:
-        text = quote.lower()
-        for found in _TIME_WORDS.finditer(text):
-            day = resolve_date(found[0], published)
-            if day is not None and not _said_time(text[: found.start()]):
-                days.add(day)
-    return days
 
 
 def undate_publication_copy(event: dict[str, Any], text: str, published: dt.date | None) -> dict[str, Any]:
@@ -385,7 +379,7 @@ def undate_publication_copy(event: dict[str, Any], text: str, published: dt.date
         return event
     if normalise_text(when) in normalise_text(text):
         return event
-    days = _evidence_days(event.get("evidence") or [], published)
+    _, days = _evidence_days(event.get("evidence") or [], published)
     day = days.pop().isoformat() if len(days) == 1 else None
     return event if event.get("date") == day else {**event, "date": day}
 
