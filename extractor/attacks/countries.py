@@ -38,7 +38,7 @@ from typing import Any
 
 import pycountry
 
-from extractor.attacks.resolvers import event_places
+from extractor.attacks.resolvers import DIRECTION, event_places
 from extractor.comparators import normalise_text
 
 # News forms of a country ISO 3166 does not list, by ISO alpha-2 code.
@@ -114,15 +114,11 @@ def country_display(code: str) -> str:
     return code
 
 
-_DIRECTIONAL = re.compile(
-    r"^(?:north|south|east|west|northeast|northwest|southeast|southwest|central)(?:ern)?\s+(.+)$", re.IGNORECASE
-)
-
-
 def direction_of_country(area: str | None) -> str | None:
     """The country an area such as "northern Gaza" or "southeastern Syria" is a part of; ``None`` otherwise."""
-    found = _DIRECTIONAL.match((area or "").strip())
-    return country_code(found.group(1)) if found else None
+    stripped = (area or "").strip()
+    found = DIRECTION.match(stripped)
+    return country_code(stripped[found.end() :]) if found else None
 
 
 def country_code(name: str | None) -> str | None:

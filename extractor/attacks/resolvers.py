@@ -372,10 +372,8 @@ def undate_publication_copy(event: dict[str, Any], text: str, published: dt.date
     null when they give none or several.
     """
     when = event.get("date_text")
-    if not when or published is None or resolve_date(when, published) != published:
-        return event
-    lowered = when.lower()
-    if not (_ISO.search(lowered) or _MONTH_DAY.search(lowered) or _DAY_MONTH.search(lowered)):
+    # Written as a date: the day with its month or an ISO date, not "today" or a weekday (the article's words).
+    if not when or published is None or _stated_day(when.lower(), published) != published:
         return event
     if normalise_text(when) in normalise_text(text):
         return event
@@ -597,7 +595,8 @@ _IN_AREA = re.compile(r"^(?P<site>.+?),?\s+in\s+(?:(?P<owner>[\w\s-]+?)'s\s+)?(?
 AREA_KINDS = "province|governorate|region|state|district|oblast|county"
 _AREA_WORDS = re.compile(rf"\b({AREA_KINDS})$", re.IGNORECASE)
 _TOWN_WORDS = re.compile(r"\b(township|town|village|municipality|community)$", re.IGNORECASE)
-_DIRECTION = re.compile(r"^(north|south|east|west|northeast|northwest|southeast|southwest|central)(ern)?\s", re.I)
+# "western Iraq", "southeastern Syria": a direction word opening an area described around a named place.
+DIRECTION = re.compile(r"^(?:north|south|east|west|northeast|northwest|southeast|southwest|central)(?:ern)?\s+", re.I)
 
 
 # What a small model writes for "not stated" when it does not write null.
@@ -632,7 +631,7 @@ def resolve_place(site: str | None, area: str | None, country: str | None) -> tu
             site = split["site"].strip()
             country = country or (split["owner"].strip() if split["owner"] else None)
             tail = split["area"].strip()
-            if _AREA_WORDS.search(tail) or _DIRECTION.match(tail):
+            if _AREA_WORDS.search(tail) or DIRECTION.match(tail):
                 area = area or tail
             elif country is None:
                 country = tail
