@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from extractor.attacks import task as attack_task
 from extractor.attacks.countries import ground_countries
 from extractor.attacks.injection import guard_events
-from extractor.attacks.perpetrators import drop_victim_perpetrators, name_perpetrators
+from extractor.attacks.perpetrators import attribute_from_text, drop_victim_perpetrators, name_perpetrators
 from extractor.attacks.resolvers import (
     AttackAnswers,
     CitedEvent,
@@ -185,7 +185,7 @@ def _checked_against_text(
     # its country and perpetrator are read against the text.
     guarded = guard_events(events, text, published)
     placed = ground_countries(ground_sites(guarded, text), text)
-    named = drop_victim_perpetrators(name_perpetrators(placed, text))
+    named = attribute_from_text(drop_victim_perpetrators(name_perpetrators(placed, text)), text)
     return [undate_publication_copy(event, text, published) for event in ground_weapons(named, text)]
 
 

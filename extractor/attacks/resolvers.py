@@ -493,7 +493,7 @@ def casualties_for(
 # --------------------------------------------------------------------------- attacker and attribution
 
 # G1: a descriptor that names no organisation or state is not a name.
-_GENERIC_ACTORS = frozenset(
+GENERIC_ACTORS = frozenset(
     [
         "jihadist",
         "jihadists",
@@ -564,13 +564,23 @@ _REPORTS = r"(said|says|announced|confirmed|reported|stated)\b"
 _SUSPECTED = re.compile(r"\b(suspect(s|ed)?|believe(s|d)?|likely|probably|thought to be|presumed)\b")
 
 
+def claim_at(text: str) -> int | None:
+    """Where ``text`` says an actor claimed an attack (G7), or ``None`` if it says none did or denies one did;
+    the claimer is named before it ("Al Shabaab claimed responsibility")."""
+    lowered = text.lower()
+    found = _CLAIM.search(lowered)
+    if found is None or _NEGATED_CLAIM.search(lowered):
+        return None
+    return found.start()
+
+
 def resolve_perpetrator(attacker: str | None) -> str | None:
     """The attacker as named, or null for a generic descriptor ("gunmen") or a speaker ("Iraqi official")."""
     if is_empty(attacker):
         return None
     assert attacker is not None
     words = normalise_text(attacker).split()
-    if not words or all(w in _GENERIC_ACTORS for w in words) or any(w in _SPEAKERS for w in words):
+    if not words or all(w in GENERIC_ACTORS for w in words) or any(w in _SPEAKERS for w in words):
         return None
     return attacker.strip()
 
@@ -582,7 +592,7 @@ def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Att
     text = " ".join(evidence).lower()
     # G7: the perpetrator itself reporting the attack ("the US military said an airstrike killed ...").
     reports = re.search(rf"\b{re.escape(perpetrator.lower())}\s+{_REPORTS}", text)
-    if reports or (_CLAIM.search(text) and not _NEGATED_CLAIM.search(text)):
+    if reports or claim_at(text) is not None:
         return Attribution.CLAIMED
     if _SUSPECTED.search(text):
         return Attribution.SUSPECTED

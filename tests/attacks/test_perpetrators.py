@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from extractor.attacks.perpetrators import appositive_name, drop_victim_perpetrators, is_victim, name_perpetrators
+from extractor.attacks.perpetrators import (
+    appositive_name,
+    attribute_from_text,
+    drop_victim_perpetrators,
+    is_victim,
+    known_as_in_text,
+    name_perpetrators,
+)
+from extractor.attacks.schemas import Attribution
 
 NUG = (
     "Myanmar’s shadow government, the National Unity Government (NUG), and the anti-military armed group "
@@ -68,3 +76,58 @@ def test_a_victim_is_no_perpetrator() -> None:
     }  # fmt: skip
     kept = {"perpetrator": "Taliban", "attribution": "claimed", "evidence": ["The Taliban killed two."]}
     assert drop_victim_perpetrators([kept]) == [kept]
+
+
+ATTACKED = "Militants attacked a police checkpoint late Saturday, killing two officers, authorities said."
+
+
+@pytest.mark.parametrize(
+    ("perpetrator", "evidence", "text", "known"),
+    [
+        pytest.param("Islamist al Shabaab militants", ["Al Shabaab militants stormed the base, officials said."],
+                     "Al Shabaab militants stormed the base, officials said.\nAl Shabaab claimed responsibility.",
+                     Attribution.CLAIMED, id="dev 045: the claim is its own sentence"),
+        pytest.param("TTP", [ATTACKED],
+                     f"{ATTACKED}\nThe outlawed group Tehreek-e-Taliban Pakistan, or TTP, claimed responsibility.",
+                     Attribution.CLAIMED, id="dev 042: by its abbreviation"),
+        pytest.param("NUG and People's Defence Force", ["Drones struck the capital."],
+                     "Drones struck the capital. The NUG and the People's Defence Force claimed responsibility.",
+                     Attribution.CLAIMED, id="dev 030: one of its parts"),
+        pytest.param("Pakistani Taliban", [ATTACKED],
+                     f"{ATTACKED} The Pakistani Taliban have reportedly claimed the attack.",
+                     Attribution.ATTRIBUTED, id="G7a: the writer's hedge"),
+        pytest.param("Taliban", [ATTACKED], f"{ATTACKED} No one claimed the attack, but police blamed the Taliban.",
+                     Attribution.ATTRIBUTED, id="a claim denied: blamed"),
+        pytest.param("Taliban", ["The Taliban attacked a checkpoint."],
+                     "The Taliban attacked a checkpoint. The Taliban has not claimed the attack.", None,
+                     id="a claim denied, the evidence names it"),
+        pytest.param("journalists", ["ISIS claims the Kabul attack that killed journalists."],
+                     "ISIS claims the Kabul attack that killed journalists.", None,
+                     id="the claimer comes first"),
+        pytest.param("Iran", ["A drone struck the base."],
+                     "A drone struck the base. Iran-backed militias claimed responsibility.", None,
+                     id="a compound is no mention: the text never says Iran"),
+        pytest.param("Jalisco drug cartel", ["Gunmen opened fire in an arcade, authorities said."],
+                     "Gunmen opened fire in an arcade, authorities said. The gunmen are believed to be from the "
+                     "Jalisco drug cartel.", Attribution.SUSPECTED, id="dev 048: believed, away from the evidence"),
+        pytest.param("Abu Sayyaf", ["A bomb exploded at a market."],
+                     "A bomb exploded at a market. Police say Abu Sayyaf carried out the bombing.",
+                     Attribution.ATTRIBUTED, id="named away from the evidence, no hedge"),
+        pytest.param("Abu Sayyaf", ["Abu Sayyaf bombed a market, police said."],
+                     "Abu Sayyaf bombed a market, police said. Abu Sayyaf is believed to hold hostages.", None,
+                     id="the evidence names it: its words decide"),
+        pytest.param("gunmen", ["Gunmen attacked."], "Gunmen attacked. Gunmen claimed it.", None,
+                     id="a generic label names no one"),
+    ],
+)  # fmt: skip
+def test_known_as_in_text(perpetrator: str, evidence: list[str], text: str, known: Attribution | None) -> None:
+    assert known_as_in_text(perpetrator, evidence, text) == known
+
+
+def test_attribute_from_text_changes_only_attribution() -> None:
+    text = "Militants stormed the base.\nAl Shabaab claimed responsibility."
+    events: list[dict[str, Any]] = [
+        {"perpetrator": "al Shabaab", "attribution": "attributed", "evidence": ["Militants stormed the base."]},
+        {"perpetrator": None, "attribution": "none", "evidence": ["Militants stormed the base."]},
+    ]
+    assert attribute_from_text(events, text) == [events[0] | {"attribution": "claimed"}, events[1]]
