@@ -46,7 +46,7 @@ from extractor.attacks.resolvers import (
     undate_publication_copy,
 )
 from extractor.attacks.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
-from extractor.attacks.sites import ground_sites
+from extractor.attacks.sites import ground_sites, unlisted_places
 from extractor.errors import InputError, PromptError
 from extractor.fields import field_guide
 
@@ -158,6 +158,9 @@ class Task:
     # is the event's site or area): a prompt's ``each`` turn asks only about items no event covers yet,
     # and keeps only the events of its answer that cover its item.
     covers: Callable[[str, Mapping[str, Any]], bool] | None = field(default=None, hash=False)
+    # An article's text and the items the model listed → the items the text names that the list lacks, for a
+    # prompt with ``items_from_text`` (an attack task: places named in sentences about violence).
+    find_items: Callable[[str, Sequence[str]], list[str]] | None = field(default=None, hash=False)
 
     @property
     def schema_sha256(self) -> str:
@@ -226,6 +229,7 @@ ATTACKS = Task(
     refine=refine_event,
     check_against_text=_checked_against_text,
     covers=covers_place,
+    find_items=unlisted_places,
 )
 
 TASKS: dict[str, Task] = {ATTACKS.name: ATTACKS}

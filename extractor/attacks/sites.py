@@ -16,11 +16,14 @@ article's own words:
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from extractor.attacks.resolvers import AREA_KINDS
+from extractor.attacks.countries import country_code
+from extractor.attacks.resolvers import AREA_KINDS, covers_place
+from extractor.extraction.citations import sentence_spans
 
 # "PESHAWAR, Pakistan —", "OUAGADOUGOU:", "MOSCOW (Reuters) –", "NARATHIWAT — ": at the start of a line, a place
 # in capitals (maybe with its country), then a dash or colon.
@@ -81,3 +84,88 @@ def ground_site(event: dict[str, Any], text: str) -> dict[str, Any]:
 def ground_sites(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     """Each event's site checked against the article (:func:`ground_site`)."""
     return [ground_site(event, text) for event in events]
+
+
+# --------------------------------------------------------------------------- places the model did not list
+
+# A sentence that reports an act of violence or its toll.
+_ACT = re.compile(
+    r"\b(attack\w*|struck|strikes?|bomb\w*|explo\w*|blasts?|ambush\w*|raid\w*|shell\w*|shot|shoot\w*|gunfire|"
+    r"opened fire|kill\w*|wound\w*|injur\w*|storm\w*|abduct\w*|kidnap\w*|detonat\w*|IEDs?|massacre\w*|hit)\b",
+    re.IGNORECASE,
+)
+_PROPER = r"[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,3}"
+_PLACE_KINDS = (
+    rf"{AREA_KINDS}|{_TOWN_KINDS}|neighbou?rhood|municipality|checkpoint|garrison|airport|market|hospital|junction"
+)
+# "Ru So district", "the village of Mukondi", "in Zeitoun", "off Hodeidah".
+_PLACE_NAMES = (
+    re.compile(rf"\b({_PROPER})\s+(?:{_PLACE_KINDS})\b"),
+    re.compile(rf"\b(?:{AREA_KINDS}|{_TOWN_KINDS}) of ({_PROPER})"),
+    re.compile(rf"\b(?:in|at|near|outside|off)\s+(?:the\s+)?({_PROPER})"),
+)
+_OPENERS = ["The", "A", "An", "This", "That", "It", "He", "She", "They", "We", "His", "Her", "Their", "Its"]
+# A capitalised word that opens no place: a month, a weekday, a pronoun or article at a sentence's start.
+_NOT_PLACES = frozenset([*calendar.month_name[1:], *calendar.month_abbr[1:], "Sept", *calendar.day_name, *_OPENERS])
+# A name followed by one of these describes an actor, not a place: "Russian forces", "the Afghan capital".
+_ACTOR_AFTER = re.compile(
+    r"\s+(?:forces?|troops|militants?|militias?|rebels?|fighters|army|military|police|officials?|authorities|"
+    r"government|capital|media|army's|group|people|residents?)\b",
+    re.IGNORECASE,
+)
+
+
+# "near the Jordanian and Iraqi borders", "American Military Base": a people's adjective opens no place.
+_DEMONYM = re.compile(r"(?:ian|ean|ican|ese|ish)$")
+# A province or region contains the places attacked in it; asked about, a small model answers with one of
+# them again.
+_CONTAINERS = "province|governorate|region|state|oblast"
+
+
+def _place_name(found: re.Match[str], sentence: str) -> str | None:
+    words = found.group(1).split()
+    while words and words[0] in _NOT_PLACES:
+        words = words[1:]
+    # "Narathiwat's Ru So district": the place is the one the possessive owns.
+    owned = next((i for i, w in enumerate(words) if w.endswith(("'s", "’s"))), None)
+    if owned is not None and owned + 1 < len(words):
+        words = words[owned + 1 :]
+    name = " ".join(words)
+    if (
+        len(name) < 3
+        or _DEMONYM.search(words[0])
+        or re.fullmatch(_CONTAINERS, words[-1], re.IGNORECASE)  # "in Borno State"
+        or _ACTOR_AFTER.match(sentence, found.end(1))
+    ):
+        return None
+    return name
+
+
+def attacked_places(text: str) -> list[str]:
+    """The places the article names in its sentences about an act of violence, in order, each once."""
+    names: list[str] = []
+    for sentence in (text[a:b] for a, b in sentence_spans(text)):
+        if not _ACT.search(sentence):
+            continue
+        for pattern in _PLACE_NAMES:
+            for found in pattern.finditer(sentence):
+                name = _place_name(found, sentence)
+                if name and name not in names and country_code(name) is None and not _called(name, _CONTAINERS, text):
+                    names.append(name)
+    return names
+
+
+def unlisted_places(text: str, listed: Sequence[str]) -> list[str]:
+    """The places :func:`attacked_places` finds in ``text`` that name none of the ``listed`` places.
+
+    Asked for the places attacked, the small model lists a story's hierarchy ("Narathiwat", "Waeng
+    district") and leaves out the second incident's place, named a paragraph later ("another bomb ... in
+    Narathiwat's Ru So district"): a place code finds in a sentence about violence is asked about too."""
+    return [
+        place
+        for place in attacked_places(text)
+        if not any(
+            covers_place(place, {"location": {"site": other}}) or covers_place(other, {"location": {"site": place}})
+            for other in listed
+        )
+    ]

@@ -145,6 +145,12 @@ def is_reusable(record: ArticleRecord, article: Article, prompt: Prompt, task: T
 _TURN_FAILURES = (InvalidOutputError, TruncatedOutputError, ContextOverflowError)
 
 
+def _quotes(item: str, event: BaseModel) -> bool:
+    """Whether one of the event's evidence quotes writes ``item`` (case aside)."""
+    quotes = getattr(event, EVIDENCE_FIELD, None) or []
+    return any(item.casefold() in str(quote).casefold() for quote in quotes)
+
+
 @dataclass
 class Chunk:
     text: str
@@ -303,7 +309,7 @@ class Extractor:
         done = [self.complete(messages, context)]
         notes: list[str] = []
         if self.prompt.spec.items:
-            return self.follow_items(messages, done, context)
+            return self.follow_items(messages, done, context, text)
         if self.prompt.spec.gleanings == 0:
             return done, notes
         # Counted as recorded: whether a turn added an event is judged before echoes are dropped.
@@ -327,13 +333,24 @@ class Extractor:
         listed = [str(item).strip() for item in getattr(answer, self.items_field, None) or []]
         return list(dict.fromkeys(item for item in listed if item))[: self.prompt.spec.items]
 
+    def items_to_ask(self, answer: BaseModel, text: str) -> list[str]:
+        """The items the answer lists, then (``items_from_text``) those the task finds in the text that the list
+        lacks, at most ``items`` in all."""
+        listed = self.listed_items(answer)
+        if not self.prompt.spec.items_from_text or self.task.find_items is None:
+            return listed
+        found = self.task.find_items(text, listed)
+        return list(dict.fromkeys([*listed, *found]))[: self.prompt.spec.items]
+
     def follow_items(
         self,
         messages: list[dict[str, str]],
         done: list[Completion[Any]],
         context: dict[str, Any],
+        text: str,
     ) -> tuple[list[Completion[Any]], list[str]]:
-        """The prompt's ``each`` turn for every item the first answer lists that no event covers yet.
+        """The prompt's ``each`` turn for every item the first answer lists (:meth:`items_to_ask`) that no event
+        covers yet.
 
         Asked once, a small model lists every place of a story but answers with its first attack; asked
         about one place at a time, it answers for that place. Every turn follows the same first answer, so
@@ -348,7 +365,8 @@ class Extractor:
         # Which items are asked about depends on the answers as given, never on the code rules applied to
         # them: a changed rule must not change the requests, or every cassette would go stale with it.
         answered = [event.model_dump(mode="json") for event in getattr(first, "events", [])]
-        for number, item in enumerate(self.listed_items(first), 1):
+        listed = set(self.listed_items(first))
+        for number, item in enumerate(self.items_to_ask(first, text), 1):
             if any(covers(item, event) for event in answered):
                 continue
             follow = self.prompt.follow_each(messages, answer_json, item)
@@ -361,8 +379,15 @@ class Extractor:
             about = [event for event in given if covers(item, event.model_dump(mode="json"))]
             if len(about) < len(given):
                 notes.append(f"item {number} ({item}): {len(given) - len(about)} event(s) about another item dropped")
-            done.append(replace(more, value=more.value.model_copy(update={"events": about})))
             answered += [event.model_dump(mode="json") for event in about]
+            if item not in listed:
+                # An item code found in the text was found in words of the article: an event for it quotes them.
+                # (After ``answered``: what is asked next depends on the answers as given.)
+                quoting = [event for event in about if _quotes(item, event)]
+                if len(quoting) < len(about):
+                    notes.append(f"item {number} ({item}): {len(about) - len(quoting)} event(s) not quoting it dropped")
+                about = quoting
+            done.append(replace(more, value=more.value.model_copy(update={"events": about})))
         return done, notes
 
     def extract(self, article: Article) -> ArticleRecord:

@@ -92,6 +92,11 @@ class PromptSpec(BaseModel):
         le=25,
         description="Items followed up at most, in the order the answer lists them.",
     )
+    items_from_text: bool = Field(
+        default=False,
+        description="Whether the items the task finds in the article's text that the answer does not list "
+        "(the task's Task.find_items) are asked about too, after the listed ones, within ``items``.",
+    )
     each_after_answer: bool = Field(
         default=True,
         description="Whether an each turn follows the model's first answer (its events in view) or comes straight "

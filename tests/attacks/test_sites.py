@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from extractor.attacks.sites import dateline_places, ground_site, is_area_in_text, only_in_dateline
+from extractor.attacks.sites import (
+    attacked_places,
+    dateline_places,
+    ground_site,
+    is_area_in_text,
+    only_in_dateline,
+    unlisted_places,
+)
 
 PESHAWAR = (
     "PESHAWAR, Pakistan \u2014 Militants attacked a police checkpoint in northern Pakistan late Saturday, killing "
@@ -84,3 +91,33 @@ def test_ground_site(event: dict[str, Any], text: str, site: str | None, area: s
     assert grounded["location"]["country"] == "Pakistan"
     if (site, area) == (event["location"]["site"], event["location"]["area"]):
         assert grounded is event
+
+
+RU_SO = (
+    "The bomb was planted on a road in Waeng district and detonated when a group of rangers passed by. "
+    "The attack came one day after another bomb targeted soldiers on patrol in Narathiwat's Ru So district."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        pytest.param(RU_SO, ["Waeng", "Ru So"], id="dev 050: the district the possessive owns"),
+        pytest.param("Rebels killed 40 people in the village of Mukondi.", ["Mukondi"], id="the village of"),
+        pytest.param("Another air strike killed five people in Zeitoun on Monday.", ["Zeitoun"], id="in"),
+        pytest.param("A missile hit a ship off Hodeidah.", ["Hodeidah"], id="off"),
+        pytest.param("The governor visited Goma and Beni.", [], id="no violence in the sentence"),
+        pytest.param("Russian forces shelled the town; the drone struck near the Jordanian border.", [],
+                     id="an actor or a people's adjective opens no place"),
+        pytest.param("Bandits killed 12 in Borno State. Gunmen attacked a checkpoint in Syria.", [],
+                     id="no state or country: they contain the places attacked"),
+        pytest.param("In March, militants attacked at Dawn.", ["Dawn"], id="a month opens no place"),
+    ],
+)  # fmt: skip
+def test_attacked_places(text: str, places: list[str]) -> None:
+    assert attacked_places(text) == places
+
+
+def test_unlisted_places_leave_out_what_the_model_listed() -> None:
+    assert unlisted_places(RU_SO, ["Waeng district"]) == ["Ru So"]
+    assert unlisted_places(RU_SO, ["Ru So district", "waeng"]) == []

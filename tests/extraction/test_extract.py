@@ -451,3 +451,45 @@ def test_a_compact_version_asks_for_no_whitespace_in_the_tool_it_sends() -> None
 
     assert tool(compact)[WHITESPACE_KEY] == "none", "instructor sends the key on to the server"
     assert WHITESPACE_KEY not in tool(plain)
+
+
+NARATHIWAT = CORPUS / "050_0a7982a6c0cbd394.txt"
+WAENG = "The bomb was planted on a road in Waeng district and detonated when a group of rangers passed by"
+RU_SO = "The attack came one day after another bomb targeted soldiers on patrol in Narathiwat's Ru So district"
+
+
+def bomb(area: str, evidence: str) -> dict[str, Any]:
+    event = attack(area, evidence)
+    return {**event, "location": {"site": None, "area": area, "country": "Thailand"}, "weapons": ["explosive"]}
+
+
+@pytest.mark.parametrize(
+    ("version", "asked"), [("v15", ["", "Narathiwat", "Deep South", "Ru So"]), ("v9", ["", "Narathiwat"])]
+)
+def test_a_place_code_finds_in_the_text_is_asked_about_after_the_listed_ones(version: str, asked: list[str]) -> None:
+    # dev 050: the model lists the story's province and the first bomb's district, never the second bomb's.
+    def stated(event: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in event.items() if k not in ("date", "attribution", "casualties")}
+
+    def answer(places: list[str], *events: dict[str, Any]) -> Reply:
+        return tool_call({"places": places, "events": [stated(e) for e in events]}, name="PlacedStatements")
+
+    answers = {
+        "": answer(["Narathiwat", "Waeng district"], bomb("Waeng district", WAENG)),
+        "Narathiwat": answer(["Narathiwat"]),
+        "Ru So": answer(["Ru So"], bomb("Ru So district", RU_SO)),
+        # "the region, known as the Deep South": code finds a place no attack is at; asked, the model answers
+        # with the first bomb again, quoting no word about the Deep South: not kept.
+        "Deep South": answer(["Deep South"], bomb("Deep South", WAENG)),
+    }
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
+    with scripted(lambda request: answers[about(request)]) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(load_article(NARATHIWAT))
+    assert record.status == "ok", record.error
+    assert [about(r) for r in server.requests] == asked
+    areas = [e["location"]["area"] for e in record.events]
+    assert areas == (["Waeng district", "Ru So district"] if version == "v15" else ["Waeng district"])
+    if version == "v15":
+        assert "item 3 (Deep South): 1 event(s) not quoting it dropped" in record.reask_errors
