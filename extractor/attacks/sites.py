@@ -113,8 +113,6 @@ _ACTOR_AFTER = re.compile(
     r"government|capital|media|army's|group|people|residents?)\b",
     re.IGNORECASE,
 )
-
-
 # "near the Jordanian and Iraqi borders", "American Military Base": a people's adjective opens no place.
 _DEMONYM = re.compile(r"(?:ian|ean|ican|ese|ish)$")
 # A province or region contains the places attacked in it; asked about, a small model answers with one of
