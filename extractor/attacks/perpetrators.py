@@ -133,15 +133,16 @@ def known_as_in_text(perpetrator: str, evidence: Sequence[str], text: str) -> At
     parts = _name_parts(perpetrator)
     if not parts:
         return None
-    naming = [s for s in (text[a:b] for a, b in sentence_spans(text)) if _mentions(parts, s)]
-    unhedged = [s for s in naming if not _HEDGED.search(s)]
-    for sentence in unhedged:
+    sentences = (text[a:b] for a, b in sentence_spans(text))
+    naming = [(s, ends) for s in sentences if (ends := _mentions(parts, s))]
+    unhedged = [(s, ends) for s, ends in naming if not _HEDGED.search(s)]
+    for sentence, ends in unhedged:
         claimed = claim_at(sentence)
         # The claimer comes first: "ISIS claims the attack that killed journalists" is no claim by journalists.
-        if claimed is not None and min(_mentions(parts, sentence)) <= claimed:
+        if claimed is not None and min(ends) <= claimed:
             return Attribution.CLAIMED
     if naming and not any(_mentions(parts, q) for q in evidence):
-        return resolve_attribution(perpetrator, unhedged)
+        return resolve_attribution(perpetrator, [s for s, _ in unhedged])
     return None
 
 

@@ -905,22 +905,23 @@ def event_places(event: Mapping[str, Any]) -> list[str]:
     return [str(location[key]) for key in ("site", "area") if location.get(key)]
 
 
+def names_one_place(a: str, b: str, path: str = "location.site") -> bool:
+    """Whether two names name one place: equal as the scorer compares ``path``, or the one's words are all words
+    of the other ("Bucha" and "Bucha district", "Dalori 2 IDP camp" and "Dalori"). Symmetric."""
+    if fuzzy_equal(a, b, _SPECS[path].threshold)[0]:
+        return True
+    words_a, words_b = _place_words(a), _place_words(b)
+    return bool(words_a and words_b and (words_a <= words_b or words_b <= words_a))
+
+
 def covers_place(place: str, event: Mapping[str, Any]) -> bool:
-    """Whether ``event`` answers for a place the model listed as attacked: the place is its site or its area,
-    compared as the scorer compares names, or the one's words are all words of the other ("Bucha" and
-    "Bucha district", "Dalori 2 IDP camp" and "Dalori")."""
+    """Whether ``event`` answers for a place the model listed as attacked: the place is its site or its area
+    (:func:`names_one_place`)."""
     location = event.get("location") or {}
-    named = _place_words(place)
-    for path in ("location.site", "location.area"):
-        value = location.get(path.split(".")[1])
-        if is_empty(value):
-            continue
-        if fuzzy_equal(place, str(value), _SPECS[path].threshold)[0]:
-            return True
-        words = _place_words(str(value))
-        if named and words and (named <= words or words <= named):
-            return True
-    return False
+    return any(
+        not is_empty(location.get(key)) and names_one_place(place, str(location[key]), f"location.{key}")
+        for key in ("site", "area")
+    )
 
 
 def _agree(a: Any, b: Any, path: str) -> bool:

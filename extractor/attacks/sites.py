@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from extractor.attacks.countries import country_code
-from extractor.attacks.resolvers import AREA_KINDS, covers_place
+from extractor.attacks.resolvers import AREA_KINDS, names_one_place
 from extractor.extraction.citations import sentence_spans
 
 # "PESHAWAR, Pakistan —", "OUAGADOUGOU:", "MOSCOW (Reuters) –", "NARATHIWAT — ": at the start of a line, a place
@@ -159,11 +159,4 @@ def unlisted_places(text: str, listed: Sequence[str]) -> list[str]:
     Asked for the places attacked, the small model lists a story's hierarchy ("Narathiwat", "Waeng
     district") and leaves out the second incident's place, named a paragraph later ("another bomb ... in
     Narathiwat's Ru So district"): a place code finds in a sentence about violence is asked about too."""
-    return [
-        place
-        for place in attacked_places(text)
-        if not any(
-            covers_place(place, {"location": {"site": other}}) or covers_place(other, {"location": {"site": place}})
-            for other in listed
-        )
-    ]
+    return [place for place in attacked_places(text) if not any(names_one_place(place, other) for other in listed)]

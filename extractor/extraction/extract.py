@@ -333,10 +333,9 @@ class Extractor:
         listed = [str(item).strip() for item in getattr(answer, self.items_field, None) or []]
         return list(dict.fromkeys(item for item in listed if item))[: self.prompt.spec.items]
 
-    def items_to_ask(self, answer: BaseModel, text: str) -> list[str]:
+    def items_to_ask(self, listed: list[str], text: str) -> list[str]:
         """The items the answer lists, then (``items_from_text``) those the task finds in the text that the list
         lacks, at most ``items`` in all."""
-        listed = self.listed_items(answer)
         if not self.prompt.spec.items_from_text or self.task.find_items is None:
             return listed
         found = self.task.find_items(text, listed)
@@ -365,8 +364,8 @@ class Extractor:
         # Which items are asked about depends on the answers as given, never on the code rules applied to
         # them: a changed rule must not change the requests, or every cassette would go stale with it.
         answered = [event.model_dump(mode="json") for event in getattr(first, "events", [])]
-        listed = set(self.listed_items(first))
-        for number, item in enumerate(self.items_to_ask(first, text), 1):
+        listed = self.listed_items(first)
+        for number, item in enumerate(self.items_to_ask(listed, text), 1):
             if any(covers(item, event) for event in answered):
                 continue
             follow = self.prompt.follow_each(messages, answer_json, item)
