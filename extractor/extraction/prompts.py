@@ -102,6 +102,11 @@ class PromptSpec(BaseModel):
         description="Whether an each turn follows the model's first answer (its events in view) or comes straight "
         "after the article, each item asked about as if first.",
     )
+    each_alone_again: bool = Field(
+        default=False,
+        description="Whether an item whose turn after the first answer gave no event for it is asked once more "
+        "straight after the article, the first answer not in view (needs each_after_answer).",
+    )
     json_whitespace: Literal["any", "none"] = Field(
         default="any",
         description="'none': the answer is compact JSON: its schema asks for no whitespace between JSON tokens "
@@ -114,6 +119,11 @@ class PromptSpec(BaseModel):
             raise ValueError("glean and gleanings go together: a follow-up turn and how many times to send it")
         if (self.items > 0) != (self.each is not None):
             raise ValueError("each and items go together: a turn per listed item and how many items at most")
+        if self.each_alone_again and not (self.each is not None and self.each_after_answer):
+            raise ValueError(
+                "each_alone_again asks an item again without the first answer: it needs an each turn "
+                "that follows the first answer"
+            )
         if self.each is not None and self.glean is not None:
             raise ValueError("a version follows up either with gleaning turns or with a turn per item, not both")
         return self
@@ -166,16 +176,19 @@ class Prompt:
             raise PromptError(f"{self.path}: has no glean turn")
         return self._after_answer(messages, answer_json, self.spec.glean)
 
-    def follow_each(self, messages: list[dict[str, str]], answer_json: str, item: str) -> list[dict[str, str]]:
+    def follow_each(
+        self, messages: list[dict[str, str]], answer_json: str, item: str, *, alone: bool = False
+    ) -> list[dict[str, str]]:
         """The conversation so far, the model's first answer as its turn, then the ``each`` turn about ``item``;
         without the answer (``each_after_answer: false``), the turn straight after the article.
 
         Every item's turn follows the same first answer, so a server with a prefix cache reads only the turn and,
-        the first time, the answer: re-sent as JSON, it is not the tokens the server generated.
+        the first time, the answer: re-sent as JSON, it is not the tokens the server generated. ``alone``: the
+        turn straight after the article whatever the spec says (``each_alone_again``).
         """
         if self.spec.each is None:
             raise PromptError(f"{self.path}: has no turn per item")
-        if not self.spec.each_after_answer:
+        if alone or not self.spec.each_after_answer:
             return [*messages, {"role": "user", "content": self._turn(self.spec.each, item=item)}]
         return self._after_answer(messages, answer_json, self.spec.each, item=item)
 

@@ -22,6 +22,7 @@ from extractor.extraction.config import Backend, Settings
 from extractor.extraction.extract import open_extractor
 from extractor.extraction.prompts import PromptSpec, load_prompt
 from extractor.extraction.records import ArticleRecord
+from extractor.runs import load_yaml
 from extractor.tasks import ATTACKS
 from tests.conftest import CORPUS
 from tests.loopback import Reply, error, scripted, tool_call
@@ -493,3 +494,72 @@ def test_a_place_code_finds_in_the_text_is_asked_about_after_the_listed_ones(ver
     assert areas == (["Waeng district", "Ru So district"] if version == "v15" else ["Waeng district"])
     if version == "v15":
         assert "item 3 (Deep South): 1 event(s) not quoting it dropped" in record.reask_errors
+
+
+def alone(request: dict[str, Any]) -> bool:
+    """Whether a follow-up comes straight after the article, the model's first answer not in view."""
+    return about(request) != "" and not any(m["role"] == "assistant" for m in request["messages"])
+
+
+@pytest.mark.parametrize(
+    ("version", "asked", "areas"),
+    [
+        (
+            "v16",
+            [
+                ("", False),
+                ("Narathiwat", False),
+                ("Narathiwat", True),
+                ("Deep South", False),
+                ("Deep South", True),
+                ("Ru So", False),
+                ("Ru So", True),
+            ],
+            ["Waeng district", "Ru So district"],
+        ),
+        ("v15", [("", False), ("Narathiwat", False), ("Deep South", False), ("Ru So", False)], ["Waeng district"]),
+    ],
+)
+def test_a_place_whose_turn_gave_nothing_for_it_is_asked_again_alone(
+    version: str, asked: list[tuple[str, bool]], areas: list[str]
+) -> None:
+    # dev 008 and 009: asked about another place with its first answer in view, the model gives that answer again.
+    def answer(places: list[str], *events: dict[str, Any]) -> Reply:
+        stated = [{k: v for k, v in e.items() if k not in ("date", "attribution", "casualties")} for e in events]
+        return tool_call({"places": places, "events": stated}, name="PlacedStatements")
+
+    first = answer(["Narathiwat", "Waeng district"], bomb("Waeng district", WAENG))
+
+    def reply(request: dict[str, Any]) -> Reply:
+        place = about(request)
+        if place == "":
+            return first
+        if not alone(request):
+            return first  # the first answer again, about Waeng district: no answer for this place
+        if place == "Narathiwat":
+            # Asked alone, an answer that does not quote its place is not tied to it (dev 034, "Rashidieh").
+            return answer([place], bomb("Narathiwat", WAENG))
+        return answer([place], bomb("Ru So district", RU_SO)) if place == "Ru So" else answer([place])
+
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
+    with scripted(reply) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(load_article(NARATHIWAT))
+    assert record.status == "ok", record.error
+    assert [(about(r), alone(r)) for r in server.requests] == asked
+    assert [e["location"]["area"] for e in record.events] == areas
+    if version == "v16":
+        assert "item 4 (Ru So): 1 event(s) about another item dropped" in record.reask_errors
+        assert "item 1 (Narathiwat) asked alone: 1 event(s) not quoting it dropped" in record.reask_errors
+        assert record.answers == 7, "every turn is counted, the ones that gave nothing too"
+
+
+def test_asking_a_place_again_alone_needs_a_turn_that_follows_the_first_answer() -> None:
+    v16 = (ATTACKS.prompts_dir / "v16.yaml").read_text(encoding="utf-8")
+    spec = PromptSpec.model_validate(load_yaml(v16))
+    assert spec.each_alone_again and spec.each_after_answer
+    with pytest.raises(ValueError, match="each_alone_again asks an item again without the first answer"):
+        PromptSpec.model_validate({**spec.model_dump(), "each_after_answer": False})
+    with pytest.raises(ValueError, match="each_alone_again asks an item again without the first answer"):
+        PromptSpec.model_validate({**spec.model_dump(), "each": None, "items": 0})
