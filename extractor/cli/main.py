@@ -60,7 +60,7 @@ err_console = Console(stderr=True)
 
 TaskOpt = Annotated[str, typer.Option("--task", help="Task name, or package.module:TASK for your own.")]
 # The default is the version with the best field micro F1 on the dev split (README "Latest figures").
-DEFAULT_PROMPT = "v16"
+DEFAULT_PROMPT = "v17"
 PromptOpt = Annotated[
     str,
     typer.Option(

@@ -356,7 +356,8 @@ class Extractor:
         the server's prefix cache reads only the turn. Of a turn's events only those that cover its item
         are kept (the task's ``covers``): an answer about another place is no answer for this one. A turn
         the model cannot answer validly adds nothing, and the next item is still asked. With
-        ``each_alone_again``, an item whose turn kept nothing is asked once more straight after the article.
+        ``each_alone_again``, an item whose turn kept nothing is asked once more straight after the article:
+        at once, or (``each_alone_last``) after every turn in view, and only if no event covers it by then.
         """
         first = done[0].value
         answer_json = first.model_dump_json()
@@ -366,36 +367,48 @@ class Extractor:
         # them: a changed rule must not change the requests, or every cassette would go stale with it.
         answered = [event.model_dump(mode="json") for event in getattr(first, "events", [])]
         listed = self.listed_items(first)
-        tries = (False, True) if self.prompt.spec.each_alone_again else (False,)
+
+        def ask(number: int, item: str, alone: bool) -> bool:
+            """One turn about ``item``; whether it kept an event for it."""
+            label = f"item {number} ({item}){' asked alone' if alone else ''}"
+            try:
+                more = self.complete(self.prompt.follow_each(messages, answer_json, item, alone=alone), context)
+            except _TURN_FAILURES as exc:
+                notes.append(f"{label} gave nothing: {exc}")
+                return False
+            given = list(getattr(more.value, "events", []))
+            about = [event for event in given if covers(item, event.model_dump(mode="json"))]
+            if len(about) < len(given):
+                notes.append(f"{label}: {len(given) - len(about)} event(s) about another item dropped")
+            answered.extend(event.model_dump(mode="json") for event in about)
+            if item not in listed or alone:
+                # An item code found in the text was found in words of the article, and an answer given with no
+                # answer in view is tied to its item by nothing else: an event for it quotes the item (dev 034:
+                # asked alone about Rashidieh, it quotes "tensions" only). After ``answered``: what is asked next
+                # depends on the answers as given.
+                quoting = [event for event in about if _quotes(item, event)]
+                if len(quoting) < len(about):
+                    notes.append(f"{label}: {len(about) - len(quoting)} event(s) not quoting it dropped")
+                about = quoting
+            done.append(replace(more, value=more.value.model_copy(update={"events": about})))
+            return bool(about)
+
+        spec = self.prompt.spec
+        unanswered: list[tuple[int, str]] = []
         for number, item in enumerate(self.items_to_ask(listed, text), 1):
             if any(covers(item, event) for event in answered):
                 continue
-            for alone in tries:
-                # With its first answer in view, a small model often gives that answer again for another place
-                # (dev 008: asked about Kofa, it answers with Bulaburin); asked alone, it answers for the place.
-                label = f"item {number} ({item}){' asked alone' if alone else ''}"
-                try:
-                    more = self.complete(self.prompt.follow_each(messages, answer_json, item, alone=alone), context)
-                except _TURN_FAILURES as exc:
-                    notes.append(f"{label} gave nothing: {exc}")
-                    continue
-                given = list(getattr(more.value, "events", []))
-                about = [event for event in given if covers(item, event.model_dump(mode="json"))]
-                if len(about) < len(given):
-                    notes.append(f"{label}: {len(given) - len(about)} event(s) about another item dropped")
-                answered += [event.model_dump(mode="json") for event in about]
-                if item not in listed or alone:
-                    # An item code found in the text was found in words of the article, and an answer given with
-                    # no answer in view is tied to its item by nothing else: an event for it quotes the item
-                    # (dev 034: asked alone about Rashidieh, it quotes "tensions" only). After ``answered``:
-                    # what is asked next depends on the answers as given.
-                    quoting = [event for event in about if _quotes(item, event)]
-                    if len(quoting) < len(about):
-                        notes.append(f"{label}: {len(about) - len(quoting)} event(s) not quoting it dropped")
-                    about = quoting
-                done.append(replace(more, value=more.value.model_copy(update={"events": about})))
-                if about:
-                    break
+            # With its first answer in view, a small model often gives that answer again for another place
+            # (dev 008: asked about Kofa, it answers with Bulaburin); asked alone, it answers for the place.
+            if not ask(number, item, alone=False) and spec.each_alone_again:
+                if spec.each_alone_last:
+                    unanswered.append((number, item))
+                else:
+                    ask(number, item, alone=True)
+        # Last, every turn in view keeps the server's cache as it was for them: the first answer stays read.
+        for number, item in unanswered:
+            if not any(covers(item, event) for event in answered):
+                ask(number, item, alone=True)
         return done, notes
 
     def extract(self, article: Article) -> ArticleRecord:

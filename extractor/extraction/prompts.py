@@ -107,6 +107,12 @@ class PromptSpec(BaseModel):
         description="Whether an item whose turn after the first answer gave no event for it is asked once more "
         "straight after the article, the first answer not in view (needs each_after_answer).",
     )
+    each_alone_last: bool = Field(
+        default=False,
+        description="Whether the items asked again alone are asked after every turn in view, not each right after "
+        "its own: each turn alone evicts the first answer from a prefix cache, which the next turn in view reads "
+        "again (and may answer differently). Needs each_alone_again.",
+    )
     json_whitespace: Literal["any", "none"] = Field(
         default="any",
         description="'none': the answer is compact JSON: its schema asks for no whitespace between JSON tokens "
@@ -124,6 +130,8 @@ class PromptSpec(BaseModel):
                 "each_alone_again asks an item again without the first answer: it needs an each turn "
                 "that follows the first answer"
             )
+        if self.each_alone_last and not self.each_alone_again:
+            raise ValueError("each_alone_last orders the items asked again alone: it needs each_alone_again")
         if self.each is not None and self.glean is not None:
             raise ValueError("a version follows up either with gleaning turns or with a turn per item, not both")
         return self

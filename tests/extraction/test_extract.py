@@ -517,6 +517,19 @@ def alone(request: dict[str, Any]) -> bool:
             ],
             ["Waeng district", "Ru So district"],
         ),
+        (
+            "v17",
+            [
+                ("", False),
+                ("Narathiwat", False),
+                ("Deep South", False),
+                ("Ru So", False),
+                ("Narathiwat", True),
+                ("Deep South", True),
+                ("Ru So", True),
+            ],
+            ["Waeng district", "Ru So district"],
+        ),
         ("v15", [("", False), ("Narathiwat", False), ("Deep South", False), ("Ru So", False)], ["Waeng district"]),
     ],
 )
@@ -549,7 +562,7 @@ def test_a_place_whose_turn_gave_nothing_for_it_is_asked_again_alone(
     assert record.status == "ok", record.error
     assert [(about(r), alone(r)) for r in server.requests] == asked
     assert [e["location"]["area"] for e in record.events] == areas
-    if version == "v16":
+    if version != "v15":
         assert "item 4 (Ru So): 1 event(s) about another item dropped" in record.reask_errors
         assert "item 1 (Narathiwat) asked alone: 1 event(s) not quoting it dropped" in record.reask_errors
         assert record.answers == 7, "every turn is counted, the ones that gave nothing too"
@@ -563,3 +576,37 @@ def test_asking_a_place_again_alone_needs_a_turn_that_follows_the_first_answer()
         PromptSpec.model_validate({**spec.model_dump(), "each_after_answer": False})
     with pytest.raises(ValueError, match="each_alone_again asks an item again without the first answer"):
         PromptSpec.model_validate({**spec.model_dump(), "each": None, "items": 0})
+    with pytest.raises(ValueError, match="each_alone_last orders the items asked again alone"):
+        PromptSpec.model_validate({**spec.model_dump(), "each_alone_last": True, "each_alone_again": False})
+
+
+def test_asked_last_a_place_a_later_turn_covered_is_not_asked_again() -> None:
+    def answer(places: list[str], *events: dict[str, Any]) -> Reply:
+        stated = [{k: v for k, v in e.items() if k not in ("date", "attribution", "casualties")} for e in events]
+        return tool_call({"places": places, "events": stated}, name="PlacedStatements")
+
+    first = answer(["Narathiwat", "Waeng district"], bomb("Waeng district", WAENG))
+    # The Ru So turn's attack is placed in Narathiwat too: it covers both places.
+    ru_so = {
+        **bomb("Ru So district", RU_SO),
+        "location": {"site": "Narathiwat", "area": "Ru So district", "country": "Thailand"},
+    }
+
+    def reply(request: dict[str, Any]) -> Reply:
+        place = about(request)
+        return answer([place], ru_so) if place == "Ru So" and not alone(request) else first
+
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v17")
+    with scripted(reply) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(load_article(NARATHIWAT))
+    assert record.status == "ok", record.error
+    # Narathiwat kept nothing when asked, but Ru So's attack covers it by the time the alone turns come.
+    assert [(about(r), alone(r)) for r in server.requests] == [
+        ("", False),
+        ("Narathiwat", False),
+        ("Deep South", False),
+        ("Ru So", False),
+        ("Deep South", True),
+    ]
