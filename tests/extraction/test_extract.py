@@ -464,32 +464,40 @@ def bomb(area: str, evidence: str) -> dict[str, Any]:
     return {**event, "location": {"site": None, "area": area, "country": "Thailand"}, "weapons": ["explosive"]}
 
 
+def placed_statements(places: list[str], *events: dict[str, Any]) -> Reply:
+    """A v9-style answer (``PlacedStatements``): the places, then the events less the fields code derives."""
+    stated = [{k: v for k, v in e.items() if k not in ("date", "attribution", "casualties")} for e in events]
+    return tool_call({"places": places, "events": stated}, name="PlacedStatements")
+
+
+def extract_narathiwat(
+    reply: Callable[[dict[str, Any]], Reply], version: str
+) -> tuple[ArticleRecord, list[dict[str, Any]]]:
+    """Dev 050 extracted with ``version`` against a loopback server answering ``reply``; the requests it got."""
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
+    with scripted(reply) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(load_article(NARATHIWAT))
+    assert record.status == "ok", record.error
+    return record, server.requests
+
+
 @pytest.mark.parametrize(
     ("version", "asked"), [("v15", ["", "Narathiwat", "Deep South", "Ru So"]), ("v9", ["", "Narathiwat"])]
 )
 def test_a_place_code_finds_in_the_text_is_asked_about_after_the_listed_ones(version: str, asked: list[str]) -> None:
     # dev 050: the model lists the story's province and the first bomb's district, never the second bomb's.
-    def stated(event: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in event.items() if k not in ("date", "attribution", "casualties")}
-
-    def answer(places: list[str], *events: dict[str, Any]) -> Reply:
-        return tool_call({"places": places, "events": [stated(e) for e in events]}, name="PlacedStatements")
-
     answers = {
-        "": answer(["Narathiwat", "Waeng district"], bomb("Waeng district", WAENG)),
-        "Narathiwat": answer(["Narathiwat"]),
-        "Ru So": answer(["Ru So"], bomb("Ru So district", RU_SO)),
+        "": placed_statements(["Narathiwat", "Waeng district"], bomb("Waeng district", WAENG)),
+        "Narathiwat": placed_statements(["Narathiwat"]),
+        "Ru So": placed_statements(["Ru So"], bomb("Ru So district", RU_SO)),
         # "the region, known as the Deep South": code finds a place no attack is at; asked, the model answers
         # with the first bomb again, quoting no word about the Deep South: not kept.
-        "Deep South": answer(["Deep South"], bomb("Deep South", WAENG)),
+        "Deep South": placed_statements(["Deep South"], bomb("Deep South", WAENG)),
     }
-    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
-    with scripted(lambda request: answers[about(request)]) as server:
-        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
-        with open_extractor(ATTACKS, prompt, settings) as extractor:
-            record = extractor.extract(load_article(NARATHIWAT))
-    assert record.status == "ok", record.error
-    assert [about(r) for r in server.requests] == asked
+    record, requests = extract_narathiwat(lambda request: answers[about(request)], version)
+    assert [about(r) for r in requests] == asked
     areas = [e["location"]["area"] for e in record.events]
     assert areas == (["Waeng district", "Ru So district"] if version == "v15" else ["Waeng district"])
     if version == "v15":
@@ -537,11 +545,7 @@ def test_a_place_whose_turn_gave_nothing_for_it_is_asked_again_alone(
     version: str, asked: list[tuple[str, bool]], areas: list[str]
 ) -> None:
     # dev 008 and 009: asked about another place with its first answer in view, the model gives that answer again.
-    def answer(places: list[str], *events: dict[str, Any]) -> Reply:
-        stated = [{k: v for k, v in e.items() if k not in ("date", "attribution", "casualties")} for e in events]
-        return tool_call({"places": places, "events": stated}, name="PlacedStatements")
-
-    first = answer(["Narathiwat", "Waeng district"], bomb("Waeng district", WAENG))
+    first = placed_statements(["Narathiwat", "Waeng district"], bomb("Waeng district", WAENG))
 
     def reply(request: dict[str, Any]) -> Reply:
         place = about(request)
@@ -551,16 +555,15 @@ def test_a_place_whose_turn_gave_nothing_for_it_is_asked_again_alone(
             return first  # the first answer again, about Waeng district: no answer for this place
         if place == "Narathiwat":
             # Asked alone, an answer that does not quote its place is not tied to it (dev 034, "Rashidieh").
-            return answer([place], bomb("Narathiwat", WAENG))
-        return answer([place], bomb("Ru So district", RU_SO)) if place == "Ru So" else answer([place])
+            return placed_statements([place], bomb("Narathiwat", WAENG))
+        return (
+            placed_statements([place], bomb("Ru So district", RU_SO))
+            if place == "Ru So"
+            else placed_statements([place])
+        )
 
-    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
-    with scripted(reply) as server:
-        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
-        with open_extractor(ATTACKS, prompt, settings) as extractor:
-            record = extractor.extract(load_article(NARATHIWAT))
-    assert record.status == "ok", record.error
-    assert [(about(r), alone(r)) for r in server.requests] == asked
+    record, requests = extract_narathiwat(reply, version)
+    assert [(about(r), alone(r)) for r in requests] == asked
     assert [e["location"]["area"] for e in record.events] == areas
     if version != "v15":
         assert "item 4 (Ru So): 1 event(s) about another item dropped" in record.reask_errors
@@ -581,11 +584,7 @@ def test_asking_a_place_again_alone_needs_a_turn_that_follows_the_first_answer()
 
 
 def test_asked_last_a_place_a_later_turn_covered_is_not_asked_again() -> None:
-    def answer(places: list[str], *events: dict[str, Any]) -> Reply:
-        stated = [{k: v for k, v in e.items() if k not in ("date", "attribution", "casualties")} for e in events]
-        return tool_call({"places": places, "events": stated}, name="PlacedStatements")
-
-    first = answer(["Narathiwat", "Waeng district"], bomb("Waeng district", WAENG))
+    first = placed_statements(["Narathiwat", "Waeng district"], bomb("Waeng district", WAENG))
     # The Ru So turn's attack is placed in Narathiwat too: it covers both places.
     ru_so = {
         **bomb("Ru So district", RU_SO),
@@ -594,16 +593,11 @@ def test_asked_last_a_place_a_later_turn_covered_is_not_asked_again() -> None:
 
     def reply(request: dict[str, Any]) -> Reply:
         place = about(request)
-        return answer([place], ru_so) if place == "Ru So" and not alone(request) else first
+        return placed_statements([place], ru_so) if place == "Ru So" and not alone(request) else first
 
-    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v17")
-    with scripted(reply) as server:
-        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
-        with open_extractor(ATTACKS, prompt, settings) as extractor:
-            record = extractor.extract(load_article(NARATHIWAT))
-    assert record.status == "ok", record.error
+    _, requests = extract_narathiwat(reply, "v17")
     # Narathiwat kept nothing when asked, but Ru So's attack covers it by the time the alone turns come.
-    assert [(about(r), alone(r)) for r in server.requests] == [
+    assert [(about(r), alone(r)) for r in requests] == [
         ("", False),
         ("Narathiwat", False),
         ("Deep South", False),
