@@ -1,7 +1,7 @@
 """Wall time of each extraction against llama.cpp's own time for the same tokens (not a timed test).
 
     python bench/model_time.py [--prompt VERSION (default: the CLI's default)] [--split seeds] [--articles N]
-                               [--no-prefix-cache]
+                               [--no-prefix-cache] [--draft-tokens N [--against-no-drafts]]
 
 Runs the embedded Qwen server live on the seed articles (or another split's) and, per article, splits the wall time
 the harness measured (``latency_s``: every attempt, HTTP and validation included) into
@@ -19,6 +19,11 @@ embedded server's sampler must change the time, never an answer. Same order, bec
 can depend on what the server read before (the KV-cache prefix it reuses changes how the
 prompt is batched), which is also why a live run need not reproduce a cassette recorded in
 another order: the cassettes, not a re-run, are what make evals repeatable.
+
+``--draft-tokens N`` has the embedded server draft N tokens from its context and check them in one batch
+(``server_process.PromptLookup``); ``--against-no-drafts`` first runs the same articles without, and says how
+many got identical events. llama.cpp counts a drafted batch as prompt tokens read, so with drafts the reading /
+generating split shows batches / single tokens, not prompts / answers; the compute total stays comparable.
 
 The embedded server keeps the instructions it read on disk (``server_process.PrefixStore``): the first
 run on a machine reads them, later runs load them. ``--no-prefix-cache`` measures the first kind.
@@ -39,7 +44,7 @@ from extractor.cli.main import DEFAULT_PROMPT  # noqa: E402
 from extractor.extraction.articles import Article, load_corpus  # noqa: E402
 from extractor.extraction.config import Backend, Settings  # noqa: E402
 from extractor.extraction.extract import open_extractor  # noqa: E402
-from extractor.extraction.local_server import LocalServer, resolve  # noqa: E402
+from extractor.extraction.local_server import LocalServer, draft_tokens_from_env, resolve  # noqa: E402
 from extractor.extraction.prompts import Prompt, load_prompt  # noqa: E402
 from extractor.tasks import ATTACKS  # noqa: E402
 
@@ -72,7 +77,13 @@ class StockServer(LocalServer):
 
 
 def run(
-    server_class: type[LocalServer], articles: list[Article], prompt: Prompt, label: str, *, prefix_cache: bool = True
+    server_class: type[LocalServer],
+    articles: list[Article],
+    prompt: Prompt,
+    label: str,
+    *,
+    prefix_cache: bool = True,
+    draft_tokens: int = 0,
 ) -> tuple[float, dict[str, list[Any]]]:
     """Extract ``articles`` in order on a fresh server and print the time table.
 
@@ -81,12 +92,13 @@ def run(
     model = resolve()
     totals = {"wall": 0.0, "compute": 0.0, "llama_total": 0.0, "prompt": 0.0, "generation": 0.0}
     events: dict[str, list[Any]] = {}
-    print(f"{label}: {prompt.version} on {len(articles)} article(s), {model.name}, live")
+    drafts = f", {draft_tokens} draft tokens" if draft_tokens else ""
+    print(f"{label}: {prompt.version} on {len(articles)} article(s), {model.name}, live{drafts}")
     print(
         f"  {'article':<22} {'wall':>7} {'compute':>8} {'sampling':>9} {'outside':>8} {'wall/compute':>13}"
         f"  {'prompt read':>20} {'generated':>19}"
     )
-    with server_class(model, prefix_cache=prefix_cache) as server:
+    with server_class(model, prefix_cache=prefix_cache, draft_tokens=draft_tokens) as server:
         settings = Settings(Backend.COMPATIBLE, model.name, base_url=server.base_url, n_ctx=server.n_ctx)
         with open_extractor(ATTACKS, prompt, settings) as extractor:
             log = server.log_path
@@ -134,6 +146,18 @@ def main() -> None:
         action="store_true",
         help="read the instructions again, as a server with nothing stored (the first run on a machine) does",
     )
+    parser.add_argument(
+        "--draft-tokens",
+        type=int,
+        default=draft_tokens_from_env(),
+        help="tokens the embedded server drafts from its context and checks in one batch "
+        "(default: EXTRACTOR_DRAFT_TOKENS or 0)",
+    )
+    parser.add_argument(
+        "--against-no-drafts",
+        action="store_true",
+        help="first run the embedded server without drafts, then compare (time and identical events)",
+    )
     args = parser.parse_args()
     prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, args.prompt)
     articles = [a for a in load_corpus(ATTACKS.corpus_dir) if a.meta.split == args.split][: args.articles]
@@ -141,13 +165,20 @@ def main() -> None:
     stock = None
     if args.against_stock:
         stock = run(StockServer, articles, prompt, "stock llama_cpp.server", prefix_cache=cache)
-    wall, events = run(LocalServer, articles, prompt, "the embedded server", prefix_cache=cache)
-    if stock is not None:
-        stock_wall, stock_events = stock
-        same = sum(stock_events[a.id] == events[a.id] for a in articles)
-        print(
-            f"stock / embedded wall: {stock_wall / wall:.2f}x; {same} of {len(articles)} articles with identical events"
-        )
+    plain = None
+    if args.against_no_drafts:
+        plain = run(LocalServer, articles, prompt, "the embedded server, no drafts", prefix_cache=cache)
+    wall, events = run(
+        LocalServer, articles, prompt, "the embedded server", prefix_cache=cache, draft_tokens=args.draft_tokens
+    )
+    for name, other in (("stock", stock), ("no drafts", plain)):
+        if other is not None:
+            other_wall, other_events = other
+            same = sum(other_events[a.id] == events[a.id] for a in articles)
+            print(
+                f"{name} / embedded wall: {other_wall / wall:.2f}x; "
+                f"{same} of {len(articles)} articles with identical events"
+            )
 
 
 if __name__ == "__main__":

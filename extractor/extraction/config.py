@@ -17,7 +17,7 @@ from pathlib import Path
 
 from extractor.errors import InputError
 from extractor.extraction.cassettes import CassetteMode
-from extractor.extraction.local_server import DEFAULT_MODEL, get_spec
+from extractor.extraction.local_server import DEFAULT_MODEL, draft_tokens_from_env, get_spec
 from extractor.extraction.params import GenerationParams
 
 OPENAI_DEFAULT_MODEL = "gpt-4.1-mini"
@@ -41,6 +41,12 @@ class Settings:
     n_ctx: int | None = None
     cassette_mode: CassetteMode = CassetteMode.OFF
     cassette_dir: Path = DEFAULT_CASSETTES
+    # Tokens the embedded server drafts and checks in one batch (EXTRACTOR_DRAFT_TOKENS); local backend only.
+    draft_tokens: int = 0
+
+    def server_params(self) -> dict[str, int]:
+        """What the embedded server does that can change an answer beyond ``params``: recorded beside them."""
+        return {"draft_tokens": self.draft_tokens} if self.backend is Backend.LOCAL and self.draft_tokens else {}
 
     @property
     def needs_backend(self) -> bool:
@@ -92,7 +98,13 @@ def resolve_settings(
     if api_key and model_path is None and (model is None or model not in _local_names()):
         return Settings(Backend.OPENAI, model or OPENAI_DEFAULT_MODEL, api_key=api_key, **common)  # type: ignore[arg-type]
     name = (model or model_path.stem) if model_path is not None else get_spec(model or DEFAULT_MODEL).name
-    return Settings(Backend.LOCAL, name, model_path=model_path, **common)  # type: ignore[arg-type]
+    return Settings(
+        Backend.LOCAL,
+        name,
+        model_path=model_path,
+        draft_tokens=draft_tokens_from_env(),
+        **common,  # type: ignore[arg-type]
+    )
 
 
 def _local_names() -> set[str]:

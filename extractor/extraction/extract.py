@@ -213,7 +213,7 @@ class Extractor:
             "prompt": self.prompt.id,
             "prompt_sha256": self.prompt.sha256,
             "schema_sha256": schema_sha256(answer_model(self.task, self.prompt)),
-            "params": self.settings.params.record(),
+            "params": {**self.settings.params.record(), **self.settings.server_params()},
         }
 
     def cassette(self, article: Article, meta: dict[str, Any]) -> CassetteSession | None:
@@ -575,7 +575,7 @@ def _backend(settings: Settings) -> Iterator[_Backend]:
         yield _Backend(_REPLAY_URL, None, settings.model, replay_params, spec.sha256 if spec else None)
     elif settings.backend is Backend.LOCAL:
         model = resolve(settings.model, settings.model_path)
-        with LocalServer(model, n_ctx=settings.n_ctx) as server:
+        with LocalServer(model, n_ctx=settings.n_ctx, draft_tokens=settings.draft_tokens) as server:
             yield _Backend(server.base_url, None, model.name, params, model.sha256, server.n_ctx, server.death)
     else:
         yield _Backend(settings.base_url, settings.api_key, settings.model, params, n_ctx=settings.n_ctx)

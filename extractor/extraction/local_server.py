@@ -265,6 +265,9 @@ PREFIX_DIR_ENV = "EXTRACTOR_PREFIX_DIR"
 WHITESPACE_KEY = "x-json-whitespace"
 # "off" (or 0): the embedded server keeps no instructions on disk.
 PREFIX_CACHE_ENV = "EXTRACTOR_PREFIX_CACHE"
+# Tokens the embedded server drafts from its context and checks in one batch (server_process.PromptLookup);
+# 0: none, each token generated on its own, as the cassettes were recorded.
+DRAFT_TOKENS_ENV = "EXTRACTOR_DRAFT_TOKENS"
 
 
 def prefix_dir(model: ResolvedModel, n_ctx: int) -> Path:
@@ -287,6 +290,14 @@ def threads_from_env() -> int | None:
         return None
     if not value.isdigit() or int(value) < 1:
         raise ServerStartError(f"EXTRACTOR_THREADS={value!r}: expected a positive whole number of threads")
+    return int(value)
+
+
+def draft_tokens_from_env() -> int:
+    """``EXTRACTOR_DRAFT_TOKENS``: how many tokens the embedded server drafts from its context (default 0)."""
+    value = os.environ.get(DRAFT_TOKENS_ENV, "").strip() or "0"
+    if not value.isdigit():
+        raise ServerStartError(f"{DRAFT_TOKENS_ENV}={value!r}: expected a whole number of tokens (0: no drafts)")
     return int(value)
 
 
@@ -316,6 +327,7 @@ class LocalServer:
         n_threads: int | None = None,
         startup_timeout: float = 180.0,
         prefix_cache: bool | None = None,
+        draft_tokens: int | None = None,
     ) -> None:
         self.model = model
         self.n_ctx = n_ctx or model.n_ctx
@@ -325,6 +337,7 @@ class LocalServer:
             prefix_cache = os.environ.get(PREFIX_CACHE_ENV, "on").lower() not in ("0", "off", "false", "no")
         self.prefix_dir = prefix_dir(model, self.n_ctx) if prefix_cache else None
         self.n_threads = n_threads or threads_from_env() or max(1, os.cpu_count() or 1)
+        self.draft_tokens = draft_tokens_from_env() if draft_tokens is None else draft_tokens
         self.startup_timeout = startup_timeout
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
@@ -357,6 +370,15 @@ class LocalServer:
             "--logits_all", "false",
         ]  # fmt: skip
 
+    def environment(self) -> dict[str, str]:
+        """The server process's environment: this one's, with what tells ``server_process`` its settings."""
+        env = dict(os.environ)
+        env.pop(PREFIX_DIR_ENV, None)
+        if self.prefix_dir is not None:
+            env[PREFIX_DIR_ENV] = str(self.prefix_dir)
+        env[DRAFT_TOKENS_ENV] = str(self.draft_tokens)
+        return env
+
     def start(self) -> None:
         # find_spec, not import: loading llama.cpp into this process would cost seconds and memory for nothing.
         if importlib.util.find_spec("llama_cpp") is None:
@@ -366,10 +388,7 @@ class LocalServer:
             )
         self.port = free_port()
         self._log = tempfile.NamedTemporaryFile(prefix="extractor-llama-", suffix=".log", delete=False)  # noqa: SIM115
-        env = dict(os.environ)
-        env.pop(PREFIX_DIR_ENV, None)
-        if self.prefix_dir is not None:
-            env[PREFIX_DIR_ENV] = str(self.prefix_dir)
+        env = self.environment()
         self.process = subprocess.Popen(
             self.command(self.port),
             env=env,

@@ -1,12 +1,13 @@
 """What runs inside the embedded llama.cpp server process: ``python -m extractor.extraction.server_process``.
 
-It is ``python -m llama_cpp.server`` with three changes: the instructions of a first prompt are kept
+It is ``python -m llama_cpp.server`` with four changes: the instructions of a first prompt are kept
 on disk for the next server (:class:`PrefixStore`); a JSON schema that asks for compact JSON gets a grammar
 without whitespace (:func:`json_schema_grammar`; any other schema gets llama-cpp-python's own grammar);
-and, the main one, how a greedy token is picked under a grammar. llama-cpp-python's sampler chain is
-penalties → grammar → greedy, and the grammar step checks every token of the vocabulary (151,936
-for Qwen2.5) against the JSON-schema grammar before the greedy pick: measured here, that is where
-the time between llama.cpp's own prompt + eval time and the wall time of a request goes
+with ``EXTRACTOR_DRAFT_TOKENS`` set, tokens are drafted from the context and checked in one batch
+(:class:`PromptLookup`, :func:`_eval`); and, the main one, how a greedy token is picked under a grammar.
+llama-cpp-python's sampler chain is penalties → grammar → greedy, and the grammar step checks every token of
+the vocabulary (151,936 for Qwen2.5) against the JSON-schema grammar before the greedy pick: measured here,
+that is where the time between llama.cpp's own prompt + eval time and the wall time of a request goes
 (``bench/model_time.py``: 1.25×).
 
 llama.cpp's own ``common_sampler`` does it the other way round, and so does this module: pick
@@ -42,9 +43,9 @@ from typing import Any
 import llama_cpp
 import numpy as np
 from llama_cpp import llama as llama_module
-from llama_cpp import llama_grammar
+from llama_cpp import llama_grammar, llama_speculative
 
-from extractor.extraction.local_server import PREFIX_DIR_ENV, WHITESPACE_KEY
+from extractor.extraction.local_server import DRAFT_TOKENS_ENV, PREFIX_DIR_ENV, WHITESPACE_KEY
 from extractor.runs import write_atomic
 
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
@@ -148,6 +149,72 @@ def _init_sampler(self: Any, *args: Any, **kwargs: Any) -> Any:
             penalty_present=options.get("presence_penalty", 0.0),
         )
     return _stock_init_sampler(self, *args, **kwargs)
+
+
+# --------------------------------------------------------------------------- drafts from what was read
+
+
+class PromptLookup(llama_speculative.LlamaDraftModel):
+    """Draft tokens for speculative decoding, taken from what the model has already read or written.
+
+    Most of an answer is copied: evidence quoted from the article, names, and the JSON keys of the events before
+    it. After each token the last ``ngram_sizes[0]`` tokens (then each shorter size given) are looked up in the
+    context, the most recent earlier occurrence first, and the ``num_pred_tokens`` tokens that followed it are
+    the draft. The model checks a draft in one batch (:func:`_eval`), and llama-cpp-python's ``generate`` keeps
+    the drafted tokens up to the first one the model would not have picked itself, then the model's own pick.
+    On 2 cores a batch of 6 tokens costs about 2.2 times one token (148 against 67 ms, 2,000 tokens in), so a
+    draft is short and asked only after four tokens that occurred before: a wrong one costs more than a right
+    one saves. Those two numbers were chosen by replaying drafts over v17's recorded dev answers (README).
+
+    llama-cpp-python's own ``LlamaPromptLookupDecoding`` takes the earliest occurrence (on these prompts, often
+    the tool schema's text rather than the event just written) and falls back to single tokens, and its server
+    then computes the logits of every prompt token (``logits_all``); both cost more than they save here.
+    """
+
+    def __init__(self, num_pred_tokens: int = 5, ngram_sizes: tuple[int, ...] = (4,)) -> None:
+        self.num_pred_tokens = num_pred_tokens
+        self.ngram_sizes = ngram_sizes
+        self.drafts = 0  # lookups that found a draft
+        self.lookups = 0
+
+    def __call__(self, input_ids: np.ndarray[Any, Any], /, **kwargs: Any) -> np.ndarray[Any, Any]:
+        self.lookups += 1
+        ids = np.asarray(input_ids)
+        for size in self.ngram_sizes:
+            if len(ids) <= size:
+                continue
+            # Windows that start early enough to have a token after them, the last n-gram itself excluded.
+            windows = np.lib.stride_tricks.sliding_window_view(ids[:-1], size)
+            found = np.flatnonzero((windows == ids[-size:]).all(axis=1))
+            if len(found):
+                start = int(found[-1]) + size
+                self.drafts += 1
+                return ids[start : start + self.num_pred_tokens].astype(np.intc)
+        return np.empty(0, dtype=np.intc)
+
+
+def _eval(self: Any, tokens: Any) -> None:
+    """``Llama.eval`` that, checking a draft, asks llama.cpp for the logits of every token of the batch.
+
+    The stock ``eval`` gets them only with ``logits_all``, which also computes and copies the logits of every
+    prompt token into an n_ctx x vocabulary array; the samplers here read them from llama.cpp directly.
+    """
+    draft = getattr(self, "draft_model", None)
+    # A batch this short after a first one is a sampled token and its draft (or a prompt's last few tokens, whose
+    # logits cost little); a longer one is a prompt, whose last logits are all that is read.
+    if draft is None or not self.n_tokens or not 1 < len(tokens) <= min(draft.num_pred_tokens + 1, self.n_batch):
+        _stock_eval(self, tokens)
+        return
+    self._ctx.kv_cache_seq_rm(-1, self.n_tokens, -1)
+    n_past = self.n_tokens
+    self._batch.set_batch(batch=tokens, n_past=n_past, logits_all=True)
+    self._ctx.decode(self._batch)
+    self.input_ids[n_past : n_past + len(tokens)] = tokens
+    self.n_tokens += len(tokens)
+    self._requires_eval = False
+
+
+_stock_eval = llama_module.Llama.eval
 
 
 # --------------------------------------------------------------------------- the instructions, read once per machine
@@ -275,6 +342,10 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     _stock_init(self, *args, **kwargs)
     directory = os.environ.get(PREFIX_DIR_ENV)
     self._extractor_prefixes = PrefixStore(Path(directory)) if directory else None
+    # Set after the stock __init__, which would otherwise turn on logits_all for a draft model.
+    draft_tokens = int(os.environ.get(DRAFT_TOKENS_ENV) or 0)
+    if draft_tokens > 0 and self.draft_model is None:
+        self.draft_model = PromptLookup(num_pred_tokens=draft_tokens)
 
 
 _SPACE_RULE = re.compile(r"^space ::= .*$", re.MULTILINE)
@@ -310,12 +381,14 @@ _SAMPLER_ARGS = (
 
 def install() -> None:
     """Make every ``llama_cpp.Llama`` of this process pick greedy tokens under a grammar this way, (with
-    ``EXTRACTOR_PREFIX_DIR`` set) keep the instructions it reads on disk (:class:`PrefixStore`), and build a
+    ``EXTRACTOR_PREFIX_DIR`` set) keep the instructions it reads on disk (:class:`PrefixStore`), (with
+    ``EXTRACTOR_DRAFT_TOKENS`` set) draft tokens from its context (:class:`PromptLookup`), and build a
     JSON schema's grammar without whitespace where the schema asks (:func:`json_schema_grammar`)."""
     # Assigned on the class, not subclassed: llama_cpp.server builds its own llama_cpp.Llama.
     setattr(llama_module.Llama, "_init_sampler", _init_sampler)  # noqa: B010
     setattr(llama_module.Llama, "__init__", _init)  # noqa: B010
     setattr(llama_module.Llama, "generate", _generate)  # noqa: B010
+    setattr(llama_module.Llama, "eval", _eval)  # noqa: B010
     setattr(llama_grammar.LlamaGrammar, "from_json_schema", classmethod(_from_json_schema))  # noqa: B010
 
 

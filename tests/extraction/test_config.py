@@ -13,7 +13,7 @@ from extractor.extraction.local_server import QWEN, SMOLLM2
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "EXTRACTOR_BASE_URL", "EXTRACTOR_MODEL"):
+    for name in ("OPENAI_API_KEY", "EXTRACTOR_BASE_URL", "EXTRACTOR_MODEL", "EXTRACTOR_DRAFT_TOKENS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -53,3 +53,16 @@ def test_model_path_means_local_and_unknown_names_fail(tmp_path: Path) -> None:
     assert (settings.backend, settings.model) == (Backend.LOCAL, "mine")
     with pytest.raises(ModelNotFoundError, match="unknown model"):
         resolve_settings(model="gpt-17")
+
+
+def test_the_embedded_servers_drafts_are_recorded_beside_the_params_for_the_local_backend_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EXTRACTOR_DRAFT_TOKENS", "5")
+    local = resolve_settings()
+    assert local.draft_tokens == 5
+    assert local.server_params() == {"draft_tokens": 5}
+    other = resolve_settings(base_url="http://localhost:8000/v1", model="m")
+    assert other.server_params() == {}, "another server's decoding is its own"
+    monkeypatch.setenv("EXTRACTOR_DRAFT_TOKENS", "0")
+    assert resolve_settings().server_params() == {}, "no drafts: nothing beside the params, as before"

@@ -604,3 +604,19 @@ def test_asked_last_a_place_a_later_turn_covered_is_not_asked_again() -> None:
         ("Ru So", False),
         ("Deep South", True),
     ]
+
+
+@pytest.mark.parametrize(("drafts", "beside"), [(5, {"draft_tokens": 5}), (0, {})])
+def test_a_record_names_the_embedded_servers_drafts_beside_its_params(drafts: int, beside: dict[str, int]) -> None:
+    """Drafts change answers (README, "Latest figures"): a record, and the cassette it replays, say so."""
+    from extractor.extraction.client import LLMClient
+    from extractor.extraction.extract import Extractor
+
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
+    settings = Settings(Backend.LOCAL, "qwen2.5-coder-1.5b-instruct", draft_tokens=drafts)
+    client = LLMClient("http://127.0.0.1:9/v1", None, settings.model, settings.params)  # never asked
+    try:
+        meta = Extractor(ATTACKS, prompt, settings, client, None).cassette_meta()
+    finally:
+        client.close()
+    assert meta["params"] == {**settings.params.record(), **beside}

@@ -394,6 +394,26 @@ def test_a_bad_extractor_threads_is_one_line(monkeypatch: pytest.MonkeyPatch, tm
         local_server.LocalServer(model)
 
 
+@pytest.mark.parametrize(
+    ("value", "argument", "drafted"), [("", None, "0"), ("4", None, "4"), ("4", 0, "0"), ("", 3, "3")]
+)
+def test_the_draft_tokens_reach_the_server_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str, argument: int | None, drafted: str
+) -> None:
+    monkeypatch.setenv(local_server.DRAFT_TOKENS_ENV, value)
+    model = local_server.ResolvedModel(name="m", path=tmp_path / "m.gguf", sha256="0" * 64, n_ctx=512)
+    environment = local_server.LocalServer(model, draft_tokens=argument).environment()
+    assert environment[local_server.DRAFT_TOKENS_ENV] == drafted
+
+
+@pytest.mark.parametrize("value", ["four", "-1", "2.5"])
+def test_a_bad_draft_tokens_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str) -> None:
+    monkeypatch.setenv(local_server.DRAFT_TOKENS_ENV, value)
+    model = local_server.ResolvedModel(name="m", path=tmp_path / "m.gguf", sha256="0" * 64, n_ctx=512)
+    with pytest.raises(ServerStartError, match=local_server.DRAFT_TOKENS_ENV):
+        local_server.LocalServer(model)
+
+
 def test_the_instructions_store_is_per_model_context_and_llama_cpp_and_can_be_turned_off(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 import pytest
 
 from extractor.attacks.schemas import ArticleEvents
@@ -195,6 +196,12 @@ def test_a_schema_that_asks_for_no_whitespace_gets_a_grammar_without_it() -> Non
 
 def _forced(server: local_server.LocalServer, messages: list[dict[str, str]]) -> str:
     """The tool-call arguments the server writes for ``messages`` under the compact schema."""
+    arguments: str = _forced_reply(server, messages)["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    return arguments
+
+
+def _forced_reply(server: local_server.LocalServer, messages: list[dict[str, str]]) -> dict[str, Any]:
+    """The server's whole reply to ``messages``, its tool call forced, under the compact schema."""
     tool = {"type": "function", "function": {"name": "ArticleEvents", "parameters": _tool_schema("none")}}
     body = {
         "model": server.model.name,
@@ -210,9 +217,8 @@ def _forced(server: local_server.LocalServer, messages: list[dict[str, str]]) ->
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=300) as response:
-        reply = json.load(response)
-    arguments: str = reply["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
-    return arguments
+        reply: dict[str, Any] = json.load(response)
+    return reply
 
 
 def test_the_server_writes_compact_json_where_the_schema_asks(
@@ -225,3 +231,98 @@ def test_the_server_writes_compact_json_where_the_schema_asks(
     assert written.startswith("{"), written
     assert len(written) > 40, "an answer long enough to have separators"
     assert not re.search(r"\s", _STRINGS.sub('""', written)), f"whitespace between JSON tokens: {written}"
+
+
+# --------------------------------------------------------------------------- drafts from what was read
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        # The last three tokens (5, 6, 7) occurred twice: the most recent occurrence's continuation is drafted.
+        ([5, 6, 7, 1, 1, 5, 6, 7, 2, 3, 4, 9, 5, 6, 7], [2, 3, 4, 9]),
+        # No earlier (6, 7, 8): the last two, (7, 8), are looked up instead.
+        ([7, 8, 1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4]),
+        # A draft stops where the context does.
+        ([3, 4, 1, 2, 3, 4], [1, 2, 3, 4]),
+        ([1, 2, 3, 4, 2, 3], [4, 2, 3]),
+        # Nothing earlier to copy: no draft (single tokens are not looked up: they draft too often in vain).
+        ([1, 2, 3, 4, 5, 1], []),
+        ([1], []),
+    ],
+)
+def test_a_draft_continues_the_latest_earlier_occurrence_of_the_last_tokens(
+    context: list[int], expected: list[int]
+) -> None:
+    import numpy as np
+
+    from extractor.extraction.server_process import PromptLookup
+
+    drafted = PromptLookup(num_pred_tokens=4, ngram_sizes=(3, 2))(np.array(context, dtype=np.intc))
+    assert drafted.tolist() == expected
+    assert drafted.dtype == np.intc
+
+
+def test_drafts_are_checked_in_batches_and_the_answer_stays_under_the_grammar(
+    smollm2: local_server.ResolvedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With drafts, llama.cpp decodes fewer times than it generates tokens (some drafted tokens were kept),
+    and the answer is still JSON the grammar allows."""
+    from llama_cpp import Llama
+    from llama_cpp import llama as llama_module
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    from extractor.extraction import server_process
+
+    monkeypatch.setenv(local_server.DRAFT_TOKENS_ENV, "4")
+    for name, patched in (("__init__", server_process._init), ("eval", server_process._eval)):
+        monkeypatch.setattr(llama_module.Llama, name, patched)
+    monkeypatch.setattr(llama_module.Llama, "_init_sampler", server_process._init_sampler)
+    llama = Llama(model_path=str(smollm2.path), n_ctx=2048, n_threads=2, verbose=False, seed=7)
+    assert isinstance(llama.draft_model, server_process.PromptLookup)
+    assert llama._logits_all is False, "drafts need no logits for every prompt token"
+
+    decodes: list[int] = []
+    real_eval = llama_module.Llama.eval
+
+    def counting_eval(self: Any, tokens: Any) -> None:
+        decodes.append(len(tokens))
+        real_eval(self, tokens)
+
+    monkeypatch.setattr(llama_module.Llama, "eval", counting_eval)
+    article = (
+        "A drone struck the Belgorod fuel depot on Tuesday, officials said. A second drone struck the "
+        "Belgorod fuel depot on Wednesday. Two guards were hurt at the Belgorod fuel depot."
+    )
+    prompt = f"Article: {article}\nReturn the attacks as JSON, quoting the article.\n"
+    grammar = LlamaGrammar.from_json_schema(json.dumps(ArticleEvents.model_json_schema()), verbose=False)
+    out: Any = llama.create_completion(prompt, grammar=grammar, temperature=0.0, max_tokens=400)
+    generated = out["usage"]["completion_tokens"]
+    after_prompt = decodes[1:]
+    assert llama.draft_model.drafts > 0
+    assert any(size > 1 for size in after_prompt), "drafts were checked in batches"
+    assert len(after_prompt) < generated, "some drafted tokens were kept: fewer decodes than tokens"
+    # The 135M model runs to max_tokens; what it wrote by then is still JSON the grammar allows, cut short.
+    written = pydantic_core.from_json(out["choices"][0]["text"], allow_partial=True)
+    assert isinstance(written, dict) and isinstance(written["events"], list), written
+
+
+def test_a_server_with_drafts_answers_one_request_after_another(smollm2: local_server.ResolvedModel) -> None:
+    """Through HTTP, as the harness asks: the server checks drafts in batches (llama.cpp counts them as prompt
+    tokens read, beyond the prompt), and the second request reuses a KV cache that holds drafted tokens."""
+    article = "A drone struck a fuel depot in Belgorod on Tuesday, officials said. Two guards were hurt."
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": article}]
+    with local_server.LocalServer(smollm2, n_ctx=2048, prefix_cache=False, draft_tokens=4) as server:
+        assert server.environment()[local_server.DRAFT_TOKENS_ENV] == "4"
+        log = server.log_path
+        assert log is not None
+        reply = _forced_reply(server, messages)
+        first = reply["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+        read = sum(map(int, re.findall(r"prompt eval time =\s+[\d.]+ ms /\s+(\d+) tokens", log.read_text())))
+        follow_up = [*messages, {"role": "assistant", "content": first}, {"role": "user", "content": "Again."}]
+        second = _forced(server, follow_up)
+    for answer in (first, second):
+        # SmolLM2-135M runs to max_tokens: what it wrote is JSON the grammar allows, cut short.
+        written = pydantic_core.from_json(answer, allow_partial=True)
+        assert isinstance(written, dict), answer
+    assert read > reply["usage"]["prompt_tokens"], "drafted tokens were read in batches beside the prompt"
