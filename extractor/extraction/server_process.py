@@ -45,7 +45,7 @@ import numpy as np
 from llama_cpp import llama as llama_module
 from llama_cpp import llama_grammar, llama_speculative
 
-from extractor.extraction.local_server import DRAFT_TOKENS_ENV, PREFIX_DIR_ENV, WHITESPACE_KEY
+from extractor.extraction.local_server import PREFIX_DIR_ENV, WHITESPACE_KEY, draft_tokens_from_env
 from extractor.runs import write_atomic
 
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
@@ -175,10 +175,8 @@ class PromptLookup(llama_speculative.LlamaDraftModel):
         self.num_pred_tokens = num_pred_tokens
         self.ngram_sizes = ngram_sizes
         self.drafts = 0  # lookups that found a draft
-        self.lookups = 0
 
     def __call__(self, input_ids: np.ndarray[Any, Any], /, **kwargs: Any) -> np.ndarray[Any, Any]:
-        self.lookups += 1
         ids = np.asarray(input_ids)
         for size in self.ngram_sizes:
             if len(ids) <= size:
@@ -191,6 +189,9 @@ class PromptLookup(llama_speculative.LlamaDraftModel):
                 self.drafts += 1
                 return ids[start : start + self.num_pred_tokens].astype(np.intc)
         return np.empty(0, dtype=np.intc)
+
+
+_stock_eval = llama_module.Llama.eval
 
 
 def _eval(self: Any, tokens: Any) -> None:
@@ -212,9 +213,6 @@ def _eval(self: Any, tokens: Any) -> None:
     self.input_ids[n_past : n_past + len(tokens)] = tokens
     self.n_tokens += len(tokens)
     self._requires_eval = False
-
-
-_stock_eval = llama_module.Llama.eval
 
 
 # --------------------------------------------------------------------------- the instructions, read once per machine
@@ -343,7 +341,7 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     directory = os.environ.get(PREFIX_DIR_ENV)
     self._extractor_prefixes = PrefixStore(Path(directory)) if directory else None
     # Set after the stock __init__, which would otherwise turn on logits_all for a draft model.
-    draft_tokens = int(os.environ.get(DRAFT_TOKENS_ENV) or 0)
+    draft_tokens = draft_tokens_from_env()
     if draft_tokens > 0 and self.draft_model is None:
         self.draft_model = PromptLookup(num_pred_tokens=draft_tokens)
 
