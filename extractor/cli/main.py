@@ -521,6 +521,7 @@ def eval_(
 
     Exits non-zero when any article failed (unless --allow-errors) or a --fail-under bound is missed.
     """
+    from extractor.evaluation.compare import chosen_on_note
     from extractor.evaluation.gates import below_thresholds, failed_articles, parse_threshold
     from extractor.evaluation.suite import gold_and_texts, run_eval, write_run
     from extractor.extraction.batch_run import effective_concurrency
@@ -569,6 +570,9 @@ def eval_(
     write_atomic(directory / "report.html", eval_html(run, texts, golds, the_task.columns))
     print_eval(console, run)
     _print_split_totals(the_task, run)
+    chosen = chosen_on_note({run.manifest.split}, the_task.tuned_on)
+    if chosen is not None:
+        _note(chosen)
     console.print(
         f"run written to {directory}/ (manifest.json, predictions.jsonl, scores.json, report.md, report.html)"
     )
@@ -596,7 +600,8 @@ def _with_corpus(the_task: Task, corpus: Path | None) -> Task:
     gold_dir = corpus / "gold"
     if not gold_dir.is_dir():
         raise InputError(f"--corpus {corpus}: no gold/ folder with one YAML file per article")
-    return dataclasses.replace(the_task, corpus_dir=corpus, gold_dir=gold_dir)
+    # The task's prompts were chosen on its own corpus, none of them on this one.
+    return dataclasses.replace(the_task, corpus_dir=corpus, gold_dir=gold_dir, tuned_on=())
 
 
 def _print_split_totals(the_task: Task, run: EvalRun) -> None:
@@ -660,7 +665,9 @@ def compare(
     settings = resolve_settings(model=model, params=_params(max_tokens), cassette_mode=CassetteMode.REPLAY)
     loaded = runs_to_compare(the_task, runs, settings, split=split, n_resamples=resamples, seed=seed, on_note=_note)
     golds, _ = gold_and_texts(the_task)
-    comparison = compare_runs(loaded, golds, n_resamples=resamples, seed=seed, key_fields=the_task.key_fields)
+    comparison = compare_runs(
+        loaded, golds, n_resamples=resamples, seed=seed, key_fields=the_task.key_fields, tuned_on=the_task.tuned_on
+    )
     print_comparison(console, comparison)
     if split is None:
         from extractor.evaluation.suite import split_totals

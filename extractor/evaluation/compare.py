@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
@@ -201,8 +201,12 @@ def compare_runs(
     seed: int = 0,
     confidence: float = 0.95,
     key_fields: Sequence[str] = (),
+    tuned_on: Sequence[str] = (),
 ) -> Comparison:
     """Compare ``runs`` (the first is the baseline) on the articles they all scored.
+
+    ``tuned_on``: the splits the task's prompts and rules are chosen on (``Task.tuned_on``); runs over one of
+    them get a note that their scores favour what was chosen there.
 
     Raises :class:`InputError` for fewer than two runs, runs of different tasks,
     runs over different article sets, or gold labels that no longer match what
@@ -253,7 +257,7 @@ def compare_runs(
         articles=articles,
         flips=_flips(scores, labels, golds, ids, key_fields),
         caveat=caveat(len(ids), confidence),
-        notes=_notes(runs, versions),
+        notes=_notes(runs, versions, tuned_on),
         verdict=_verdict(versions, deltas, confidence),
     )
 
@@ -588,7 +592,28 @@ def caveat(n_articles: int, confidence: float = 0.95) -> str:
     )
 
 
-def _notes(runs: Sequence[EvalRun], versions: Sequence[VersionSummary]) -> list[str]:
+def chosen_on_note(splits: Collection[str | None], tuned_on: Sequence[str]) -> str | None:
+    """What scores over ``splits`` (``None``: the whole corpus) owe to choices made there (``Task.tuned_on``).
+
+    A split named ``dev@1`` is part of ``dev``.
+    """
+    if not tuned_on:
+        return None
+    chosen_on = sorted(s for s in splits if s is not None and s.partition("@")[0] in tuned_on)
+    if None in splits:
+        where = f"the whole corpus includes {', '.join(tuned_on)}, the splits"
+    elif chosen_on:
+        where = f"{', '.join(chosen_on)} {'is a split' if len(chosen_on) == 1 else 'are splits'}"
+    else:
+        return None
+    return (
+        f"{where} this task's prompts and rules are chosen on: what was chosen there scores higher on those "
+        "articles than on articles it never saw, by more than these intervals show; judge a gain on a split "
+        "nothing was chosen on"
+    )
+
+
+def _notes(runs: Sequence[EvalRun], versions: Sequence[VersionSummary], tuned_on: Sequence[str] = ()) -> list[str]:
     notes = []
 
     def differs(attribute: str) -> bool:
@@ -632,6 +657,9 @@ def _notes(runs: Sequence[EvalRun], versions: Sequence[VersionSummary]) -> list[
             )
         if run.label != version.label:
             notes.append(f"{version.label} is prompt {run.manifest.prompt} with model {run.manifest.model}")
+    tuned = chosen_on_note({run.manifest.split for run in runs}, tuned_on)
+    if tuned is not None:
+        notes.append(tuned)
     return notes
 
 

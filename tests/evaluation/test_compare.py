@@ -582,3 +582,28 @@ def test_input_error_is_one_line() -> None:
     with pytest.raises(InputError) as info:
         compare_runs([run_a(), fewer], GOLDS)
     assert "\n" not in str(info.value)
+
+
+def _on_split(run: EvalRun, split: str | None) -> EvalRun:
+    return run.model_copy(update={"manifest": run.manifest.model_copy(update={"split": split})})
+
+
+@pytest.mark.parametrize(
+    ("split", "says"),
+    [
+        ("dev", "dev is a split this task's prompts and rules are chosen on:"),
+        ("dev@1", "dev@1 is a split this task's prompts and rules are chosen on:"),
+        (None, "the whole corpus includes dev, seeds, the splits this task's prompts and rules are chosen on:"),
+        ("test", None),
+    ],
+)
+def test_a_split_the_prompts_were_chosen_on_is_named(split: str | None, says: str | None) -> None:
+    """Scores on the articles that chose a version favour it beyond what the article bootstrap covers."""
+    runs = [_on_split(run_a(), split), _on_split(run_b(), split)]
+    notes = compare_runs(runs, GOLDS, n_resamples=200, tuned_on=("dev", "seeds")).notes
+    chosen = [note for note in notes if "chosen" in note]
+    assert len(chosen) == (0 if says is None else 1), notes
+    if says is not None:
+        assert chosen[0].startswith(says)
+        assert "judge a gain on a split nothing was chosen on" in chosen[0]
+    assert not [note for note in compare_runs(runs, GOLDS, n_resamples=200).notes if "chosen" in note]

@@ -133,6 +133,24 @@ def test_metric_names_read_the_score(seed_corpus: Path, tmp_path: Path) -> None:
     assert metric_value(score, "location.site.recall") == score.fields["location.site"].recall
 
 
+def test_compare_names_the_splits_the_prompts_were_chosen_on_but_never_a_users_corpus(
+    seed_corpus: Path, tmp_path: Path
+) -> None:
+    ours = run("compare", "v2", "v3", "--split", "seeds", "--out", tmp_path / "ours")
+    assert ours.returncode == 0, ours.stderr
+    assert "seeds is a split this task's prompts and rules are chosen on:" in " ".join(ours.stdout.split())
+    # The same articles as a corpus of the user's own: nothing was chosen on it.
+    theirs = run("compare", "v2", "v3", "--corpus", seed_corpus, "--out", tmp_path / "theirs")
+    assert theirs.returncode == 0, theirs.stderr
+    assert "chosen" not in theirs.stdout
+    # eval says it too, on stderr beside the other notes, and not for test.
+    dev = run("eval", "--prompt", "v2", "--split", "seeds", "--resamples", "50", "--out", tmp_path / "e1")
+    assert "note: seeds is a split this task's prompts and rules are chosen on:" in " ".join(dev.stderr.split())
+    test = run("eval", "--prompt", "v2", "--split", "test", "--resamples", "50", "--out", tmp_path / "e2")
+    assert test.returncode == 0, test.stderr
+    assert "chosen" not in test.stderr
+
+
 def test_fail_on_regression_trips_on_a_real_loss_and_passes_on_a_gain(seed_corpus: Path, tmp_path: Path) -> None:
     # On the seeds v4 (the fenced article) loses to v3 with intervals below 0 on both headline metrics.
     worse = run("compare", "v3", "v4", "--corpus", seed_corpus, "--fail-on-regression", "--out", tmp_path / "a")
