@@ -521,7 +521,6 @@ def eval_(
 
     Exits non-zero when any article failed (unless --allow-errors) or a --fail-under bound is missed.
     """
-    from extractor.evaluation.compare import chosen_on_note
     from extractor.evaluation.gates import below_thresholds, failed_articles, parse_threshold
     from extractor.evaluation.suite import gold_and_texts, run_eval, write_run
     from extractor.extraction.batch_run import effective_concurrency
@@ -566,13 +565,10 @@ def eval_(
         )
     golds, texts = gold_and_texts(the_task)
     write_run(run, directory)
-    write_atomic(directory / "report.md", eval_markdown(run))
-    write_atomic(directory / "report.html", eval_html(run, texts, golds, the_task.columns))
-    print_eval(console, run)
+    write_atomic(directory / "report.md", eval_markdown(run, the_task.tuned_on))
+    write_atomic(directory / "report.html", eval_html(run, texts, golds, the_task.columns, the_task.tuned_on))
+    print_eval(console, run, the_task.tuned_on)
     _print_split_totals(the_task, run)
-    chosen = chosen_on_note({run.manifest.split}, the_task.tuned_on)
-    if chosen is not None:
-        _note(chosen)
     console.print(
         f"run written to {directory}/ (manifest.json, predictions.jsonl, scores.json, report.md, report.html)"
     )

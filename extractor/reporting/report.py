@@ -121,9 +121,9 @@ def highlight(text: str, spans: Sequence[Span]) -> str:
     return str(macro(segments(text, spans)))
 
 
-def eval_markdown(run: EvalRun) -> str:
+def eval_markdown(run: EvalRun, tuned_on: Sequence[str] = ()) -> str:
     """The evaluation as Markdown (``report.md``), with every pair's explanation."""
-    return _markdown().get_template("eval.md.j2").render(v=eval_view(run)).rstrip() + "\n"
+    return _markdown().get_template("eval.md.j2").render(v=eval_view(run, tuned_on=tuned_on)).rstrip() + "\n"
 
 
 def eval_html(
@@ -131,10 +131,11 @@ def eval_html(
     articles: Mapping[str, str],
     golds: Mapping[str, GoldArticle],
     columns: Sequence[Column] = (),
+    tuned_on: Sequence[str] = (),
 ) -> str:
     """A self-contained page: scores, incidents with their sources side by side, then each
     article's text with gold and predicted evidence highlighted, and its events paired."""
-    return _html().get_template("eval.html.j2").render(v=eval_view(run, articles, golds, columns))
+    return _html().get_template("eval.html.j2").render(v=eval_view(run, articles, golds, columns, tuned_on))
 
 
 def comparison_html(comparison: Comparison) -> str:
@@ -203,9 +204,9 @@ def print_records(console: Console, records: Sequence[ArticleRecord], columns: S
         )
 
 
-def print_eval(console: Console, run: EvalRun) -> None:
+def print_eval(console: Console, run: EvalRun, tuned_on: Sequence[str] = ()) -> None:
     """Scores with intervals, fields worst first, articles, grounding, cost and incidents."""
-    v = eval_view(run)
+    v = eval_view(run, tuned_on=tuned_on)
     console.print(Text(f"Evaluation · {v.title}", style="bold"))
     head = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=Text(v.interval_note, style="dim"))
     head.add_column("")
@@ -215,6 +216,8 @@ def print_eval(console: Console, run: EvalRun) -> None:
     for r in v.headline:
         head.add_row(Text(r.label, style="bold"), r.counts, _rate(r.precision), _rate(r.recall), _rate(r.f1))
     console.print(head)
+    if v.chosen_on is not None:
+        console.print(Text("note: ", style="bold yellow") + Text(v.chosen_on))
 
     fields = Table(title="fields, worst first", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("field", "tp", "fp", "fn", "P", "R", "F1", "95% CI"):

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from extractor.comparators import FieldScore
 from extractor.evaluation.bootstrap import Interval
-from extractor.evaluation.compare import HEADLINE, Comparison, Delta, FlippedEvent
+from extractor.evaluation.compare import HEADLINE, Comparison, Delta, FlippedEvent, chosen_on_note
 from extractor.evaluation.gold import GoldArticle
 from extractor.evaluation.incidents import IncidentEval, IncidentMember, ref_key
 from extractor.evaluation.scoring import ArticleScore, CorpusScore, Counts, MetricIntervals, PairResult
@@ -373,6 +373,7 @@ class EvalView:
     articles: list[ArticleRow]
     sections: list[ArticleSection]
     incidents: list[IncidentView]
+    chosen_on: str | None = None  # the articles chose the task's prompts and rules (compare.chosen_on_note)
 
 
 def _grounding_line(run: EvalRun) -> str:
@@ -585,8 +586,10 @@ def eval_view(
     texts: Mapping[str, str] | None = None,
     golds: Mapping[str, GoldArticle] | None = None,
     columns: Sequence[Column] = (),
+    tuned_on: Sequence[str] = (),
 ) -> EvalView:
-    """Every row an eval report shows; ``texts`` and ``golds`` (by article id) feed the per-article sections."""
+    """Every row an eval report shows; ``texts`` and ``golds`` (by article id) feed the per-article sections;
+    ``tuned_on`` (``Task.tuned_on``) says whether the run's split is one the task's prompts were chosen on."""
     texts, golds = texts or {}, golds or {}
     s, m = run.score, run.manifest
     records = {r.article_id: r for r in run.records}
@@ -617,6 +620,7 @@ def eval_view(
         incidents=(
             _incident_views(run.incidents, records, scores, texts, columns) if run.incidents is not None else []
         ),
+        chosen_on=chosen_on_note({m.split}, tuned_on),
     )
 
 

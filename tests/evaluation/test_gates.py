@@ -5,6 +5,7 @@ user's own labelled corpus."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from pathlib import Path
@@ -143,12 +144,16 @@ def test_compare_names_the_splits_the_prompts_were_chosen_on_but_never_a_users_c
     theirs = run("compare", "v2", "v3", "--corpus", seed_corpus, "--out", tmp_path / "theirs")
     assert theirs.returncode == 0, theirs.stderr
     assert "chosen" not in theirs.stdout
-    # eval says it too, on stderr beside the other notes, and not for test.
-    dev = run("eval", "--prompt", "v2", "--split", "seeds", "--resamples", "50", "--out", tmp_path / "e1")
-    assert "note: seeds is a split this task's prompts and rules are chosen on:" in " ".join(dev.stderr.split())
+    # eval says it too, under its scores and in both reports, and not for test.
+    seeds = run("eval", "--prompt", "v2", "--split", "seeds", "--resamples", "50", "--out", tmp_path / "e1")
+    says = "seeds is a split this task's prompts and rules are chosen on:"
+    assert f"note: {says}" in " ".join(seeds.stdout.split())
+    assert f"**Note:** {says}" in (tmp_path / "e1" / "report.md").read_text(encoding="utf-8")
+    assert f"<b>Note.</b> {says}" in html.unescape((tmp_path / "e1" / "report.html").read_text(encoding="utf-8"))
     test = run("eval", "--prompt", "v2", "--split", "test", "--resamples", "50", "--out", tmp_path / "e2")
     assert test.returncode == 0, test.stderr
-    assert "chosen" not in test.stderr
+    assert "chosen" not in test.stdout + test.stderr
+    assert "Note" not in (tmp_path / "e2" / "report.md").read_text(encoding="utf-8")
 
 
 def test_fail_on_regression_trips_on_a_real_loss_and_passes_on_a_gain(seed_corpus: Path, tmp_path: Path) -> None:
