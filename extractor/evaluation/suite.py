@@ -250,7 +250,7 @@ def run_eval(
         backend=settings.backend.value,
         model=settings.model,
         model_sha256=model_sha,
-        params={**settings.params.record(), **settings.server_params()},
+        params=settings.recorded_params(),
         cassette_mode=settings.cassette_mode.value,
         started_at=started,
         finished_at=now(),

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from extractor.errors import InputError
 from extractor.extraction.cassettes import CassetteMode
@@ -47,6 +48,10 @@ class Settings:
     def server_params(self) -> dict[str, int]:
         """What the embedded server does that can change an answer beyond ``params``: recorded beside them."""
         return {"draft_tokens": self.draft_tokens} if self.backend is Backend.LOCAL and self.draft_tokens else {}
+
+    def recorded_params(self) -> dict[str, Any]:
+        """The parameters a run, a record and a cassette carry: the generation's and the server's."""
+        return {**self.params.record(), **self.server_params()}
 
     @property
     def needs_backend(self) -> bool:

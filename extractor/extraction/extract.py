@@ -213,7 +213,7 @@ class Extractor:
             "prompt": self.prompt.id,
             "prompt_sha256": self.prompt.sha256,
             "schema_sha256": schema_sha256(answer_model(self.task, self.prompt)),
-            "params": {**self.settings.params.record(), **self.settings.server_params()},
+            "params": self.settings.recorded_params(),
         }
 
     def cassette(self, article: Article, meta: dict[str, Any]) -> CassetteSession | None:
