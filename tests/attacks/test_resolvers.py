@@ -113,6 +113,10 @@ def test_resolve_date(when: str | None, published: dt.date | None, expected: dt.
         ("There were no U.S. casualties", None, None, (Casualties.NONE, 0, 0)),
         ("no one was killed", None, None, (Casualties.NONE, 0, None)),
         ("the soldiers were not injured", None, None, (Casualties.UNKNOWN, None, None)),
+        # The same denial in other words (dev 050's gold): neither word is an outcome stated.
+        ("a roadside bomb that did not cause any deaths or injuries", None, None, (Casualties.NONE, 0, 0)),
+        ("The bomb went off after the vehicle passed and did not injure anyone.", None, None, (Casualties.NONE, 0, 0)),
+        ("The blast did not kill anyone but wounded three", None, None, (Casualties.INJURED, None, 3)),
         # "several killed" → null
         ("several killed", 3, None, (Casualties.KILLED, None, None)),
         # "minor injuries" → null (no number), casualties injured
@@ -547,6 +551,13 @@ def test_refine_event_leaves_an_event_it_cannot_improve_as_it_is() -> None:
         ("The jihadists engaged troops guarding the camp in a shootout.", ["small_arms"]),
         # G2: ``other`` beside another value for a stated means the list lacks.
         ("Rebels killed dozens of civilians using guns and machetes.", ["small_arms", "other"]),
+        # G2c: a blast with nothing else that explodes named is an explosive (dev 043's gold) ...
+        ("At least 31 people were killed when a suicide blast ripped through a crowded marketplace.", ["explosive"]),
+        ("An explosion killed two soldiers and gunmen then opened fire.", ["explosive", "small_arms"]),
+        # ... beside a drone, a missile or shells it is that weapon going off (S4).
+        ("A drone exploded near the base.", ["drone"]),
+        ("Shells exploded in the market.", ["indirect_fire"]),
+        ("The missile blast shattered windows.", ["missile"]),
     ],
 )
 def test_stated_weapons(evidence: str, expected: list[str]) -> None:
@@ -674,6 +685,9 @@ def test_refine_placed_drops_a_zero_the_evidence_does_not_state() -> None:
         ("2025-09-02", "Shelling killed 18 people, local medics said on Tuesday. It hit El-Fasher on Monday evening.",
          "2025-09-01"),
         ("2024-03-14", "Africom said in a statement on Thursday that a strike hit the camp on Tuesday.", "2024-03-12"),
+        # G5a: "overnight Saturday" is Saturday's night, not the night before publication (dev 044's gold).
+        ("2019-09-23", "Nine people have been killed in two attacks, officials said on Monday. "
+                       "Six people were killed by armed men overnight Saturday at Pissele.", "2019-09-21"),
         # A report's day and no other day: it stays (the attack is often that day; the article may say so).
         ("2025-09-02", "Shelling killed at least 18 people in El-Fasher, local medics said on Tuesday.", "2025-09-02"),
         # The day is the attack's when the words say what happened then, or when it is not a report at all.
@@ -785,6 +799,7 @@ def test_unless_unstated_count(key: str, count: int | None, evidence: str, expec
         ("the double suicide bombing in Kabul this morning that killed 25 people", {2}),
         ("A ship has been hit by a missile off the coast of Yemen", {1}),
         ("A homemade explosive device went off at a kiosk", {1}),
+        ("a suicide blast ripped through a crowded marketplace", {1}),  # dev 043's gold: weapon_count 1
         ("fired 13 rockets and three mortar shells at the base", {13, 3}),
         ("38 attacks since October 17", set()),  # a number of attacks is not a number of weapons
         ("At least 12 civilians were killed in multiple Boko Haram attacks", set()),
