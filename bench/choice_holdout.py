@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from extractor.errors import RunDirError  # noqa: E402
+from extractor.evaluation.scoring import Counts, rates  # noqa: E402
 from extractor.evaluation.suite import EvalRun, load_run  # noqa: E402
 
 FloatArray = npt.NDArray[np.float64]
@@ -57,21 +58,13 @@ class Holdout(BaseModel):
 
 def micro_counts(run: EvalRun) -> dict[str, FloatArray]:
     """Per article, the run's field tp, fp, fn summed over fields (micro F1's counts)."""
-    return {
-        article.article_id: np.array(
-            [sum(c.tp for c in article.fields.values()), sum(c.fp for c in article.fields.values()),
-             sum(c.fn for c in article.fields.values())],
-            dtype=np.float64,
-        )
-        for article in run.score.articles
-    }  # fmt: skip
+    totals = {article.article_id: Counts.total(article.fields.values()) for article in run.score.articles}
+    return {article_id: np.array([c.tp, c.fp, c.fn], dtype=np.float64) for article_id, c in totals.items()}
 
 
 def micro_f1(counts: FloatArray) -> FloatArray:
-    """Micro F1 from summed (…, 3) counts (tp, fp, fn); 1.0 where there is nothing to find and nothing found."""
-    tp, fp, fn = counts[..., 0], counts[..., 1], counts[..., 2]
-    denominator = 2 * tp + fp + fn
-    return np.where(denominator > 0, 2 * tp / np.where(denominator > 0, denominator, 1.0), 1.0)
+    """Micro F1 from summed (…, 3) counts (tp, fp, fn), by the scorer's own :func:`rates`."""
+    return rates(counts[..., 0], counts[..., 1], counts[..., 2])[2]
 
 
 def holdout(counts: FloatArray, versions: Sequence[str], draws: int, seed: int, baseline: str | None = None) -> Holdout:

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 
-from extractor.evaluation.suite import run_eval, write_run
-from extractor.extraction.cassettes import CassetteMode
-from extractor.extraction.config import resolve_settings
-from extractor.extraction.local_server import QWEN
-from extractor.extraction.prompts import load_prompt
-from extractor.tasks import ATTACKS
+from tests.bench.scripts import bench_script, seed_run_dirs
 from tests.conftest import ROOT
 
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("choice_holdout", ROOT / "bench" / "choice_holdout.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-holdout_script = _script()
+holdout_script = bench_script("choice_holdout")
 
 
 def test_micro_f1_of_summed_counts() -> None:
@@ -69,13 +53,7 @@ def test_refuses_fewer_than_two_versions() -> None:
 
 @pytest.fixture(scope="module")
 def seed_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    settings = resolve_settings(model=QWEN.name, cassette_mode=CassetteMode.REPLAY, cassette_dir=ROOT / "cassettes")
-    runs = {}
-    for version in ("v17", "v2"):
-        run = run_eval(ATTACKS, load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version), settings, split="seeds")
-        runs[version] = tmp_path_factory.mktemp(version)
-        write_run(run, runs[version])
-    return runs
+    return seed_run_dirs(tmp_path_factory, ("v17", "v2"))
 
 
 def _bench(*args: str) -> subprocess.CompletedProcess[str]:

@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from extractor.evaluation.suite import EvalRun, load_run, run_eval, write_run
-from extractor.extraction.cassettes import CassetteMode
-from extractor.extraction.config import resolve_settings
-from extractor.extraction.local_server import QWEN
-from extractor.extraction.prompts import load_prompt
+from extractor.evaluation.suite import EvalRun, load_run
 from extractor.tasks import ATTACKS
+from tests.bench.scripts import bench_script, seed_run_dirs
 from tests.conftest import ROOT
-
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("merged_versions", ROOT / "bench" / "merged_versions.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def seed_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    settings = resolve_settings(model=QWEN.name, cassette_mode=CassetteMode.REPLAY, cassette_dir=ROOT / "cassettes")
-    runs = {}
-    for version in ("v17", "v9", "v2"):
-        run = run_eval(ATTACKS, load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version), settings, split="seeds")
-        runs[version] = tmp_path_factory.mktemp(version)
-        write_run(run, runs[version])
-    return runs
+    return seed_run_dirs(tmp_path_factory, ("v17", "v9", "v2"))
 
 
 def _events(run: EvalRun) -> dict[str, int]:
@@ -79,7 +60,7 @@ def test_union_and_vote_are_run_directories_compare_reads(seed_runs: dict[str, P
 
 
 def test_vote_keeps_only_what_two_runs_give() -> None:
-    module = _script()
+    module = bench_script("merged_versions")
     settle = ATTACKS.deduplicate
     assert settle is not None
 
