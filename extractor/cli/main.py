@@ -91,8 +91,8 @@ SplitOpt = Annotated[
     str | None,
     typer.Option(
         "--split",
-        help="Evaluate one split of the corpus (seeds, dev, test; dev@1: dev as it stood at collection round 1); "
-        "default: all of it.",
+        help="Evaluate one split of the corpus (seeds, dev, test; dev@1: dev as it stood at collection round 1; "
+        "test#3: only the test articles collected at round 3); default: all of it.",
     ),
 ]
 RecordOpt = Annotated[bool, typer.Option("--record", help="Record the cassettes that are missing.")]

@@ -42,7 +42,7 @@ from extractor.evaluation.bootstrap import (
 )
 from extractor.evaluation.gold import GoldArticle, GoldEvent
 from extractor.evaluation.scoring import ArticleScore, Counts, MetricIntervals, rates
-from extractor.evaluation.suite import EvalRun
+from extractor.evaluation.suite import EvalRun, split_name
 
 Outcome = Literal["win", "loss", "tie"]
 
@@ -595,11 +595,11 @@ def caveat(n_articles: int, confidence: float = 0.95) -> str:
 def chosen_on_note(splits: Collection[str | None], tuned_on: Sequence[str]) -> str | None:
     """What scores over ``splits`` (``None``: the whole corpus) owe to choices made there (``Task.tuned_on``).
 
-    A split named ``dev@1`` is part of ``dev``.
+    A split named ``dev@1`` or ``dev#2`` is part of ``dev``.
     """
     if not tuned_on:
         return None
-    chosen_on = sorted(s for s in splits if s is not None and s.partition("@")[0] in tuned_on)
+    chosen_on = sorted(s for s in splits if s is not None and split_name(s) in tuned_on)
     if None in splits:
         where = f"the whole corpus includes {', '.join(tuned_on)}, the splits"
     elif chosen_on:

@@ -133,15 +133,21 @@ def select_split(articles: Sequence[Article], split: str | None, corpus_dir: Pat
     """The articles of one split (``None`` or ``"all"``: every article), in corpus order.
 
     ``NAME@N`` is the split as it stood at collection round N (the manifest's ``round``): the dev
-    that a version tried before the split grew was chosen against.
+    that a version tried before the split grew was chosen against. ``NAME#N`` is only the articles
+    collected at round N: a round no version was built on tells whether a lead carries over.
     """
     if split is None or split == ALL_SPLITS:
         return list(articles)
-    name, at, upto = split.partition("@")
-    if at and not (upto.isdigit() and int(upto) >= 1):
-        raise InputError(f"--split {split!r}: the round after '@' must be a whole number from 1")
-    last = int(upto) if at else None
-    chosen = [a for a in articles if a.meta.split == name and (last is None or a.meta.round <= last)]
+    name, mark, number = _split_parts(split)
+    if mark and not (number.isdigit() and int(number) >= 1):
+        raise InputError(f"--split {split!r}: the round after {mark!r} must be a whole number from 1")
+    collected = int(number) if mark else None
+    chosen = [
+        a
+        for a in articles
+        if a.meta.split == name
+        and (collected is None or (a.meta.round == collected if mark == "#" else a.meta.round <= collected))
+    ]
     if not chosen:
         known = sorted({a.meta.split for a in articles if a.meta.split} | set(corpus_splits(corpus_dir)))
         raise InputError(
@@ -149,6 +155,16 @@ def select_split(articles: Sequence[Article], split: str | None, corpus_dir: Pat
             f"(splits: {', '.join(known) or 'none declared'}; or {ALL_SPLITS})"
         )
     return chosen
+
+
+def _split_parts(split: str) -> tuple[str, str, str]:
+    """``dev@1`` -> ("dev", "@", "1"); ``test#3`` -> ("test", "#", "3"); ``dev`` -> ("dev", "", "")."""
+    return split.partition("#" if "#" in split else "@")
+
+
+def split_name(split: str) -> str:
+    """The split a ``--split`` value cuts from: ``dev`` for ``dev``, ``dev@1`` and ``dev#2``."""
+    return _split_parts(split)[0]
 
 
 def split_names(articles: Sequence[Article]) -> list[str]:

@@ -593,6 +593,8 @@ def _on_split(run: EvalRun, split: str | None) -> EvalRun:
     [
         ("dev", "dev is a split this task's prompts and rules are chosen on:"),
         ("dev@1", "dev@1 is a split this task's prompts and rules are chosen on:"),
+        ("dev#2", "dev#2 is a split this task's prompts and rules are chosen on:"),
+        ("test#3", None),
         (None, "the whole corpus includes dev, seeds, the splits this task's prompts and rules are chosen on:"),
         ("test", None),
     ],

@@ -208,3 +208,24 @@ def test_a_split_at_a_round_is_the_split_as_it_stood_then() -> None:
     for bad in ("dev@", "dev@0", "dev@x"):
         with pytest.raises(InputError, match="the round after '@' must be a whole number"):
             select_split(articles, bad, CORPUS)
+
+
+def test_a_split_hash_round_is_only_the_articles_of_that_round() -> None:
+    """``test#3`` is the round no version was built on: the articles collected then, and no others."""
+    from extractor.errors import InputError
+    from extractor.evaluation.suite import select_split
+    from extractor.extraction.articles import load_corpus
+
+    articles = load_corpus(CORPUS)
+    second, first = select_split(articles, "dev#2", CORPUS), select_split(articles, "dev@1", CORPUS)
+    assert second and {a.meta.round for a in second} == {2}
+    assert [a.id for a in select_split(articles, "dev", CORPUS)] == sorted(
+        [a.id for a in first + second], key=[a.id for a in articles].index
+    )
+    latest = select_split(articles, "test#3", CORPUS)
+    assert latest and {a.meta.round for a in latest} == {3} and {a.meta.split for a in latest} == {"test"}
+    with pytest.raises(InputError, match=r"no article of .* is in that split"):
+        select_split(articles, "dev#3", CORPUS)
+    for bad in ("test#", "test#0", "test#x"):
+        with pytest.raises(InputError, match="the round after '#' must be a whole number"):
+            select_split(articles, bad, CORPUS)
