@@ -224,6 +224,8 @@ def test_a_split_hash_round_is_only_the_articles_of_that_round() -> None:
     )
     latest = select_split(articles, "test#3", CORPUS)
     assert latest and {a.meta.round for a in latest} == {3} and {a.meta.split for a in latest} == {"test"}
+    # The README's test@1 figures are the 18 articles test held before round 3.
+    assert len(select_split(articles, "test@1", CORPUS)) == 18 == len(select_split(articles, "test@2", CORPUS))
     with pytest.raises(InputError, match=r"no article of .* is in that split"):
         select_split(articles, "dev#3", CORPUS)
     for bad in ("test#", "test#0", "test#x"):
