@@ -141,13 +141,12 @@ def select_split(articles: Sequence[Article], split: str | None, corpus_dir: Pat
     name, mark, number = _split_parts(split)
     if mark and not (number.isdigit() and int(number) >= 1):
         raise InputError(f"--split {split!r}: the round after {mark!r} must be a whole number from 1")
-    collected = int(number) if mark else None
-    chosen = [
-        a
-        for a in articles
-        if a.meta.split == name
-        and (collected is None or (a.meta.round == collected if mark == "#" else a.meta.round <= collected))
-    ]
+    last = int(number) if mark else None
+
+    def collected(round_: int) -> bool:  # "#N": round N only; "@N": round N and those before it
+        return last is None or (round_ == last if mark == "#" else round_ <= last)
+
+    chosen = [a for a in articles if a.meta.split == name and collected(a.meta.round)]
     if not chosen:
         known = sorted({a.meta.split for a in articles if a.meta.split} | set(corpus_splits(corpus_dir)))
         raise InputError(
