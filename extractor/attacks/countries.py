@@ -45,7 +45,8 @@ from extractor.comparators import normalise_text
 _NEWS_NAMES: Mapping[str, tuple[str, ...]] = {
     "RU": ("Russia",),
     "CD": ("DRC", "DR Congo", "Democratic Republic of Congo", "Democratic Republic of the Congo", "Congo-Kinshasa"),
-    "PS": ("Palestine", "Palestinian territories", "Palestinian Territories", "Gaza Strip", "Gaza"),
+    "PS": ("Palestine", "Palestinian territories", "Palestinian Territories", "Gaza Strip", "Gaza", "West Bank"),
+    "CF": ("CAR",),
     "TR": ("Turkey",),
     "MM": ("Burma",),
     "GB": ("UK", "U.K.", "Britain", "Great Britain"),

@@ -30,6 +30,8 @@ from extractor.tasks import ATTACKS
         ("DRC", "CD"),
         ("Democratic Republic of Congo", "CD"),
         ("Gaza Strip", "PS"),
+        ("West Bank", "PS"),
+        ("CAR", "CF"),
         ("the United States", "US"),
         ("Niger", "NE"),
         ("Nigeria", "NG"),
@@ -47,6 +49,9 @@ def test_country_code(name: str | None, code: str | None) -> None:
 def test_countries_named_in_order_and_as_written_longest_name_first() -> None:
     text = "Gunmen crossed from Niger into Nigeria; the DRC and Turkey condemned it. A turkey is a bird."
     assert countries_named(text) == [("NE", "Niger"), ("NG", "Nigeria"), ("CD", "DRC"), ("TR", "Turkey")]
+    # "CAR" names the Central African Republic only in capitals: a car bomb names no country (a headline all in
+    # capitals, "CAR BOMB", would, as "US" in one does).
+    assert countries_named("A car bomb in northern CAR. Car Bomb Kills 5.") == [("CF", "CAR")]
 
 
 def test_a_subdivision_gives_its_country_whatever_its_kind_word() -> None:
