@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from extractor.attacks import task as attack_task
 from extractor.attacks.countries import ground_countries
+from extractor.attacks.furniture import drop_photo_events
 from extractor.attacks.injection import guard_events
 from extractor.attacks.perpetrators import attribute_from_text, drop_victim_perpetrators, name_perpetrators
 from extractor.attacks.resolvers import (
@@ -53,6 +54,7 @@ from extractor.fields import field_guide
 if TYPE_CHECKING:
     from extractor.evaluation.gold import GoldArticle
     from extractor.evaluation.incidents import IncidentEval
+    from extractor.extraction.articles import Article
     from extractor.extraction.records import ArticleRecord
 
 PROJECT_ROOT = Path(os.environ.get("EXTRACTOR_ROOT", Path(__file__).resolve().parent.parent))
@@ -148,10 +150,10 @@ class Task:
     # An event as a prompt without resolvers answered it, and the publication date → the event with
     # the task's code rules applied (resolvers apply their own).
     refine: Callable[[dict[str, Any], dt.date | None], dict[str, Any]] | None = field(default=None, hash=False)
-    # One article's events, its text and publication date → the events checked against the text (for every
-    # version, after chunks are merged). The attack task drops what only an instruction to the model states,
-    # then writes each event's country and perpetrator as the article names them.
-    check_against_text: Callable[[Sequence[dict[str, Any]], str, dt.date | None], list[dict[str, Any]]] | None = field(
+    # One article's events and the article → the events checked against its cleaned text (for every version,
+    # after chunks are merged). The attack task drops what only an instruction to the model or a photo caption
+    # states, then writes each event's country and perpetrator as the article names them.
+    check_against_text: Callable[[Sequence[dict[str, Any]], Article], list[dict[str, Any]]] | None = field(
         default=None, hash=False
     )
     # Whether an event (event_model dict) answers for an item the model listed (an attack task: the place
@@ -185,12 +187,11 @@ class Task:
         return field_guide(resolvers.guide_model if resolvers and resolvers.guide_model else self.event_model)
 
 
-def _checked_against_text(
-    events: Sequence[dict[str, Any]], text: str, published: dt.date | None
-) -> list[dict[str, Any]]:
+def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) -> list[dict[str, Any]]:
+    text, published = article.text, article.meta.published
     # The injection guard first: an event or quote that only an instruction to the model states is gone before
-    # its country and perpetrator are read against the text.
-    guarded = guard_events(events, text, published)
+    # its country and perpetrator are read against the text; so is an event only a photo caption states.
+    guarded = drop_photo_events(guard_events(events, text, published), text, article.cleaned.captions)
     placed = ground_countries(ground_sites(guarded, text), text)
     named = attribute_from_text(drop_victim_perpetrators(name_perpetrators(placed, text)), text)
     return [undate_publication_copy(event, text, published) for event in ground_weapons(named, text)]

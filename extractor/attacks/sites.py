@@ -25,9 +25,11 @@ from extractor.attacks.countries import country_code
 from extractor.attacks.resolvers import AREA_KINDS, names_one_place
 from extractor.extraction.citations import sentence_spans
 
-# "PESHAWAR, Pakistan —", "OUAGADOUGOU:", "MOSCOW (Reuters) –", "NARATHIWAT — ": at the start of a line, a place
-# in capitals (maybe with its country), then a dash or colon.
-_DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z .'’-]+[A-Z])(?:,\s*[\w .]+?)?(?:\s*\([^)]*\))?\s*[—–:-]\s", re.MULTILINE)
+# "PESHAWAR, Pakistan —", "OUAGADOUGOU:", "MOSCOW (Reuters) –", "KABUL, Aug. 5 (Xinhua) --": at the start of a
+# line, a place in capitals (maybe with its country or the day), then a dash (or two hyphens) or a colon.
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'’-]+[A-Z])(?:,\s*[\w .]+?)?(?:\s*\([^)]*\))?\s*(?:--|[—–:-])\s", re.MULTILINE
+)
 _TOWN_KINDS = "village|town|city|township|community|base|camp"
 
 

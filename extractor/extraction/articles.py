@@ -8,6 +8,7 @@ against the original bytes, whose SHA-256 every run records.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
 import hashlib
@@ -74,6 +75,7 @@ class CleanedText:
     offsets: tuple[int, ...]
     removals: tuple[Removal, ...]
     date_line: datetime.date | None
+    captions: tuple[tuple[int, int], ...] = ()  # photo captions left in ``text`` (:func:`find_captions`)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a half-open span of the cleaned text to the original.
@@ -256,6 +258,55 @@ def _find_image_credits(text: str) -> list[_Span]:
     return [(lines[i][0], lines[i][2]) for i in sorted(drop)]
 
 
+# A credit left at the end of a caption's line: a source, a photographer and agency ("(Xinhua/Rahmin)",
+# "(Matthew S. Griffith/U.S. Army)"), or the picture's own label, in brackets.
+_INLINE_CREDIT = re.compile(
+    r"[(\[](?:[^()\[\]\n]{1,60}/[^()\[\]\n]{1,60}|(?:"
+    + "|".join(map(re.escape, sorted(_SOURCES, key=len, reverse=True)))
+    + r"|(?:file )?(?:image|photo|picture)s?)(?:/[^()\[\]\n]{1,60})?)[)\]][ \t]*$",
+    re.MULTILINE,
+)
+_SENTENCE_END = (".", "!", "?", '"', "”", "’", ")", "]")
+
+
+def _line_above(text: str, start: int) -> tuple[int, str] | None:
+    """The start and content of the line just above the one that starts at ``start``."""
+    if start == 0:
+        return None
+    above = text.rfind("\n", 0, start - 1) + 1
+    return above, text[above : start - 1]
+
+
+def find_captions(text: str, credited: Sequence[_Span] = ()) -> tuple[_Span, ...]:
+    """(start, end) of each photo caption in ``text``: the line a bracketed credit ends, or a line that stood just
+    above a credit line the cleaning deleted (``credited``).
+
+    A page wrapped at a fixed width goes on with a caption on the next line where a line breaks mid-sentence,
+    so a caption reaches up while the line above ends without a sentence's end. A line that repeats a caption
+    without its credit (the picture's text shown twice) is a caption too. The first line is the title and
+    never a caption.
+    """
+    lines: list[_Span] = []
+    for match in _INLINE_CREDIT.finditer(text):
+        lines.append((text.rfind("\n", 0, match.start()) + 1, match.end()))
+    lines.extend(credited)
+    spans: list[_Span] = []
+    for line_start, end in sorted(set(lines)):
+        start = line_start
+        while (above := _line_above(text, start)) is not None:
+            line = above[1].rstrip()
+            if not line or line.endswith(_SENTENCE_END):
+                break
+            start = above[0]
+        spans.append((start, end))
+    for start, end in list(spans):
+        words = _INLINE_CREDIT.sub("", text[start:end]).strip()
+        for repeat in re.finditer(rf"^[ \t]*{re.escape(words)}[ \t]*$", text, re.MULTILINE) if words else ():
+            if repeat.start() > 0 and (repeat.start(), repeat.end()) not in spans:
+                spans.append(repeat.span())
+    return tuple(sorted(spans))
+
+
 def _find_duplicate_body(text: str) -> list[_Span]:
     """The largest block of non-blank lines immediately repeated, second copy only.
 
@@ -334,6 +385,17 @@ class _Deletions:
                     if i + 1 < end:
                         piece_start = offsets[i + 1]
 
+    def kept_line_above(self, offsets: Sequence[int], start: int) -> _Span | None:
+        """Where, in the view ``offsets`` maps, the original line just above original position ``start`` lies;
+        ``None`` when that line is blank or was deleted (in part or whole)."""
+        if start == 0:
+            return None
+        line_start = self.original.rfind("\n", 0, start - 1) + 1
+        line_end = start - 1
+        if not self.original[line_start:line_end].strip() or not all(self.kept[line_start:line_end]):
+            return None
+        return bisect.bisect_left(offsets, line_start), bisect.bisect_left(offsets, line_end)
+
     def merged_removals(self) -> tuple[Removal, ...]:
         out: list[Removal] = []
         for removal in sorted(self.removals, key=lambda r: r.start):
@@ -365,7 +427,10 @@ def clean_text(original: str) -> CleanedText:
     deletions.delete(offsets, _find_excess_whitespace(text), None)
     text, offsets = deletions.view()
     offsets.append(offsets[-1] + 1 if offsets else 0)
-    return CleanedText(text, tuple(offsets), deletions.merged_removals(), date_line)
+    removals = deletions.merged_removals()
+    credited = [deletions.kept_line_above(offsets, r.start) for r in removals if r.kind == "image_credit"]
+    captions = find_captions(text, [line for line in credited if line is not None])
+    return CleanedText(text, tuple(offsets), removals, date_line, captions)
 
 
 # --- loading -----------------------------------------------------------------------------------

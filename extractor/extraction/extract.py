@@ -472,7 +472,7 @@ class Extractor:
             # The guideline's identity rule across chunks too: one incident told in two chunks.
             events = self.merged(merge_events(found, self.task.event_model, context))
         if self.task.check_against_text is not None:
-            events = self.task.check_against_text(events, article.text, article.meta.published)
+            events = self.task.check_against_text(events, article)
         return ArticleRecord(
             **base,
             status="ok",

@@ -40,6 +40,8 @@ def _event(site: str | None, area: str | None = None) -> dict[str, Any]:
         (NARATHIWAT, ["NARATHIWAT"]),
         ("MOSCOW (Reuters) \u2013 The governor said a drone hit.", ["MOSCOW"]),
         ("OUAGADOUGOU: Nine people have been killed.", ["OUAGADOUGOU"]),
+        ("KABUL, Aug. 5 (Xinhua) -- Some 1,592 Afghan civilians were killed.", ["KABUL"]),  # dev 085
+        ("A ceasefire -- if it holds -- was signed.", []),
         ("Militants attacked a checkpoint \u2014 officials said.", []),
         ("US forces were attacked in Syria.", []),
     ],

@@ -467,3 +467,69 @@ def test_plain_prose_is_never_touched(sentences: list[str], separator: str) -> N
     cleaned = clean_text(original)
     assert cleaned.removals == ()
     assert cleaned.text == original
+
+
+# --- photo captions --------------------------------------------------------------------------------
+
+
+def _captions(original: str) -> list[str]:
+    cleaned = clean_text(original)
+    return [cleaned.text[a:b] for a, b in cleaned.captions]
+
+
+@pytest.mark.parametrize(
+    ("original", "captions"),
+    [
+        pytest.param(
+            "Title\n\nRed Cross volunteers bury remains of civilians killed in Mukondi. (AP)\n\nThe death toll rose.",
+            ["Red Cross volunteers bury remains of civilians killed in Mukondi. (AP)"],
+            id="an agency in brackets ends the caption's line (dev 022)",
+        ),
+        pytest.param(
+            "Title\nThe attack follows days of tension.\n3 min read\n"
+            "Firefighters douse a burning car near Tyre [Getty]\n\nTwo people were killed.",
+            ["3 min read\nFirefighters douse a burning car near Tyre [Getty]"],
+            id="square brackets; a line above without a sentence's end goes with it (dev 034)",
+        ),
+        pytest.param(
+            "Title\n\nA man is transported at a clinic in Ramallah, on Friday.\n(Nasser Nasser / Associated Press)\n\n"
+            "Settlers stormed the village.",
+            ["A man is transported at a clinic in Ramallah, on Friday."],
+            id="a credit line the cleaning deletes leaves the line above it a caption (dev 082)",
+        ),
+        pytest.param(
+            "Danielle Bell speaks during a press conference in Kabul,\nAfghanistan, Aug. 5, 2015. (Xinhua/Rahmin)\n"
+            "KABUL, Aug. 5 (Xinhua) -- Some 1,592 civilians were killed.",
+            ["Danielle Bell speaks during a press conference in Kabul,\nAfghanistan, Aug. 5, 2015. (Xinhua/Rahmin)"],
+            id="a page wrapped mid-sentence: the caption reaches up; a dateline's credit ends nothing (dev 085)",
+        ),
+        pytest.param(
+            "Subscribe\nAn explosion breaches a door in Manta, May 16, 2022.\n\n"
+            "An explosion breaches a door in Manta, May 16, 2022. (Matthew S. Griffith/U.S. Army)\n\nIt was night.",
+            [
+                "An explosion breaches a door in Manta, May 16, 2022.",
+                "An explosion breaches a door in Manta, May 16, 2022. (Matthew S. Griffith/U.S. Army)",
+            ],
+            id="the caption's words shown again without the credit are a caption too (dev 087)",
+        ),
+        pytest.param(
+            "Title\n\nNo casualties were reported.\n\nDrone strike\nRepresentational Image/ Twitter\n\nMore text.",
+            [],
+            id="a body paragraph above a deleted caption and credit is no caption (seed 004)",
+        ),
+        pytest.param(
+            "Title\n\nThe rebels of the National Salvation Front (NSF) signed.\nFighting in Ituri (DRC) went on.",
+            [],
+            id="a bracket that names no source or photographer is no credit",
+        ),
+    ],
+)
+def test_photo_captions(original: str, captions: list[str]) -> None:
+    assert _captions(original) == captions
+
+
+def test_the_seed_articles_have_no_caption_in_their_body(seeds: dict[str, Article]) -> None:
+    # The seeds' credits are lines the cleaning deletes with their captions (004: "Drone strike" above
+    # "Representational Image/ Twitter"): the body paragraph above them is no caption.
+    five = {key: seeds[key].cleaned.captions for key in ("000", "001", "002", "003", "004")}
+    assert five == dict.fromkeys(five, ())

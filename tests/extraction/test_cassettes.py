@@ -244,6 +244,6 @@ def test_replay_returns_exactly_what_was_recorded() -> None:
     # The record is the recorded answer with the task's code rules applied, merged, then checked against the text.
     assert ATTACKS.refine is not None and ATTACKS.deduplicate is not None and ATTACKS.check_against_text is not None
     refined = [ATTACKS.refine(e.model_dump(mode="json"), article.meta.published) for e in answered.events]
-    expected = ATTACKS.check_against_text(ATTACKS.deduplicate(refined), article.text, article.meta.published)
+    expected = ATTACKS.check_against_text(ATTACKS.deduplicate(refined), article)
     assert first.events == expected
     assert second.events == first.events  # the same every time
