@@ -38,6 +38,7 @@ from extractor.attacks.resolvers import (
     PlacedStatements,
     StatedEvent,
     covers_place,
+    drop_unacted,
     ground_weapons,
     refine_event,
     refine_placed,
@@ -190,8 +191,9 @@ class Task:
 def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) -> list[dict[str, Any]]:
     text, published = article.text, article.meta.published
     # The injection guard first: an event or quote that only an instruction to the model states is gone before
-    # its country and perpetrator are read against the text; so is an event only a photo caption states.
-    guarded = drop_photo_events(guard_events(events, text, published), text, article.cleaned.captions)
+    # its country and perpetrator are read against the text; so is an event only a photo caption states, or one
+    # that names no act of violence.
+    guarded = drop_unacted(drop_photo_events(guard_events(events, text, published), text, article.cleaned.captions))
     placed = ground_countries(ground_sites(guarded, text), text)
     named = attribute_from_text(drop_victim_perpetrators(name_perpetrators(placed, text)), text)
     return [undate_publication_copy(event, text, published) for event in ground_weapons(named, text)]

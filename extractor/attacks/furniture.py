@@ -22,25 +22,18 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from extractor.attacks.resolvers import event_places
+from extractor.attacks.resolvers import event_places, states_an_act
 from extractor.attacks.sites import dateline_places
 from extractor.extraction.grounding import ground
 
 Span = tuple[int, int]
 LABEL_MAX_WORDS = 4
-# An act of violence or its toll: a label never states one ("3 min read"), a headline does.
-_ACT = re.compile(
-    r"\b(attack\w*|strik\w*|struck|hits?|bomb\w*|blasts?|explo\w*|shoot\w*|shot|fired|firing|ambush\w*|raid\w*"
-    r"|shell\w*|drones?|rockets?|missiles?|mortars?|kill\w*|dead|died|deaths?|wound\w*|injur\w*|massacre\w*"
-    r"|abduct\w*|kidnap\w*|clash\w*|assault\w*|stormed)\b",
-    re.IGNORECASE,
-)
 
 
 def is_label(quote: str) -> bool:
     """Whether ``quote`` is a few words that state no act of violence ("Fast News", "3 min read")."""
     words = quote.split()
-    return 0 < len(words) <= LABEL_MAX_WORDS and not _ACT.search(quote)
+    return 0 < len(words) <= LABEL_MAX_WORDS and not states_an_act(quote)
 
 
 def _inside(span: Span, spans: Sequence[Span]) -> bool:

@@ -301,15 +301,24 @@ def resolve_date(when: str | None, published: dt.date | None) -> dt.date | None:
     return None
 
 
-# The words with which a sentence reports armed violence or its toll (the guideline's event: an act of armed
-# violence that happened). A quote with none of them reports no attack: a statement, talks, an advisory.
-_VIOLENCE = re.compile(
-    r"\b(attack\w*|strik\w*|struck|hits?|bomb\w*|shoot\w*|shot|fires?|fired|firing|explo\w*|blasts?|ambush\w*"
+# The words with which a sentence reports an act of armed violence, its toll or its damage (the guideline's event:
+# an act of armed violence that happened). A quote with none of them reports no attack: a statement, talks, an
+# advisory, a surrender.
+_ACT_WORDS = (
+    r"attack\w*|strik\w*|struck|hits?|bomb\w*|shoot\w*|shot|fires?|fired|firing|explo\w*|blasts?|ambush\w*"
     r"|raid\w*|drones?|rockets?|missiles?|mortars?|shell\w*|artillery|wound\w*|injur\w*|kill\w*|dead|deaths?|died"
     r"|clash\w*|assault\w*|target\w*|gunm[ae]n|massacre\w*|abduct\w*|kidnap\w*|violen\w*|casualt\w*|destr\w*"
-    r"|lives|militants?|insurgen\w*|terroris\w*|jihadis\w*|rebels?|troops|soldiers|fighters)\b",
-    re.IGNORECASE,
+    r"|lives|stormed|storming|gunfire"
 )
+# The armed actors: with them, a quote is about violence, but names no act ("the rebels announced a ceasefire").
+_ACTOR_WORDS = r"militants?|insurgen\w*|terroris\w*|jihadis\w*|rebels?|troops|soldiers|fighters"
+_ACT = re.compile(rf"\b(?:{_ACT_WORDS})\b", re.IGNORECASE)
+_VIOLENCE = re.compile(rf"\b(?:{_ACT_WORDS}|{_ACTOR_WORDS})\b", re.IGNORECASE)
+
+
+def states_an_act(quote: str) -> bool:
+    """Whether ``quote`` names an act of armed violence, its toll or its damage (an armed actor is no act)."""
+    return _ACT.search(quote) is not None
 
 
 # A time in the evidence: a weekday (with its part of the day), a day relative to publication, a month and day.
@@ -1095,6 +1104,22 @@ def reports_violence(evidence: Sequence[str]) -> bool:
     quote about the care of the wounded reports the aftermath (:func:`reports_care_only`)."""
     quotes = [q for q in evidence if q.strip()]
     return not quotes or any(_VIOLENCE.search(q) and not reports_care_only(q) for q in quotes)
+
+
+def drop_unacted(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``events`` without those none of whose quotes names an act of violence, its toll or its damage (dev 051:
+    "the rebels … announced in Rome the signing of a ceasefire agreement"; 086: a rebel leader "put down his
+    weapon"): armed actors at a ceasefire, a surrender or a statement are no attack (the guideline's "not events").
+
+    After every turn, for the whole article: :func:`settle_events` keeps an event that names armed actors only,
+    because what it keeps decides whether a gleaning turn added an event, and so the requests (v6's cassettes).
+    """
+    return [
+        event
+        for event in events
+        if not (quotes := [q for q in event.get("evidence") or [] if q.strip()])
+        or any(states_an_act(q) and not reports_care_only(q) for q in quotes)
+    ]
 
 
 def settle_events(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,12 +1,14 @@
 """The site of an attack, as the article writes it.
 
 The guideline's site is the named town, village, base or facility where the attack happened; a
-province, region or district is an area (G3). Two slips of a small model that code can see in the
+province, region or district is an area (G3). Three slips of a small model that code can see in the
 article's own words:
 
 - **The dateline.** Wire copy opens with where it was filed ("PESHAWAR, Pakistan —", "MOSCOW
   (Reuters) –"). A site the article names only there is where the reporter was, not where the
   attack happened: no site.
+- **A point a distance is measured from.** "An incident 95NM South East of Aden" (dev 036) did not happen in
+  Aden: a site the article names only that way is no site, and the phrase is the area where there is none.
 - **An area written as the site.** The model writes "Narathiwat" where the article writes "the
   province of Narathiwat", and "Dantewada" where it writes "Dantewada's Cholnar village" and
   "Dantewada district". A site the article calls a province, region, district or state, and never
@@ -63,6 +65,24 @@ def is_town_in_text(place: str, text: str) -> bool:
     return _called(place, _TOWN_KINDS, text)
 
 
+# "95NM South East of Aden", "30 kilometres (19 miles) north of Kabul": a place named as the point a distance is
+# measured from.
+_DISTANCE = (
+    r"\b\d[\d,.]*\s*(?:NM|nautical miles?|km|kilomet(?:er|re)s?|miles?)\b(?:\s*\([^)]{0,30}\))?"
+    r"\s+(?:(?:to\s+the\s+)?(?:north|south|east|west)(?:[\s-]*(?:north|south|east|west))?(?:ern)?\s+)?(?:of|from)"
+    r"\s+(?:the\s+)?"
+)
+
+
+def reference_points(place: str, text: str) -> list[str]:
+    """The distance phrases that name ``place`` as the point they are measured from, when the article names it
+    nowhere else (and names it at all): the attack happened away from it."""
+    name = re.escape(place.strip())
+    mentions = list(re.finditer(rf"\b{name}\b", text, re.IGNORECASE))
+    phrases = [m.group(0) for m in re.finditer(rf"{_DISTANCE}{name}\b", text, re.IGNORECASE)]
+    return phrases if mentions and len(phrases) == len(mentions) else []
+
+
 def ground_site(event: dict[str, Any], text: str) -> dict[str, Any]:
     """``event`` with its site checked against how the article writes it (see the module)."""
     location = dict(event.get("location") or {})
@@ -71,6 +91,10 @@ def ground_site(event: dict[str, Any], text: str) -> dict[str, Any]:
         return event
     if only_in_dateline(site, text):
         location["site"] = None
+    elif phrases := reference_points(site, text):
+        location["site"] = None
+        if not area:
+            location["area"] = phrases[0]
     elif is_area_in_text(site, text):
         if not area:
             location["site"], location["area"] = None, site

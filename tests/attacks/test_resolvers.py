@@ -21,6 +21,7 @@ from extractor.attacks.resolvers import (
     day_of_attack,
     deduplicate,
     derive_stated,
+    drop_unacted,
     ground_weapons,
     is_aggregate,
     own_counts,
@@ -921,6 +922,39 @@ def test_settle_events_drops_an_event_whose_every_quote_is_a_statistic() -> None
 )  # fmt: skip
 def test_reports_violence(evidence: list[str], reports: bool) -> None:
     assert reports_violence(evidence) is reports
+
+
+@pytest.mark.parametrize(
+    ("evidence", "kept"),
+    [
+        # Armed actors and no act (dev 051, 086): a ceasefire, a surrender.
+        (["The rebels of the National Salvation Front (NSF) announced in Rome the signing of a ceasefire agreement."],
+         False),
+        (["Ali Darassa officially put down his weapon, to signal the end of his rebel group."], False),
+        (["Iran-backed militant groups said they had formed a 'joint operations room' to assist Hamas."], False),
+        # An act, a toll or damage is enough, in any quote.
+        (["The rebels announced a ceasefire.", "Rebels attacked the convoy on Monday."], True),
+        (["Militants swarmed a checkpoint in an attack that took the lives of at least five officers."], True),
+        (["Fires broke out in six locations there, and there is destruction."], True),
+        (["They met the bandits and exchanged gunfire with the hoodlums."], True),  # dev 046's gold
+        (["Yesh Din said settlers stormed into the village of Al Mughayyir."], True),
+        # The care of the wounded alone is no act (E1a), as for settle_events.
+        (["Many of the wounded were taken to a hospital in Kohat."], False),
+        # No words: left to the other rules.
+        ([""], True),
+        ([], True),
+    ],
+)  # fmt: skip
+def test_drop_unacted(evidence: list[str], kept: bool) -> None:
+    event = {**_toll("Kofa", None), "evidence": evidence}
+    assert drop_unacted([event]) == ([event] if kept else [])
+
+
+def test_settle_events_keeps_armed_actors_without_an_act() -> None:
+    # What settle_events keeps decides whether a gleaning turn added an event (the requests): the stricter rule
+    # runs after every turn (drop_unacted), never inside it.
+    ceasefire = {**_toll("Rome", None), "evidence": ["The rebels announced a ceasefire in Rome."]}
+    assert settle_events([ceasefire]) == [ceasefire]
 
 
 def test_settle_events_drops_an_event_whose_quotes_report_no_violence() -> None:

@@ -12,6 +12,7 @@ from extractor.attacks.sites import (
     ground_site,
     is_area_in_text,
     only_in_dateline,
+    reference_points,
     unlisted_places,
 )
 
@@ -27,6 +28,9 @@ DANTEWADA = (
     "Four jawans were killed in an IED blast on a police vehicle in Dantewada's Cholnar village. A CoBRA jawan "
     "was injured in an IED blast in Dantewada district in April."
 )
+
+
+ADEN = "UKMTO has received a report of an incident 95NM South East of Aden, Yemen."
 
 
 def _event(site: str | None, area: str | None = None) -> dict[str, Any]:
@@ -48,6 +52,22 @@ def _event(site: str | None, area: str | None = None) -> dict[str, Any]:
 )
 def test_dateline_places(text: str, places: list[str]) -> None:
     assert [text[a:b] for a, b in dateline_places(text)] == places
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        (ADEN, ["95NM South East of Aden"]),
+        ("A bomb exploded 30 kilometres (19 miles) north of Aden.", ["30 kilometres (19 miles) north of Aden"]),
+        ("The convoy was hit 12 km from Aden.", ["12 km from Aden"]),
+        ("The convoy was hit 40 miles to the west of Aden.", ["40 miles to the west of Aden"]),
+        ("A drone struck a base in Aden.", []),
+        ("A drone struck Aden, 30 km north of Lahij.", []),
+        ("Nothing about the city.", []),
+    ],
+)
+def test_reference_points(text: str, phrases: list[str]) -> None:
+    assert reference_points("Aden", text) == phrases
 
 
 def test_a_place_named_only_in_the_dateline() -> None:
@@ -85,6 +105,9 @@ def test_is_area_in_text(place: str, text: str, area: bool) -> None:
         pytest.param(_event("Cholnar", "Dantewada"), DANTEWADA, "Cholnar", "Dantewada", id="right already"),
         pytest.param(_event("Kabul"), PESHAWAR, "Kabul", None, id="a site the text does not name stays"),
         pytest.param(_event(None, "Narathiwat"), NARATHIWAT, None, "Narathiwat", id="no site"),
+        pytest.param(_event("Aden"), ADEN, None, "95NM South East of Aden", id="dev 036 a distance's reference point"),
+        pytest.param(_event("Aden", "Gulf"), ADEN, None, "Gulf", id="an area of its own stays"),
+        pytest.param(_event("Aden"), ADEN + " The ship was towed to Aden.", "Aden", None, id="named again: a place"),
     ],
 )
 def test_ground_site(event: dict[str, Any], text: str, site: str | None, area: str | None) -> None:
