@@ -308,7 +308,7 @@ _ACT_WORDS = (
     r"attack\w*|strik\w*|struck|hits?|bomb\w*|shoot\w*|shot|fires?|fired|firing|explo\w*|blasts?|ambush\w*"
     r"|raid\w*|drones?|rockets?|missiles?|mortars?|shell\w*|artillery|wound\w*|injur\w*|kill\w*|dead|deaths?|died"
     r"|clash\w*|assault\w*|target\w*|gunm[ae]n|massacre\w*|abduct\w*|kidnap\w*|violen\w*|casualt\w*|destr\w*"
-    r"|lives|stormed|storming|gunfire"
+    r"|lives|stormed|storming|gunfire|burn(?:ed|ing|t)|torch(?:ed|ing)|set fire|set ablaze|arson\w*"
 )
 # The armed actors: with them, a quote is about violence, but names no act ("the rebels announced a ceasefire").
 _ACTOR_WORDS = r"militants?|insurgen\w*|terroris\w*|jihadis\w*|rebels?|troops|soldiers|fighters"
@@ -682,7 +682,12 @@ _AGGREGATE = re.compile(
     r"|\bin the attacks\b"
     r"|\b(war|conflict|campaign|insurgency)\b.*\bsince\b"
     r"|\b(rise|increase|surge|spike)\s+in\s+(\w+\s+){0,2}(attacks|strikes|violence)\b"
-    r"|\b(series|string|wave|spate)\s+of\s+(\w+\s+){0,2}(attacks|strikes)\b",
+    r"|\b(series|string|wave|spate)\s+of\s+(\w+\s+){0,2}(attacks|strikes)\b"
+    # a change in per cent over a period (dev 021: "a 74 per cent surge in the actions of the security forces")
+    r"|\b\d[\d.]*\s*(?:per\s?cent|percent|%)\s+(?:rise|increase|surge|spike|decrease|drop|fall)\b"
+    # what happens habitually, no one attack (dev 083: "from where they often launch attacks on villages")
+    r"|\b(?:often|regularly|frequently|routinely|repeatedly)\s+(?:\w+\s+){0,2}?(?:launch|carr|attack|kill|raid|strik"
+    r"|target|shell|bomb|ambush|abduct)\w*",
     re.IGNORECASE,
 )
 

@@ -1,7 +1,7 @@
 """The site of an attack, as the article writes it.
 
 The guideline's site is the named town, village, base or facility where the attack happened; a
-province, region or district is an area (G3). Three slips of a small model that code can see in the
+province, region or district is an area (G3). Four slips of a small model that code can see in the
 article's own words:
 
 - **The dateline.** Wire copy opens with where it was filed ("PESHAWAR, Pakistan —", "MOSCOW
@@ -9,6 +9,8 @@ article's own words:
   attack happened: no site.
 - **A point a distance is measured from.** "An incident 95NM South East of Aden" (dev 036) did not happen in
   Aden: a site the article names only that way is no site, and the phrase is the area where there is none.
+- **The attacker written as the site.** Asked about "PKK" (a name code found after "in" or "by"), the model
+  answers with the group as the site (dev 074): a site that is the perpetrator's name is no site.
 - **An area written as the site.** The model writes "Narathiwat" where the article writes "the
   province of Narathiwat", and "Dantewada" where it writes "Dantewada's Cholnar village" and
   "Dantewada district". A site the article calls a province, region, district or state, and never
@@ -83,13 +85,26 @@ def reference_points(place: str, text: str) -> list[str]:
     return phrases if mentions and len(phrases) == len(mentions) else []
 
 
+_ACTOR_NOUNS = r"terrorists?|militants?|rebels?|fighters?|insurgents?|gunmen|members?|group|forces|militias?"
+
+
+def names_the_attacker(site: str, perpetrator: str | None) -> bool:
+    """Whether ``site`` is the perpetrator's name, alone or before a word for armed men (dev 074: site "PKK"
+    beside "PKK terrorists"): a group is no place. A place inside a group's name ("Islamic Resistance in Iraq")
+    stays a place."""
+    if not perpetrator:
+        return False
+    name = re.escape(site.strip())
+    return re.fullmatch(rf"(?:the\s+)?{name}(?:\s+(?:{_ACTOR_NOUNS}))?", perpetrator.strip(), re.IGNORECASE) is not None
+
+
 def ground_site(event: dict[str, Any], text: str) -> dict[str, Any]:
     """``event`` with its site checked against how the article writes it (see the module)."""
     location = dict(event.get("location") or {})
     site, area = location.get("site"), location.get("area")
     if not site:
         return event
-    if only_in_dateline(site, text):
+    if only_in_dateline(site, text) or names_the_attacker(site, event.get("perpetrator")):
         location["site"] = None
     elif phrases := reference_points(site, text):
         location["site"] = None

@@ -253,6 +253,15 @@ def test_resolve_place(
         ),
         ("a Houthi spokesman said on Saturday, following a series of attacks on ships by the militia group.", True),
         ("A rise in tensions preceded the drone attack on the base on Monday.", False),
+        # dev 021: a change in per cent; dev 083: what happens habitually
+        (
+            "Overall, there was a 74 per cent surge in the actions of the security forces, in which 600 were killed.",
+            True,
+        ),
+        ("They fled to the forests, from where they often launch attacks on villages and kill innocent people.", True),
+        ("Rebels regularly target convoys on the road.", True),
+        ("The blast killed 40 percent of the passengers on the bus.", False),
+        ("Gunmen opened fire on worshippers, who often gather there on Fridays.", False),
     ],
 )
 def test_is_aggregate(quote: str, expected: bool) -> None:
@@ -938,6 +947,8 @@ def test_reports_violence(evidence: list[str], reports: bool) -> None:
         (["Fires broke out in six locations there, and there is destruction."], True),
         (["They met the bandits and exchanged gunfire with the hoodlums."], True),  # dev 046's gold
         (["Yesh Din said settlers stormed into the village of Al Mughayyir."], True),
+        (["The assailants burned down houses in the village and most residents have fled."], True),  # dev 073
+        (["Militiamen torched the market and set fire to a church."], True),
         # The care of the wounded alone is no act (E1a), as for settle_events.
         (["Many of the wounded were taken to a hospital in Kohat."], False),
         # No words: left to the other rules.

@@ -11,6 +11,7 @@ from extractor.attacks.sites import (
     dateline_places,
     ground_site,
     is_area_in_text,
+    names_the_attacker,
     only_in_dateline,
     reference_points,
     unlisted_places,
@@ -70,6 +71,21 @@ def test_reference_points(text: str, phrases: list[str]) -> None:
     assert reference_points("Aden", text) == phrases
 
 
+@pytest.mark.parametrize(
+    ("site", "perpetrator", "names"),
+    [
+        ("PKK", "PKK terrorists", True),
+        ("Hamas", "Hamas", True),
+        ("al-Shabaab", "the al-Shabaab militants", True),
+        ("Iraq", "Islamic Resistance in Iraq", False),
+        ("Borno", "ISWAP fighters in Borno", False),
+        ("Kabul", None, False),
+    ],
+)
+def test_names_the_attacker(site: str, perpetrator: str | None, names: bool) -> None:
+    assert names_the_attacker(site, perpetrator) is names
+
+
 def test_a_place_named_only_in_the_dateline() -> None:
     assert only_in_dateline("Peshawar", PESHAWAR)
     assert not only_in_dateline("Narathiwat", NARATHIWAT), "named again in the body"
@@ -108,6 +124,13 @@ def test_is_area_in_text(place: str, text: str, area: bool) -> None:
         pytest.param(_event("Aden"), ADEN, None, "95NM South East of Aden", id="dev 036 a distance's reference point"),
         pytest.param(_event("Aden", "Gulf"), ADEN, None, "Gulf", id="an area of its own stays"),
         pytest.param(_event("Aden"), ADEN + " The ship was towed to Aden.", "Aden", None, id="named again: a place"),
+        pytest.param(
+            {**_event("PKK", "Hakkari province"), "perpetrator": "PKK terrorists"},
+            "Two soldiers were killed in an attack by PKK terrorists in Hakkari province.",
+            None,
+            "Hakkari province",
+            id="dev 074 the attacker as the site",
+        ),
     ],
 )
 def test_ground_site(event: dict[str, Any], text: str, site: str | None, area: str | None) -> None:
