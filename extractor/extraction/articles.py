@@ -282,9 +282,9 @@ def find_captions(text: str, credited: Sequence[_Span] = ()) -> tuple[_Span, ...
     above a credit line the cleaning deleted (``credited``).
 
     A page wrapped at a fixed width goes on with a caption on the next line where a line breaks mid-sentence,
-    so a caption reaches up while the line above ends without a sentence's end. A line that repeats a caption
-    without its credit (the picture's text shown twice) is a caption too. The first line is the title and
-    never a caption.
+    so a caption reaches up while the line above ends without a sentence's end (dev 085, whose caption opens the
+    text). A line that repeats a caption without its credit (the picture's text shown twice) is a caption too,
+    unless it is the first line: a title a caption repeats stays the title.
     """
     lines: list[_Span] = []
     for match in _INLINE_CREDIT.finditer(text):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -20,9 +21,11 @@ from tests.conftest import ROOT
 
 def bench_script(name: str) -> ModuleType:
     """``bench/<name>.py`` as a module (bench/ is scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # Registered before it runs, as an import would: pydantic resolves a model's postponed annotations there.
+    sys.modules[f"bench_{name}"] = module
     spec.loader.exec_module(module)
     return module
 
