@@ -31,7 +31,6 @@ from extractor.errors import RunDirError  # noqa: E402
 from extractor.evaluation.scoring import Counts, rates  # noqa: E402
 from extractor.evaluation.suite import EvalRun, load_run  # noqa: E402
 
-_PREDICTED_ONLY = frozenset({"spurious"})
 _GOLD_ONLY = frozenset({"missed", "optional_missed"})
 
 
@@ -80,18 +79,17 @@ def error_sources(run: EvalRun) -> ErrorSources:
     spurious = missed = 0
     for article in run.score.articles:
         for pair in article.pairs:
-            if pair.status in _PREDICTED_ONLY:
+            if pair.status == "spurious":
                 fp_spurious += sum(field.fp for field in pair.fields)
                 spurious += 1
             elif pair.status in _GOLD_ONLY:
                 fn_missed += sum(field.fn for field in pair.fields)
                 missed += pair.status == "missed"
-    articles = run.score.articles
     return ErrorSources(
         label=run.label,
-        articles=len(articles),
-        fields=Counts.total(c for article in articles for c in article.fields.values()),
-        events=Counts.total(article.events for article in articles),
+        articles=len(run.score.articles),
+        fields=run.score.micro,
+        events=run.score.events,
         fp_spurious=fp_spurious,
         fn_missed=fn_missed,
         spurious_events=spurious,

@@ -18,12 +18,11 @@ stays (087: the Guayaquil bombing, quoted from the caption that sums it up).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from extractor.attacks.resolvers import event_places, states_an_act
-from extractor.attacks.sites import dateline_places
+from extractor.attacks.sites import dateline_places, mentions
 from extractor.extraction.grounding import ground
 
 Span = tuple[int, int]
@@ -53,8 +52,7 @@ def is_furniture(quote: str, text: str, captions: Sequence[Span]) -> bool:
 def named_in_body(place: str, text: str, captions: Sequence[Span]) -> bool:
     """Whether ``text`` names ``place`` outside its photo ``captions`` and its datelines."""
     furniture = [*captions, *dateline_places(text)]
-    mentions = re.finditer(rf"\b{re.escape(place.strip())}\b", text, re.IGNORECASE)
-    return any(not _inside(m.span(), furniture) for m in mentions)
+    return any(not _inside(span, furniture) for span in mentions(place, text))
 
 
 def drop_photo_events(events: Sequence[dict[str, Any]], text: str, captions: Sequence[Span]) -> list[dict[str, Any]]:

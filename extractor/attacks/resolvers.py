@@ -1104,11 +1104,17 @@ def reports_care_only(quote: str) -> bool:
     return bool(_CARE.search(quote)) and not _ACT_OR_DEATH.search(quote)
 
 
+def _any_quote_reports(words: re.Pattern[str], evidence: Sequence[str]) -> bool:
+    """Whether any quote with words in it holds one of ``words`` and is not only the care of the wounded (quotes
+    left empty say nothing, so evidence without words is let through to the other rules)."""
+    quotes = [q for q in evidence if q.strip()]
+    return not quotes or any(words.search(q) and not reports_care_only(q) for q in quotes)
+
+
 def reports_violence(evidence: Sequence[str]) -> bool:
     """Whether any quote with words in it says something violent happened (quotes left empty say nothing); a
     quote about the care of the wounded reports the aftermath (:func:`reports_care_only`)."""
-    quotes = [q for q in evidence if q.strip()]
-    return not quotes or any(_VIOLENCE.search(q) and not reports_care_only(q) for q in quotes)
+    return _any_quote_reports(_VIOLENCE, evidence)
 
 
 def drop_unacted(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -1119,12 +1125,7 @@ def drop_unacted(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     After every turn, for the whole article: :func:`settle_events` keeps an event that names armed actors only,
     because what it keeps decides whether a gleaning turn added an event, and so the requests (v6's cassettes).
     """
-    return [
-        event
-        for event in events
-        if not (quotes := [q for q in event.get("evidence") or [] if q.strip()])
-        or any(states_an_act(q) and not reports_care_only(q) for q in quotes)
-    ]
+    return [event for event in events if _any_quote_reports(_ACT, event.get("evidence") or [])]
 
 
 def settle_events(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

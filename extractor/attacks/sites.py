@@ -42,13 +42,20 @@ def dateline_places(text: str) -> list[tuple[int, int]]:
     return [match.span("place") for match in _DATELINE.finditer(text)]
 
 
+def mentions(place: str, text: str) -> list[tuple[int, int]]:
+    """(start, end) of each time ``text`` names ``place`` (as a whole word, case aside)."""
+    return [m.span() for m in re.finditer(rf"\b{re.escape(place.strip())}\b", text, re.IGNORECASE)]
+
+
+def named_only_within(place: str, text: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``text`` names ``place``, and only inside ``spans``."""
+    found = mentions(place, text)
+    return bool(found) and all(any(start <= a and b <= end for start, end in spans) for a, b in found)
+
+
 def only_in_dateline(place: str, text: str) -> bool:
     """Whether ``text`` names ``place`` only in a dateline (and names it at all)."""
-    mentions = [m.span() for m in re.finditer(rf"\b{re.escape(place.strip())}\b", text, re.IGNORECASE)]
-    if not mentions:
-        return False
-    datelines = dateline_places(text)
-    return all(any(start <= a and b <= end for start, end in datelines) for a, b in mentions)
+    return named_only_within(place, text, dateline_places(text))
 
 
 def _called(place: str, kinds: str, text: str) -> bool:
@@ -79,10 +86,8 @@ _DISTANCE = (
 def reference_points(place: str, text: str) -> list[str]:
     """The distance phrases that name ``place`` as the point they are measured from, when the article names it
     nowhere else (and names it at all): the attack happened away from it."""
-    name = re.escape(place.strip())
-    mentions = list(re.finditer(rf"\b{name}\b", text, re.IGNORECASE))
-    phrases = [m.group(0) for m in re.finditer(rf"{_DISTANCE}{name}\b", text, re.IGNORECASE)]
-    return phrases if mentions and len(phrases) == len(mentions) else []
+    found = list(re.finditer(rf"{_DISTANCE}{re.escape(place.strip())}\b", text, re.IGNORECASE))
+    return [m.group(0) for m in found] if named_only_within(place, text, [m.span() for m in found]) else []
 
 
 _ACTOR_NOUNS = r"terrorists?|militants?|rebels?|fighters?|insurgents?|gunmen|members?|group|forces|militias?"
