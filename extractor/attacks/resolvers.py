@@ -371,23 +371,45 @@ def day_of_attack(stated: dt.date, evidence: Sequence[str], published: dt.date |
     return stated
 
 
+# A page's own date line: the date alone on its line, maybe after a word or two ("Published:", "Updated").
+_DATE_LINE_WORDS = 2
+
+
+def only_as_date_line(when: str, text: str) -> bool:
+    """Whether ``text`` writes ``when`` only as a page's date line: alone on its line, or after at most two
+    words ("Monday, December 12, 2016" above dev 095's story, whose bombing was "during Sunday mass").
+
+    A date line says when the page was written, as the prompt's publication date does; it is no time the
+    article gives for the attack (the annotators' reading, G5)."""
+    wanted = normalise_text(when)
+    lines = [normalise_text(line) for line in text.splitlines()]
+    holding = [line for line in lines if wanted in line]
+    return bool(holding) and all(len(line.replace(wanted, " ").split()) <= _DATE_LINE_WORDS for line in holding)
+
+
 def undate_publication_copy(event: dict[str, Any], text: str, published: dt.date | None) -> dict[str, Any]:
     """``event`` without the day a small model copies from the prompt's publication date.
 
     The prompt states when the article was published; the model often writes that date ("2024-12-12") as the
     attack's words. A ``date_text`` that is the publication day written as a date, and that the article's text
-    does not contain, is not a time the article gives (G5; the annotators' reading of a page's date line): the
-    day is the one the evidence's own time words give ("An overnight Israeli air strike": the day before), and
-    null when they give none or several.
+    does not contain (or writes only as its date line: :func:`only_as_date_line`), is not a time the article
+    gives (G5; the annotators' reading of a page's date line): the day is the one the evidence's own time words
+    give ("An overnight Israeli air strike": the day before; dev 095's date line above "during Sunday mass":
+    the Sunday), and null when they give none or several, unless the page's date line was copied.
     """
     when = event.get("date_text")
     # Written as a date: the day with its month or an ISO date, not "today" or a weekday (the article's words).
     if not when or published is None or _stated_day(when.lower(), published) != published:
         return event
-    if normalise_text(when) in normalise_text(text):
+    written = normalise_text(when) in normalise_text(text)
+    if written and not only_as_date_line(when, text):
         return event
     _, days = _evidence_days(event.get("evidence") or [], published)
-    day = days.pop().isoformat() if len(days) == 1 else None
+    # With no day of its own in the evidence, a copy of the page's date line stays: news is most often of the day
+    # it is dated (dev 084: "Wed, 2021-02-03 17:31" above "on Wednesday"). A date the article never writes is no
+    # time the article gives.
+    unstated = event.get("date") if written else None
+    day = days.pop().isoformat() if len(days) == 1 else unstated
     return event if event.get("date") == day else {**event, "date": day}
 
 

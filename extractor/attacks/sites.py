@@ -11,6 +11,12 @@ article's own words:
   Aden: a site the article names only that way is no site, and the phrase is the area where there is none.
 - **The attacker written as the site.** Asked about "PKK" (a name code found after "in" or "by"), the model
   answers with the group as the site (dev 074): a site that is the perpetrator's name is no site.
+- **A place the article never writes.** "western Iraq" as the area of Armenian shelling of Azerbaijan (dev 089:
+  the words of an example, not of the article). A site or area none of whose capitalised words the article
+  writes is no site or area.
+- **A force written as the site.** "Peshmerga" (dev 093), which the article writes as "Peshmerga forces" and
+  "10 Peshmerga fighters": a name the article puts before a word for armed men, and which the gazetteer knows as
+  no town, is a force, not a place.
 - **An area written as the site.** The model writes "Narathiwat" where the article writes "the
   province of Narathiwat", and "Dantewada" where it writes "Dantewada's Cholnar village" and
   "Dantewada district". A site the article calls a province, region, district or state, and never
@@ -25,8 +31,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from extractor.attacks.countries import country_code
+from extractor.attacks.countries import country_code, town_countries
 from extractor.attacks.resolvers import AREA_KINDS, names_one_place
+from extractor.comparators import normalise_text
 from extractor.extraction.citations import sentence_spans
 
 # "PESHAWAR, Pakistan —", "OUAGADOUGOU:", "MOSCOW (Reuters) –", "KABUL, Aug. 5 (Xinhua) --": at the start of a
@@ -103,13 +110,37 @@ def names_the_attacker(site: str, perpetrator: str | None) -> bool:
     return re.fullmatch(rf"(?:the\s+)?{name}(?:\s+(?:{_ACTOR_NOUNS}))?", perpetrator.strip(), re.IGNORECASE) is not None
 
 
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+
+
+def is_unwritten(place: str, text: str) -> bool:
+    """Whether the article writes none of the capitalised words of ``place`` (and ``place`` has some)."""
+    words = {normalise_text(word) for word in _CAPITALISED.findall(place)} - {""}
+    written = set(normalise_text(text).split())
+    return bool(words) and not any(set(word.split()) <= written for word in words)
+
+
+_FORCE_AFTER = re.compile(r"\s+(?:forces|fighters|troops|commanders?|militias?|militants|units?)\b", re.IGNORECASE)
+
+
+def names_a_force(site: str, text: str) -> bool:
+    """Whether the article writes ``site`` before a word for armed men ("Peshmerga forces") and no town of the
+    gazetteer bears its name: a force, not a place."""
+    if town_countries(site):
+        return False
+    return any(_FORCE_AFTER.match(text, end) for _, end in mentions(site, text))
+
+
 def ground_site(event: dict[str, Any], text: str) -> dict[str, Any]:
     """``event`` with its site checked against how the article writes it (see the module)."""
     location = dict(event.get("location") or {})
+    for key in ("site", "area"):
+        if location.get(key) and is_unwritten(str(location[key]), text):
+            location[key] = None
     site, area = location.get("site"), location.get("area")
     if not site:
-        return event
-    if only_in_dateline(site, text) or names_the_attacker(site, event.get("perpetrator")):
+        return event if location == event.get("location") else {**event, "location": location}
+    if only_in_dateline(site, text) or names_the_attacker(site, event.get("perpetrator")) or names_a_force(site, text):
         location["site"] = None
     elif phrases := reference_points(site, text):
         location["site"] = None

@@ -15,6 +15,7 @@ from extractor.attacks.countries import (
     placed_country,
     sole_subdivision_country,
     subdivision_countries,
+    town_countries,
 )
 from extractor.evaluation.gold import load_gold_dir
 from extractor.evaluation.scoring import gold_options
@@ -108,6 +109,36 @@ def located(events: list[dict[str, Any]]) -> list[tuple[str | None, ...]]:
             id="a site that is a country is the country, not a site",
         ),
         pytest.param(
+            ("Jizan", None, "Yemen"),
+            "Yemen's Houthi movement launched a drones attack on an Aramco oil facility in the city of Jizan.",
+            ("Jizan", None, "Saudi Arabia"),
+            id="dev 096: the attacker's country for a town of another; the gazetteer's",
+        ),
+        pytest.param(
+            (None, "Khamis Mushait", "Yemen"),
+            "The Houthis attacked the southern city of Khamis Mushait.",
+            (None, "Khamis Mushait", "Saudi Arabia"),
+            id="the area's town when there is no site",
+        ),
+        pytest.param(
+            ("Aghdam", None, "Armenia"),
+            "Two Azeri civilians were killed in Armenian attacks. Bullets hit homes in Aghdam, Azerbaijan said.",
+            ("Aghdam", None, "Azerbaijan"),
+            id="dev 089: the article's form of the gazetteer's country",
+        ),
+        pytest.param(
+            ("Tripoli", None, "Lebanon"),
+            "Clashes rocked Tripoli.",
+            ("Tripoli", None, "Lebanon"),
+            id="a town of two countries of a like size: the answer stays",
+        ),
+        pytest.param(
+            ("Kabul", None, "Afghanistan"),
+            "A bomb hit Kabul.",
+            ("Kabul", None, "Afghanistan"),
+            id="the answer is the town's country",
+        ),
+        pytest.param(
             ("Camp Verity", None, "Sardonia"),
             "Rockets struck Camp Verity.",
             ("Camp Verity", None, "Sardonia"),
@@ -154,6 +185,35 @@ def test_a_site_naming_another_country_is_no_site() -> None:
 def test_the_article_form_of_the_country_is_written() -> None:
     text = "ADF rebels attacked Mukondi in the DRC. The DRC army said the Democratic Republic of Congo would respond."
     assert located(ground_countries([event("Mukondi", None, "North Kivu")], text)) == [("Mukondi", None, "DRC")]
+
+
+@pytest.mark.parametrize(
+    ("place", "codes"),
+    [
+        ("Jizan", {"SA"}),
+        ("Khamis Mushait", {"SA"}),
+        ("Kabul", {"AF"}),  # Israel's Kabul (14,000 people) is no rival to Afghanistan's capital
+        ("Tripoli", {"LB", "LY"}),
+        ("Mahrizli", set()),  # a village: under the gazetteer's 15,000 people
+        ("Gaza", {"PS"}),
+    ],
+)
+def test_town_countries(place: str, codes: set[str]) -> None:
+    assert town_countries(place) == codes
+
+
+def test_a_common_noun_is_no_town() -> None:
+    # dev 030: site "airport" is an alternate name of a town in the United States.
+    text = "The drones struck the airport in Naypyidaw, Myanmar's capital."
+    assert located(ground_countries([event("airport", None, "Myanmar", evidence=text)], text)) == [
+        ("airport", None, "Myanmar")
+    ]
+
+
+def test_a_country_as_the_area_is_no_town() -> None:
+    # seed 001: area "Iraq" is an alternate name of Arak, a town in Iran.
+    text = "The Islamic Resistance confirmed a pair of attacks on Wednesday and Thursday targeting US forces in Iraq."
+    assert located(ground_countries([event(None, "Iraq", "Iraq", evidence=text)], text)) == [(None, None, "Iraq")]
 
 
 def test_every_gold_country_is_a_country_or_a_sea() -> None:

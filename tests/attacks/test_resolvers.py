@@ -24,6 +24,7 @@ from extractor.attacks.resolvers import (
     drop_unacted,
     ground_weapons,
     is_aggregate,
+    only_as_date_line,
     own_counts,
     own_targets,
     refine_event,
@@ -1013,6 +1014,7 @@ def test_the_evidence_schemas_differ_from_v9s_only_in_their_evidence() -> None:
     ],
 )  # fmt: skip
 def test_undate_publication_copy(date_text: str, date: str, evidence: list[str], expected: str | None) -> None:
+    """The table's texts are their evidence: none holds a date line."""
     text = " ".join(evidence)
     event = {"date_text": date_text, "date": date, "evidence": evidence}
     assert (
@@ -1021,3 +1023,41 @@ def test_undate_publication_copy(date_text: str, date: str, evidence: list[str],
         ]
         == expected
     )
+
+
+CAIRO = (
+    "Coptic Church Bombing: 'Deadliest Attack' on Egyptian Christians\n\nMonday, December 12, 2016\n\n"
+    "(Worthy News) - A bombing at a Coptic cathedral in Egypt has killed at least 25 people during Sunday mass."
+)
+
+
+@pytest.mark.parametrize(
+    ("when", "text", "date_line"),
+    [
+        pytest.param("Monday, December 12, 2016", CAIRO, True, id="dev 095: alone on its line"),
+        pytest.param("December 12, 2016", "Published: December 12, 2016\nGunmen attacked.", True, id="after a word"),
+        pytest.param("December 12", "Gunmen attacked the village on December 12.", False, id="in a sentence"),
+        pytest.param(
+            "December 12", "December 12\nGunmen attacked the village on December 12.", False, id="in a sentence too"
+        ),
+        pytest.param("December 13", CAIRO, False, id="not written at all"),
+    ],
+)
+def test_only_as_date_line(when: str, text: str, date_line: bool) -> None:
+    assert only_as_date_line(when, text) is date_line
+
+
+def test_a_date_line_copied_as_the_attack_time_gives_way_to_the_evidence() -> None:
+    event = {
+        "date_text": "Monday, December 12, 2016",
+        "date": "2016-12-12",
+        "evidence": ["A bombing at a Coptic cathedral in Egypt has killed at least 25 people during Sunday mass."],
+    }
+    assert undate_publication_copy(event, CAIRO, dt.date(2016, 12, 12))["date"] == "2016-12-11"
+
+
+def test_a_date_line_copied_with_no_day_in_the_evidence_stays() -> None:
+    # dev 084: "Wed, 2021-02-03 17:31" above "A landmine killed four Tunisian soldiers on Wednesday".
+    text = "4 Tunisian soldiers killed in landmine blast\n\nWed, 2021-02-03 17:31\n\nA landmine killed four soldiers."
+    event = {"date_text": "Wed, 2021-02-03 17:31", "date": "2021-02-03", "evidence": ["4 Tunisian soldiers killed"]}
+    assert undate_publication_copy(event, text, dt.date(2021, 2, 3))["date"] == "2021-02-03"

@@ -11,6 +11,8 @@ from extractor.attacks.sites import (
     dateline_places,
     ground_site,
     is_area_in_text,
+    is_unwritten,
+    names_a_force,
     names_the_attacker,
     only_in_dateline,
     reference_points,
@@ -119,10 +121,12 @@ def test_is_area_in_text(place: str, text: str, area: bool) -> None:
         pytest.param(_event("Narathiwat"), NARATHIWAT, None, "Narathiwat", id="an area with none beside it"),
         pytest.param(_event("Dantewada", "Cholnar"), DANTEWADA, "Cholnar", "Dantewada", id="dev 052 swapped"),
         pytest.param(_event("Cholnar", "Dantewada"), DANTEWADA, "Cholnar", "Dantewada", id="right already"),
-        pytest.param(_event("Kabul"), PESHAWAR, "Kabul", None, id="a site the text does not name stays"),
+        pytest.param(_event("Kabul"), PESHAWAR, None, None, id="a site the text never writes goes"),
+        pytest.param(_event(None, "western Iraq"), PESHAWAR, None, None, id="dev 089 an area never written goes"),
+        pytest.param(_event(None, "northern pakistan"), PESHAWAR, None, "northern pakistan", id="written, case aside"),
         pytest.param(_event(None, "Narathiwat"), NARATHIWAT, None, "Narathiwat", id="no site"),
         pytest.param(_event("Aden"), ADEN, None, "95NM South East of Aden", id="dev 036 a distance's reference point"),
-        pytest.param(_event("Aden", "Gulf"), ADEN, None, "Gulf", id="an area of its own stays"),
+        pytest.param(_event("Aden", "Gulf"), ADEN + " The Gulf was calm.", None, "Gulf", id="an area of its own stays"),
         pytest.param(_event("Aden"), ADEN + " The ship was towed to Aden.", "Aden", None, id="named again: a place"),
         pytest.param(
             {**_event("PKK", "Hakkari province"), "perpetrator": "PKK terrorists"},
@@ -139,6 +143,46 @@ def test_ground_site(event: dict[str, Any], text: str, site: str | None, area: s
     assert grounded["location"]["country"] == "Pakistan"
     if (site, area) == (event["location"]["site"], event["location"]["area"]):
         assert grounded is event
+
+
+@pytest.mark.parametrize(
+    ("place", "unwritten"),
+    [
+        pytest.param("western Iraq", True, id="dev 089: an example's words, not the article's"),
+        pytest.param("Aghdam", False, id="written"),
+        pytest.param("the city of Aghdam", False, id="one capitalised word written is enough"),
+        pytest.param("Aghdam District", False, id="an added kind word"),
+        pytest.param("southern border", False, id="no capitalised word: nothing to check"),
+    ],
+)
+def test_is_unwritten(place: str, unwritten: bool) -> None:
+    text = "Bullets hit many homes in the village of Mahrizli in Aghdam, near the Armenian-Azeri border."
+    assert is_unwritten(place, text) is unwritten
+
+
+DIBIS = (
+    "A number ISIS militants attacked Dibis town in Kirkuk, killing two Iraqi soldiers. Katyusha rockets landed "
+    "near the bases of Peshmerga forces on the outskirts of Prde town. The group claimed an attack on Peshmerga "
+    "in Kirkuk that left 10 Peshmerga fighters dead. Kabul fighters were not involved."
+)
+
+
+@pytest.mark.parametrize(
+    ("site", "force"),
+    [
+        pytest.param("Peshmerga", True, id="dev 093: before 'forces' and 'fighters', no town"),
+        pytest.param("Dibis", False, id="a town the text writes"),
+        pytest.param("Kabul", False, id="before 'fighters', but a town of the gazetteer"),
+        pytest.param("Prde", False, id="never before a word for armed men"),
+    ],
+)
+def test_names_a_force(site: str, force: bool) -> None:
+    assert names_a_force(site, DIBIS) is force
+
+
+def test_a_force_as_the_site_is_no_site() -> None:
+    grounded = ground_site(_event("Peshmerga", "Kirkuk Province"), DIBIS)
+    assert (grounded["location"]["site"], grounded["location"]["area"]) == (None, "Kirkuk Province")
 
 
 RU_SO = (

@@ -7,6 +7,7 @@ answer lists the places attacked, and each place no event covers is asked about 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from extractor.errors import PromptError
 from extractor.evaluation.suite import summarize_cost
-from extractor.extraction.articles import load_article
+from extractor.extraction.articles import Article, load_article
 from extractor.extraction.citations import cited, numbered, sentence_spans
 from extractor.extraction.config import Backend, Settings
 from extractor.extraction.extract import open_extractor
@@ -60,13 +61,24 @@ QUOTES = (
 OMDURMAN = attack("Omdurman", QUOTES[0])
 
 
+def sudan_article() -> Article:
+    """013 with a last line naming the other places the scripted answers give: a place the article never writes
+    is no place (``sites.is_unwritten``). The line reports no violence, so no code-found place is added."""
+    article = load_article(ARTICLE)
+    more = "\n\nAid convoys left Omdurman, Nyala, Kadugli and Khartoum."
+    end = len(article.original)
+    offsets = (*article.cleaned.offsets[:-1], *range(end, end + len(more) + 1))
+    cleaned = dataclasses.replace(article.cleaned, text=article.text + more, offsets=offsets)
+    return dataclasses.replace(article, original=article.original + more, cleaned=cleaned)
+
+
 def extract_with(script: list[Reply]) -> tuple[ArticleRecord, list[dict[str, Any]]]:
     prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v6")
     assert prompt.spec.gleanings == 3
     with scripted(script) as server:
         settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
         with open_extractor(ATTACKS, prompt, settings) as extractor:
-            record = extractor.extract(load_article(ARTICLE))
+            record = extractor.extract(sudan_article())
     return record, server.requests
 
 
@@ -213,7 +225,7 @@ def extract_each(
     with scripted(lambda request: responder(about(request))) as server:
         settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
         with open_extractor(ATTACKS, prompt, settings) as extractor:
-            record = extractor.extract(load_article(ARTICLE))
+            record = extractor.extract(sudan_article())
     return record, server.requests
 
 
