@@ -131,28 +131,29 @@ def names_a_force(site: str, text: str) -> bool:
     return any(_FORCE_AFTER.match(text, end) for _, end in mentions(site, text))
 
 
+def _site_as_written(site: str, area: Any, perpetrator: str | None, text: str) -> tuple[Any, Any]:
+    """(site, area) once the site is read as the article writes it (see the module)."""
+    if only_in_dateline(site, text) or names_the_attacker(site, perpetrator) or names_a_force(site, text):
+        return None, area
+    if phrases := reference_points(site, text):
+        return None, area or phrases[0]
+    if is_area_in_text(site, text):
+        if not area:
+            return None, site
+        return (area, site) if is_town_in_text(area, text) else (None, area)
+    return site, area
+
+
 def ground_site(event: dict[str, Any], text: str) -> dict[str, Any]:
-    """``event`` with its site checked against how the article writes it (see the module)."""
+    """``event`` with its site and area checked against how the article writes them (see the module)."""
     location = dict(event.get("location") or {})
     for key in ("site", "area"):
         if location.get(key) and is_unwritten(str(location[key]), text):
             location[key] = None
-    site, area = location.get("site"), location.get("area")
-    if not site:
-        return event if location == event.get("location") else {**event, "location": location}
-    if only_in_dateline(site, text) or names_the_attacker(site, event.get("perpetrator")) or names_a_force(site, text):
-        location["site"] = None
-    elif phrases := reference_points(site, text):
-        location["site"] = None
-        if not area:
-            location["area"] = phrases[0]
-    elif is_area_in_text(site, text):
-        if not area:
-            location["site"], location["area"] = None, site
-        elif is_town_in_text(area, text):
-            location["site"], location["area"] = area, site
-        else:
-            location["site"] = None
+    if location.get("site"):
+        location["site"], location["area"] = _site_as_written(
+            location["site"], location.get("area"), event.get("perpetrator"), text
+        )
     if location == event.get("location"):
         return event
     return {**event, "location": location}
