@@ -13,6 +13,14 @@ for the same seed), and every metric is recomputed from the summed counts of the
 interval reflects the difference between the runs, not two independent
 noises. A difference is *significant* when its interval excludes 0.
 
+Each headline difference also gets a paired permutation p-value, and, where
+several versions are compared with one baseline, that p-value adjusted for
+the number of them (Holm's step-down method, :func:`holm`). The verdict calls
+the best of several challengers' gain supported only when its interval
+excludes 0 *and* its adjusted p-value is below ``1 - confidence``: among
+twelve versions, one 95% interval that excludes 0 is what chance alone gives
+more often than not.
+
 Runs over different article sets, or of different tasks, are refused
 (:class:`~extractor.errors.InputError`): their numbers do not measure the same
 thing. Differences that do not invalidate the comparison but change what it
@@ -120,6 +128,8 @@ class Delta(BaseModel):
     # Paired permutation test (approximate randomisation over articles): the chance of a
     # difference at least this large if the two runs were interchangeable. None where not computed.
     p_value: float | None = None
+    # p_value adjusted for the comparison's number of challengers (Holm); equal to it with one.
+    p_adjusted: float | None = None
 
 
 class VersionDeltas(BaseModel):
@@ -229,7 +239,7 @@ def compare_runs(
     swaps = permutation_swaps(len(ids), n_resamples, seed)
     sides = [_Side(v, _ArticleRows(run, by_id, ids)) for v, run, by_id in zip(versions, runs, scores, strict=True)]
     articles = _articles(scores, labels, ids)
-    deltas = []
+    deltas: list[VersionDeltas] = []
     for k in range(1, len(runs)):
         outcomes = [a.outcomes[labels[k]] for a in articles]
         deltas.append(
@@ -243,6 +253,7 @@ def compare_runs(
                 ties=outcomes.count("tie"),
             )
         )
+    deltas = _adjusted(deltas)
     return Comparison(
         task=tasks[0],
         baseline=labels[0],
@@ -510,6 +521,35 @@ def _field_deltas(base: _Side, other: _Side, weights: FloatArray, confidence: fl
     return deltas
 
 
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment: each p-value made comparable with one threshold across the family.
+
+    Sorted ascending, the i-th smallest (from 0) is multiplied by ``m - i``, the results are made
+    non-decreasing in that order and capped at 1. Reading every adjusted value against ``alpha`` keeps
+    the chance of any false "real difference" among the ``m`` at most ``alpha`` (Holm 1979). scipy has
+    the false-discovery-rate adjustments (``scipy.stats.false_discovery_control``) but no family-wise one.
+    """
+    m = len(p_values)
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, index in enumerate(sorted(range(m), key=lambda i: p_values[i])):
+        running = max(running, min(1.0, (m - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def _adjusted(deltas: Sequence[VersionDeltas]) -> list[VersionDeltas]:
+    """``deltas`` with each headline p-value adjusted over the challengers (:func:`holm`)."""
+    updates: list[dict[str, Delta]] = [{} for _ in deltas]
+    for name in HEADLINE:
+        ps = [d.headline[name].p_value for d in deltas]
+        if any(p is None for p in ps):
+            continue
+        for update, d, p in zip(updates, deltas, holm([p for p in ps if p is not None]), strict=True):
+            update[name] = d.headline[name].model_copy(update={"p_adjusted": p})
+    return [d.model_copy(update={"headline": {**d.headline, **u}}) for d, u in zip(deltas, updates, strict=True)]
+
+
 # --------------------------------------------------------------------------- flipped events
 
 
@@ -671,6 +711,22 @@ def _interval_text(delta: Delta, confidence: float) -> str:
     return f"{confidence:.0%} CI {_signed(delta.interval.low)} to {_signed(delta.interval.high)}"
 
 
+def _gain_support(delta: Delta, n_challengers: int, confidence: float) -> str:
+    """Whether the best challenger's gain is real, in words: with several challengers, its p-value must
+    also pass after adjusting for their number (the best of many differs from the baseline by chance)."""
+    if not delta.significant:
+        return "the interval includes 0, so the gain may be noise"
+    if n_challengers == 1 or delta.p_value is None or delta.p_adjusted is None:
+        return "the interval excludes 0, so the gain is supported"
+    adjusted = (
+        f"the permutation p-value, {delta.p_value:.3f}, is {delta.p_adjusted:.3f} once adjusted for "
+        f"the {n_challengers} challengers (Holm)"
+    )
+    if delta.p_adjusted < 1.0 - confidence:
+        return f"the interval excludes 0 and {adjusted}: the gain is supported"
+    return f"the interval excludes 0, but {adjusted}: the gain may be noise"
+
+
 def _verdict(versions: Sequence[VersionSummary], deltas: Sequence[VersionDeltas], confidence: float) -> str:
     sentences = [_metric_verdict(name, versions, deltas, confidence) for name in ("micro_f1", "event_f1")]
     best_micro = max(versions, key=lambda v: v.micro.f1)
@@ -707,11 +763,7 @@ def _metric_verdict(
         )
     version = versions[best]
     delta = deltas[best - 1].headline[name]
-    support = (
-        "the interval excludes 0, so the gain is supported"
-        if delta.significant
-        else "the interval includes 0, so the gain may be noise"
-    )
+    support = _gain_support(delta, len(deltas), confidence)
     text = (
         f"{version.label} wins on {label}: {values[best]:.3f} vs {values[0]:.3f} for {base.label} "
         f"({_signed(delta.delta)}, {_interval_text(delta, confidence)}): {support}"

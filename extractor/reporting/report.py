@@ -323,8 +323,8 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
     console.print(values)
 
     deltas = Table(
-        title=f"change vs {v.baseline} ({v.confidence} paired bootstrap CI, paired permutation p; "
-        "* = interval excludes 0)",
+        title=f"change vs {v.baseline} ({v.confidence} paired bootstrap CI, paired permutation p; Holm: that p "
+        "adjusted for the number of challengers; * = interval excludes 0)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,

@@ -637,12 +637,21 @@ class DeltaView:
     direction: Literal["up", "down", ""]
 
 
+def _p_text(d: Delta) -> str | None:
+    """The permutation p-value, and beside it the adjusted one where several challengers made it differ."""
+    if d.p_value is None:
+        return None
+    if d.p_adjusted is None or abs(d.p_adjusted - d.p_value) < 5e-4:
+        return f"{d.p_value:.3f}"
+    return f"{d.p_value:.3f}, Holm {d.p_adjusted:.3f}"
+
+
 def _delta(d: Delta) -> DeltaView:
     return DeltaView(
         signed(d.delta),
         signed(d.interval.low),
         signed(d.interval.high),
-        f"{d.p_value:.3f}" if d.p_value is not None else None,
+        _p_text(d),
         d.significant,
         "up" if d.delta > 0 else "down" if d.delta < 0 else "",
     )

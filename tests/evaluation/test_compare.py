@@ -34,7 +34,8 @@ import pytest
 
 from extractor.attacks.schemas import AttackEvent, Attribution, Casualties, Weapon
 from extractor.errors import InputError
-from extractor.evaluation.compare import Comparison, caveat, compare_runs, micro, outcome
+from extractor.evaluation.bootstrap import Interval
+from extractor.evaluation.compare import Comparison, Delta, _gain_support, caveat, compare_runs, holm, micro, outcome
 from extractor.evaluation.gold import GoldArticle, GoldEvent
 from extractor.evaluation.scoring import score_article, score_corpus
 from extractor.evaluation.suite import EvalRun
@@ -506,6 +507,56 @@ def test_verdict_names_the_winner_the_margin_and_the_support(ab: Comparison, abc
     assert "The baseline v1 is best on field micro F1 (0.780); the closest, v3, is -0.015" in baseline_leads.verdict
     assert "the lead may be noise" in baseline_leads.verdict
     assert "All versions tie on event F1 (0.750)" in baseline_leads.verdict
+
+
+@pytest.mark.parametrize(
+    ("p_values", "adjusted"),
+    [
+        ([0.01, 0.04, 0.03, 0.005], [0.03, 0.06, 0.06, 0.02]),  # Holm's worked order: 4x, 3x, 2x, then monotone
+        ([0.2], [0.2]),  # one test: nothing to adjust
+        ([0.6, 0.5], [1.0, 1.0]),  # capped at 1
+        ([0.02, 0.02, 0.02], [0.06, 0.06, 0.06]),  # ties share the largest multiplier's value
+        ([], []),
+    ],
+)
+def test_holm_adjusts_a_family_of_p_values(p_values: list[float], adjusted: list[float]) -> None:
+    assert holm(p_values) == pytest.approx(adjusted)
+
+
+def test_one_challenger_keeps_its_p_value(ab: Comparison) -> None:
+    for delta in ab.deltas[0].headline.values():
+        assert delta.p_adjusted == delta.p_value
+
+
+def test_several_challengers_adjust_each_p_value_for_their_number(abc: Comparison) -> None:
+    for name in ("event_f1", "micro_f1", "micro_recall"):
+        b, c = abc.deltas_of("v2").headline[name], abc.deltas_of("v3").headline[name]
+        assert b.p_value is not None and c.p_value is not None
+        low, high = sorted((b, c), key=lambda d: d.p_value or 0.0)
+        assert low.p_adjusted == pytest.approx(min(1.0, 2 * (low.p_value or 0.0)))
+        assert high.p_adjusted == pytest.approx(max(low.p_adjusted or 0.0, high.p_value or 0.0))
+
+
+def test_the_best_of_several_is_supported_only_after_adjusting(abc: Comparison) -> None:
+    # v2's gain over v1 has a bootstrap interval above 0, but on five articles the permutation test
+    # cannot go below 2/32, and doubled for two challengers it is far from 0.05.
+    d = abc.deltas_of("v2").headline["micro_f1"]
+    assert d.significant and d.p_adjusted is not None and d.p_adjusted > 0.05
+    assert "the interval excludes 0, but the permutation p-value" in abc.verdict
+    assert "once adjusted for the 2 challengers (Holm): the gain may be noise" in abc.verdict
+
+    def delta(p_value: float, p_adjusted: float, low: float = 0.01) -> Delta:
+        interval = Interval(low=low, high=0.2)
+        return Delta(metric="micro_f1", baseline=0.4, value=0.5, delta=0.1, interval=interval,
+                     significant=low > 0, p_value=p_value, p_adjusted=p_adjusted)  # fmt: skip
+
+    assert _gain_support(delta(0.004, 0.012), 3, 0.95) == (
+        "the interval excludes 0 and the permutation p-value, 0.004, is 0.012 once adjusted for the 3 "
+        "challengers (Holm): the gain is supported"
+    )
+    assert _gain_support(delta(0.03, 0.09), 3, 0.95).endswith("the gain may be noise")
+    assert _gain_support(delta(0.03, 0.03), 1, 0.95) == "the interval excludes 0, so the gain is supported"
+    assert _gain_support(delta(0.001, 0.003, low=-0.01), 3, 0.95) == "the interval includes 0, so the gain may be noise"
 
 
 def test_notes_say_what_changes_the_meaning() -> None:
