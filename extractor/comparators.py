@@ -109,8 +109,13 @@ _DIRECTIONS = {
 }
 
 
+# "south-western" normalises to two words; as written it is the one direction "southwestern" names.
+_SPLIT_COMPASS = re.compile(r"\b(north|south) (east|west)(ern)?\b")
+
+
 def _directions(normalised: str) -> frozenset[str]:
-    return frozenset(_DIRECTIONS[token] for token in normalised.split() if token in _DIRECTIONS)
+    joined = _SPLIT_COMPASS.sub(r"\1\2\3", normalised)
+    return frozenset(_DIRECTIONS[token] for token in joined.split() if token in _DIRECTIONS)
 
 
 def fuzzy_equal(predicted: str, gold: str, threshold: float = 85.0) -> tuple[bool, float]:

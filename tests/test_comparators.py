@@ -67,6 +67,11 @@ def test_normalise_text(raw: str, expected: str) -> None:
         ("northeastern Syria", "southeastern Syria", False),
         ("west Iraq", "western Iraq", True),
         ("Iraq", "western Iraq", True),  # less specific, not contradictory
+        # A hyphen or space inside a compound direction is the same direction, and still not another one.
+        ("south-western Nepal", "southwestern Nepal", True),
+        ("north east Nigeria", "northeastern Nigeria", True),
+        ("south-western Nepal", "south-eastern Nepal", False),
+        ("south-western Nepal", "northwestern Nepal", False),
     ],
 )
 def test_fuzzy_equal(predicted: str, gold: str, equal: bool) -> None:

@@ -52,12 +52,20 @@ from extractor.comparators import normalise_text
 # News forms of a country ISO 3166 does not list, by ISO alpha-2 code.
 _NEWS_NAMES: Mapping[str, tuple[str, ...]] = {
     "RU": ("Russia",),
-    "CD": ("DRC", "DR Congo", "Democratic Republic of Congo", "Democratic Republic of the Congo", "Congo-Kinshasa"),
+    "CD": (
+        "DRC",
+        "DR Congo",
+        "DRCongo",
+        "Democratic Republic of Congo",
+        "Democratic Republic of the Congo",
+        "Congo-Kinshasa",
+    ),
     "PS": ("Palestine", "Palestinian territories", "Palestinian Territories", "Gaza Strip", "Gaza", "West Bank"),
     "CF": ("CAR",),
     "TR": ("Turkey",),
     "MM": ("Burma",),
-    "GB": ("UK", "U.K.", "Britain", "Great Britain"),
+    # A constituent country written as the place stands for its state (ANNOTATION R6-A4).
+    "GB": ("UK", "U.K.", "Britain", "Great Britain", "Northern Ireland"),
     "US": ("US", "U.S.", "USA", "U.S.A.", "United States of America"),
     "CI": ("Ivory Coast",),
     "CZ": ("Czech Republic",),
@@ -65,6 +73,8 @@ _NEWS_NAMES: Mapping[str, tuple[str, ...]] = {
     "TL": ("East Timor",),
     "SZ": ("Swaziland",),
     "MK": ("Macedonia",),
+    # Not in ISO 3166; GeoNames (the gazetteer below) files Kosovo's towns under the user-assigned code XK.
+    "XK": ("Kosovo",),
 }
 # What a subdivision's ISO name adds to the name news writes ("Zamfara State", "Al Anbār Governorate").
 _KIND = re.compile(r"\b(state|region|governorate|province|oblast|city|district|department|county|territory)\b")

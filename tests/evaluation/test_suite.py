@@ -233,6 +233,10 @@ def test_a_split_hash_round_is_only_the_articles_of_that_round() -> None:
     assert latest and {a.meta.round for a in latest} == {3} and {a.meta.split for a in latest} == {"test"}
     # The README's test@1 figures are the 18 articles test held before round 3.
     assert len(select_split(articles, "test@1", CORPUS)) == 18 == len(select_split(articles, "test@2", CORPUS))
+    # The README's test (38) figures before the test-round stop are the articles test held before round 6.
+    assert len(select_split(articles, "test@5", CORPUS)) == 38
+    sixth = select_split(articles, "test#6", CORPUS)
+    assert len(sixth) == 19 and {a.meta.split for a in sixth} == {"test"}
     with pytest.raises(InputError, match=r"no article of .* is in that split"):
         select_split(articles, "dev#3", CORPUS)
     for bad in ("test#", "test#0", "test#x"):
