@@ -540,14 +540,19 @@ def holm(p_values: Sequence[float]) -> list[float]:
 
 def _adjusted(deltas: Sequence[VersionDeltas]) -> list[VersionDeltas]:
     """``deltas`` with each headline p-value adjusted over the challengers (:func:`holm`)."""
-    updates: list[dict[str, Delta]] = [{} for _ in deltas]
-    for name in HEADLINE:
-        ps = [d.headline[name].p_value for d in deltas]
-        if any(p is None for p in ps):
-            continue
-        for update, d, p in zip(updates, deltas, holm([p for p in ps if p is not None]), strict=True):
-            update[name] = d.headline[name].model_copy(update={"p_adjusted": p})
-    return [d.model_copy(update={"headline": {**d.headline, **u}}) for d, u in zip(deltas, updates, strict=True)]
+    family = {name: [d.headline[name].p_value for d in deltas] for name in HEADLINE}
+    adjusted = {name: holm([p for p in ps if p is not None]) for name, ps in family.items() if None not in ps}
+    return [
+        d.model_copy(
+            update={
+                "headline": {
+                    name: delta.model_copy(update={"p_adjusted": adjusted[name][k]}) if name in adjusted else delta
+                    for name, delta in d.headline.items()
+                }
+            }
+        )
+        for k, d in enumerate(deltas)
+    ]
 
 
 # --------------------------------------------------------------------------- flipped events
