@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterable
 
 import pysbd
@@ -26,9 +27,16 @@ from extractor.extraction.grounding import ground
 _LINE = re.compile(r"[^\n]+")
 
 
-@functools.cache
+# One splitter per thread: pysbd keeps the text it is splitting on the splitter itself, so threads sharing
+# one (``extract --concurrency``) got each other's sentences, or lost some.
+_THREAD = threading.local()
+
+
 def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False)
+    segmenter: pysbd.Segmenter | None = getattr(_THREAD, "segmenter", None)
+    if segmenter is None:
+        segmenter = _THREAD.segmenter = pysbd.Segmenter(language="en", clean=False)
+    return segmenter
 
 
 # An article is numbered to render its prompt and read again for each answer: the last few are kept.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hypothesis import given
@@ -101,3 +102,16 @@ def test_spans_are_stripped_ordered_and_on_one_line(text: str) -> None:
         assert "\n" not in piece
     assert all(b <= c for (_, b), (c, _) in itertools.pairwise(spans))
     assert len(cited(range(1, len(spans) + 1), text)) <= len(spans)
+
+
+def test_threads_splitting_articles_at_once_get_the_sentences_one_thread_gets() -> None:
+    # `extract --concurrency` reads articles on several threads at once: a splitter shared between them
+    # (pysbd keeps the line it is splitting on itself) returned another thread's sentences, or lost some.
+    texts = [load_article(path).text for path in sorted(CORPUS.glob("*.txt"))]
+    sentence_spans.cache_clear()
+    alone = [sentence_spans(text) for text in texts]
+    for _ in range(3):
+        sentence_spans.cache_clear()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            together = list(pool.map(sentence_spans, texts))
+        assert together == alone
