@@ -46,6 +46,7 @@ from extractor.attacks.resolvers import (
     resolve_article,
     settle_events,
     undate_publication_copy,
+    undate_statement_day,
 )
 from extractor.attacks.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 from extractor.attacks.sites import ground_sites, unlisted_places
@@ -196,7 +197,10 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     guarded = drop_unacted(drop_photo_events(guard_events(events, text, published), text, article.cleaned.captions))
     placed = ground_countries(ground_sites(guarded, text), text)
     named = attribute_from_text(drop_victim_perpetrators(name_perpetrators(placed, text)), text)
-    return [undate_publication_copy(event, text, published) for event in ground_weapons(named, text)]
+    return [
+        undate_statement_day(undate_publication_copy(event, text, published), text, published)
+        for event in ground_weapons(named, text)
+    ]
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

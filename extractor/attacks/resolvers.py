@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from extractor.attacks.schemas import MAX_EVENTS, AttackEvent, Attribution, Casualties, Location, Weapon
 from extractor.comparators import fuzzy_equal, is_empty, normalise_text
+from extractor.extraction.citations import sentence_spans
 from extractor.fields import field_specs
 
 # --------------------------------------------------------------------------- what the model fills
@@ -362,9 +363,9 @@ def day_of_attack(stated: dt.date, evidence: Sequence[str], published: dt.date |
     something was said and gives one other day ("The US military said on Thursday it had killed 24 militants in
     an airstrike on Wednesday"; G5: the attack's day, not the report's): then that other day.
 
-    A report's day with no other day in the evidence stays: the attack is often that day, and the article may
-    say so in a sentence the evidence left out (dev 030: "reported on Thursday", "a coordinated attack on
-    Thursday")."""
+    A report's day with no other day in the evidence stays here: the attack is often that day, and the article
+    may say so in a sentence the evidence left out (dev 030: "reported on Thursday", "a coordinated attack on
+    Thursday"). :func:`undate_statement_day` reads the whole article for such a sentence."""
     said, other = _evidence_days(evidence, published)
     if stated in said and stated not in other and len(other) == 1:
         return next(iter(other))
@@ -411,6 +412,26 @@ def undate_publication_copy(event: dict[str, Any], text: str, published: dt.date
     unstated = event.get("date") if written else None
     day = days.pop().isoformat() if len(days) == 1 else unstated
     return event if event.get("date") == day else {**event, "date": day}
+
+
+def undate_statement_day(event: dict[str, Any], text: str, published: dt.date | None) -> dict[str, Any]:
+    """``event`` without a day its evidence gives only as a statement's, when the article gives that day to
+    nothing but statements.
+
+    G5c: "officials said on Monday" dates the statement, not the attack; the attack's date is null unless the
+    article dates the attack itself (where the statement reports violence still under way, or times the first
+    report, gold accepts that day or null). :func:`day_of_attack` keeps a statement's only day because the
+    article often dates the attack that day in a sentence the evidence left out (dev 030: "reported on
+    Thursday", then "a coordinated attack on Thursday"): here the whole article is read for such a sentence.
+    """
+    day = event.get("date")
+    if not day or published is None:
+        return event
+    said, other = _evidence_days(event.get("evidence") or [], published)
+    if dt.date.fromisoformat(day) not in said or other:
+        return event
+    _, dated = _evidence_days([text[a:b] for a, b in sentence_spans(text)], published)
+    return event if dt.date.fromisoformat(day) in dated else {**event, "date": None}
 
 
 # --------------------------------------------------------------------------- casualties

@@ -44,6 +44,7 @@ from extractor.attacks.resolvers import (
     stated_weapon_counts,
     stated_weapons,
     undate_publication_copy,
+    undate_statement_day,
     unless_unstated_count,
     unless_unstated_zero,
 )
@@ -1023,6 +1024,39 @@ def test_undate_publication_copy(date_text: str, date: str, evidence: list[str],
         ]
         == expected
     )
+
+
+# Published Thursday 2020-02-20: Monday is the 17th, Tuesday the 18th, Wednesday the 19th.
+@pytest.mark.parametrize(
+    ("date", "evidence", "rest", "expected"),
+    [
+        pytest.param("2020-02-17", ["Gunmen killed five people in Ghazni, officials said on Monday."], "", None,
+                     id="G5c: officials said on Monday"),
+        pytest.param("2020-02-18", ["Two soldiers were killed, the ministry said Tuesday."], "", None,
+                     id="G5c: the ministry said Tuesday"),
+        pytest.param("2020-02-20", ["A Houthi spokesman said on Twitter on Thursday the group launched drones."], "",
+                     None, id="G5b: the claim's day, the only day (dev 096: day or null)"),
+        pytest.param("2020-02-20", ["Police reported on Thursday that militants attacked the base."],
+                     "It was a coordinated attack on Thursday.", "2020-02-20",
+                     id="dev 030: the article dates the attack that day elsewhere"),
+        pytest.param("2020-02-17", ["Militants attacked on Monday, officials said."], "", "2020-02-17",
+                     id="the attack's own day"),
+        pytest.param("2020-02-18", ["Militants attacked on Tuesday, officials said on Monday."], "", "2020-02-18",
+                     id="another day in the evidence"),
+        pytest.param("2020-02-19", ["Gunmen killed five people, officials said on Monday."], "", "2020-02-19",
+                     id="a day the evidence does not give"),
+        pytest.param(None, ["Gunmen killed five people, officials said on Monday."], "", None, id="no day"),
+    ],
+)  # fmt: skip
+def test_undate_statement_day(date: str | None, evidence: list[str], rest: str, expected: str | None) -> None:
+    event = {"date_text": "on Monday", "date": date, "evidence": evidence}
+    text = " ".join([*evidence, rest])
+    assert undate_statement_day(event, text, dt.date(2020, 2, 20))["date"] == expected
+
+
+def test_a_statement_day_stays_without_a_publication_date() -> None:
+    event = {"date": "2020-02-17", "evidence": ["Gunmen killed five people, officials said on Monday."]}
+    assert undate_statement_day(event, event["evidence"][0], None) is event
 
 
 CAIRO = (
