@@ -25,7 +25,12 @@ from extractor.attacks import task as attack_task
 from extractor.attacks.countries import ground_countries
 from extractor.attacks.furniture import drop_photo_events
 from extractor.attacks.injection import guard_events
-from extractor.attacks.perpetrators import attribute_from_text, drop_victim_perpetrators, name_perpetrators
+from extractor.attacks.perpetrators import (
+    attribute_from_text,
+    drop_descriptor_perpetrators,
+    drop_victim_perpetrators,
+    name_perpetrators,
+)
 from extractor.attacks.resolvers import (
     AttackAnswers,
     CitedEvent,
@@ -196,7 +201,9 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     # that names no act of violence.
     guarded = drop_unacted(drop_photo_events(guard_events(events, text, published), text, article.cleaned.captions))
     placed = ground_countries(ground_sites(guarded, text), text)
-    named = attribute_from_text(drop_victim_perpetrators(name_perpetrators(placed, text)), text)
+    named = attribute_from_text(
+        drop_victim_perpetrators(drop_descriptor_perpetrators(name_perpetrators(placed, text), text)), text
+    )
     return [
         undate_statement_day(undate_publication_copy(event, text, published), text, published)
         for event in ground_weapons(named, text)

@@ -50,6 +50,33 @@ def name_perpetrators(events: Sequence[dict[str, Any]], text: str) -> list[dict[
     return named
 
 
+def common_descriptor(perpetrator: str, text: str) -> bool:
+    """Whether ``perpetrator`` is common words, not a name (G1: "a descriptor that names no organisation or
+    state is not a name"): no capital letter but its first word's initial, and the article writes that first
+    word in lower case too ("criminal gangs", "unidentified armed individuals", "Soldiers" where the text has
+    "soldiers"). A capital inside the name ("al-Shabaab", "US military") or a first word the article only
+    capitalises ("Hamas", "Taliban") names someone."""
+    stripped = perpetrator.strip()
+    if not stripped or any(c.isupper() for c in stripped[1:]):
+        return False
+    first = stripped.split()[0]
+    lowered = first[:1].lower() + first[1:]
+    return first == lowered or re.search(rf"\b{re.escape(lowered)}\b", text) is not None
+
+
+def drop_descriptor_perpetrators(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Each event without a perpetrator that is common words (:func:`common_descriptor`); run after
+    :func:`name_perpetrators`, which gives a descriptor the name the article writes beside it."""
+    kept = []
+    for event in events:
+        perpetrator = event.get("perpetrator")
+        if perpetrator and common_descriptor(str(perpetrator), text):
+            kept.append({**event, "perpetrator": None, "attribution": "none"})
+        else:
+            kept.append(event)
+    return kept
+
+
 # The words after which a sentence names who was harmed: "killed one army ranger", "claimed the lives of
 # journalist Iman al-Shanti and her son".
 _HARMED = re.compile(

@@ -448,7 +448,9 @@ _NO_DEATHS = re.compile(r"\b(no|without)\s+([\w.'-]+\s+)?(deaths|fatalities|one 
 # G4: a bound is its number; a vague amount is no number.
 _BOUNDS = frozenset({"at", "least", "more", "than", "over", "nearly", "about", "around", "some", "almost", "up", "to"})
 _VAGUE = frozenset({"several", "dozens", "many", "scores", "hundreds", "numerous", "multiple", "some"})
-_WORD = re.compile(r"[a-z0-9][a-z0-9,'-]*")
+# A comma belongs to a word only between digits ("1,000"); elsewhere it is a word of its own, so that "another was
+# wounded, police said" says wounded and "were killed, five civilians" gives the killed no count from after it.
+_WORD = re.compile(r"[a-z0-9](?:[a-z0-9'-]|,(?=\d))*|,")
 _NEGATIONS = frozenset({"no", "not", "without", "nobody", "none"})
 
 

@@ -9,6 +9,8 @@ import pytest
 from extractor.attacks.perpetrators import (
     appositive_name,
     attribute_from_text,
+    common_descriptor,
+    drop_descriptor_perpetrators,
     drop_victim_perpetrators,
     is_victim,
     known_as_in_text,
@@ -76,6 +78,45 @@ def test_a_victim_is_no_perpetrator() -> None:
     }  # fmt: skip
     kept = {"perpetrator": "Taliban", "attribution": "claimed", "evidence": ["The Taliban killed two."]}
     assert drop_victim_perpetrators([kept]) == [kept]
+
+
+SOLDIERS = "Soldiers opened fire on the crowd. Two soldiers were later arrested."
+
+
+@pytest.mark.parametrize(
+    ("perpetrator", "text", "descriptor"),
+    [
+        pytest.param("criminal gangs", "Criminal gangs attacked the bus.", True, id="dev 087: common words"),
+        pytest.param("unidentified armed individuals", "", True, id="dev 077: no capital at all"),
+        pytest.param("Soldiers", SOLDIERS, True, id="dev 050: the article writes it in lower case too"),
+        pytest.param("Soldiers", "Soldiers opened fire on the crowd.", False, id="only ever capitalised"),
+        pytest.param("Hamas", "Hamas fired rockets; Hamas said so.", False, id="a name"),
+        pytest.param("al-Shabaab", "al-Shabaab claimed it.", False, id="a capital inside the name"),
+        pytest.param("US military", "The US military said it struck; it told us.", False, id="US is not us"),
+        pytest.param("Israeli forces", "Israeli forces raided the camp.", False, id="a state's forces"),
+        pytest.param("  ", "", False, id="blank"),
+    ],
+)  # fmt: skip
+def test_common_descriptor(perpetrator: str, text: str, descriptor: bool) -> None:
+    assert common_descriptor(perpetrator, text) is descriptor
+
+
+def test_a_descriptor_is_no_perpetrator_and_a_named_one_stays() -> None:
+    gangs = {"perpetrator": "criminal gangs", "attribution": "attributed", "evidence": []}
+    taliban = {"perpetrator": "Taliban", "attribution": "claimed", "evidence": []}
+    text = "Criminal gangs attacked the bus. The Taliban claimed another attack."
+    assert drop_descriptor_perpetrators([gangs, taliban], text) == [
+        {"perpetrator": None, "attribution": "none", "evidence": []},
+        taliban,
+    ]
+
+
+def test_a_descriptor_the_article_names_keeps_the_name() -> None:
+    # The appositive rule runs first (the task's order): "an armed group, Ansar al-Sunna" is Ansar al-Sunna.
+    event = {"perpetrator": "armed group", "attribution": "attributed", "evidence": []}
+    text = "An armed group, Ansar al-Sunna, attacked the town."
+    named = drop_descriptor_perpetrators(name_perpetrators([event], text), text)
+    assert named[0]["perpetrator"] == "Ansar al-Sunna"
 
 
 ATTACKED = "Militants attacked a police checkpoint late Saturday, killing two officers, authorities said."

@@ -133,6 +133,11 @@ def test_resolve_date(when: str | None, published: dt.date | None, expected: dt.
         ("dozens were wounded", None, 30, (Casualties.INJURED, None, None)),
         ("two soldiers were killed and five wounded", None, None, (Casualties.KILLED_AND_INJURED, 2, 5)),
         ("killed 3 people and wounded 5", None, None, (Casualties.KILLED_AND_INJURED, 3, 5)),
+        # A comma after the word (dev 097) is no part of it, and ends the clause the count is read in.
+        ("a policeman was killed and another wounded, Kadyrov said", 1, None, (Casualties.KILLED_AND_INJURED, 1, None)),
+        ("12 people were killed, officials said", None, None, (Casualties.KILLED, 12, None)),
+        ("two children and a woman were killed, five civilians hurt", 3, None, (Casualties.KILLED_AND_INJURED, 3, 5)),
+        ("the attacks killed 1,200 people", None, None, (Casualties.KILLED, 1200, None)),
         # no phrase: the model's counts decide, consistently
         (None, 4, None, (Casualties.KILLED, 4, None)),
         (None, 0, 0, (Casualties.NONE, 0, 0)),
