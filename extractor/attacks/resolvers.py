@@ -615,6 +615,9 @@ _CLAIM = re.compile(
     r"|\b(took|takes|accepted|claimed) responsibility\b|\bclaimed (to have|they were|it was)\b"
     r"|\b(said|says|confirmed|announced|statement)\b[^.]{0,40}?\b(it|they) (had |have |was |were )?(behind|responsible|"
     r"carried|struck|launched|targeted|hit|attacked|conducted|fired|killed|bombed|shelled)\b"
+    # The actor owning its act in a participle: "the IDF confirmed conducting a strike" (dev 049's gold: claimed).
+    r"|\b(confirmed|acknowledged|admitted)\s+(conducting|carrying out|launching|firing|striking|targeting|attacking|"
+    r"bombing|shelling)\b"
 )
 _NEGATED_CLAIM = re.compile(
     r"\b(no|not|nobody|none|yet to|without|no one|has not|have not|hasn't|haven't)\b[\w\s]{0,25}?\bclaim"

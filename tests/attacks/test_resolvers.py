@@ -186,6 +186,9 @@ def test_resolve_perpetrator(attacker: str | None, expected: str | None) -> None
         # G7: the actor's own military reporting its strike
         ("Israeli military", ["The Israeli military said it struck a Hezbollah position."], "claimed"),
         ("US military", ["The US military said an airstrike killed 24 militants."], "claimed"),
+        # ... or owning it in a participle (dev 049: "The IDF confirmed conducting a strike in the vicinity")
+        ("Israeli Defense Forces (IDF)", ["The Israel Defense Forces (IDF) confirmed conducting a strike."], "claimed"),
+        ("The army", ["The army acknowledged carrying out the raid."], "claimed"),
         ("Crimson Front", ["No group has claimed it, but officials blamed the Crimson Front."], "attributed"),
         # 'suspected' (only "likely", "believed")
         ("a local militia", ["Police believe a local militia was likely responsible."], "suspected"),
