@@ -201,13 +201,11 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     # that names no act of violence.
     guarded = drop_unacted(drop_photo_events(guard_events(events, text, published), text, article.cleaned.captions))
     placed = ground_countries(ground_sites(guarded, text), text)
-    named = attribute_from_text(
-        drop_victim_perpetrators(drop_descriptor_perpetrators(name_perpetrators(placed, text), text)), text
-    )
-    return [
-        undate_statement_day(undate_publication_copy(event, text, published), text, published)
-        for event in ground_weapons(named, text)
-    ]
+    # A descriptor gets the article's name for it before common words are dropped as no name.
+    named = drop_victim_perpetrators(drop_descriptor_perpetrators(name_perpetrators(placed, text), text))
+    armed = ground_weapons(attribute_from_text(named, text), text)
+    undated = (undate_publication_copy(event, text, published) for event in armed)
+    return [undate_statement_day(event, text, published) for event in undated]
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

@@ -10,7 +10,7 @@ proper name right after it (a comma, maybe "the") is that name.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from extractor.attacks.resolvers import GENERIC_ACTORS, claim_at, resolve_attribution
@@ -64,17 +64,22 @@ def common_descriptor(perpetrator: str, text: str) -> bool:
     return first == lowered or re.search(rf"\b{re.escape(lowered)}\b", text) is not None
 
 
+def _without_perpetrators(
+    events: Sequence[dict[str, Any]], no_perpetrator: Callable[[str, dict[str, Any]], bool]
+) -> list[dict[str, Any]]:
+    """Each event, with no perpetrator (and so no attribution) where ``no_perpetrator(perpetrator, event)``."""
+    return [
+        {**event, "perpetrator": None, "attribution": Attribution.NONE.value}
+        if event.get("perpetrator") and no_perpetrator(str(event["perpetrator"]), event)
+        else event
+        for event in events
+    ]
+
+
 def drop_descriptor_perpetrators(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     """Each event without a perpetrator that is common words (:func:`common_descriptor`); run after
     :func:`name_perpetrators`, which gives a descriptor the name the article writes beside it."""
-    kept = []
-    for event in events:
-        perpetrator = event.get("perpetrator")
-        if perpetrator and common_descriptor(str(perpetrator), text):
-            kept.append({**event, "perpetrator": None, "attribution": "none"})
-        else:
-            kept.append(event)
-    return kept
+    return _without_perpetrators(events, lambda perpetrator, _event: common_descriptor(perpetrator, text))
 
 
 # The words after which a sentence names who was harmed: "killed one army ranger", "claimed the lives of
@@ -115,14 +120,9 @@ def is_victim(perpetrator: str, evidence: Sequence[str]) -> bool:
 
 def drop_victim_perpetrators(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each event without a perpetrator its own evidence names only as a victim (:func:`is_victim`)."""
-    kept = []
-    for event in events:
-        perpetrator = event.get("perpetrator")
-        if perpetrator and is_victim(str(perpetrator), [str(q) for q in event.get("evidence") or []]):
-            kept.append({**event, "perpetrator": None, "attribution": "none"})
-        else:
-            kept.append(event)
-    return kept
+    return _without_perpetrators(
+        events, lambda perpetrator, event: is_victim(perpetrator, [str(q) for q in event.get("evidence") or []])
+    )
 
 
 # G7a: the writer's hedge on a claim ("have reportedly claimed the attack") leaves it attributed. Read only in

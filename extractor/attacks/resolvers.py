@@ -424,14 +424,14 @@ def undate_statement_day(event: dict[str, Any], text: str, published: dt.date | 
     article often dates the attack that day in a sentence the evidence left out (dev 030: "reported on
     Thursday", then "a coordinated attack on Thursday"): here the whole article is read for such a sentence.
     """
-    day = event.get("date")
-    if not day or published is None:
+    if not event.get("date") or published is None:
         return event
+    day = dt.date.fromisoformat(event["date"])
     said, other = _evidence_days(event.get("evidence") or [], published)
-    if dt.date.fromisoformat(day) not in said or other:
+    if day not in said or other:
         return event
     _, dated = _evidence_days([text[a:b] for a, b in sentence_spans(text)], published)
-    return event if dt.date.fromisoformat(day) in dated else {**event, "date": None}
+    return event if day in dated else {**event, "date": None}
 
 
 # --------------------------------------------------------------------------- casualties
