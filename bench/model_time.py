@@ -111,6 +111,7 @@ def run(
                     perf = perf_seconds(fh.read())
                 compute = perf["prompt eval time"] + perf["eval time"]
                 wall = record.latency_s
+                assert wall is not None, "a live request is always timed"
                 totals["wall"] += wall
                 totals["compute"] += compute
                 totals["llama_total"] += perf["total time"]

@@ -115,12 +115,14 @@ def summarize_grounding(records: Sequence[ArticleRecord], scores: Sequence[Artic
 def summarize_cost(records: Sequence[ArticleRecord]) -> CostSummary:
     if not records:
         return CostSummary()
+    timed = [r.latency_s for r in records if r.latency_s is not None]
     return CostSummary(
         articles=len(records),
         errors=sum(r.status == "error" for r in records),
         prompt_tokens_per_article=statistics.fmean(r.usage.prompt_tokens for r in records),
         completion_tokens_per_article=statistics.fmean(r.usage.completion_tokens for r in records),
-        latency_s_per_article=statistics.fmean(r.latency_s for r in records),
+        # Over the articles whose latency is known: a cassette that stored none is no 0 s answer.
+        latency_s_per_article=statistics.fmean(timed) if timed else 0.0,
         # Records written before ``answers`` existed held one answer per chunk.
         reasks=sum(max(0, r.attempts - (r.answers or r.chunks)) for r in records),
     )

@@ -359,10 +359,15 @@ class CassetteSession:
             self._saved = saved
             yield
 
-    def latency(self, measured: float, *, n_ctx: int | None, chunks: int) -> float:
-        """The model's latency: stored when recording; on replay the one measured then, not the replay's."""
+    def latency(self, measured: float, *, n_ctx: int | None, chunks: int) -> float | None:
+        """The model's latency: stored when recording; on replay the one measured then, not the replay's.
+
+        None on replay of a cassette that stored none: the replay's own time would make two replays of
+        one cassette disagree.
+        """
         if self.mode is CassetteMode.REPLAY:
-            return float(self._saved.get("latency_s", measured))
+            stored = self._saved.get("latency_s")
+            return float(stored) if stored is not None else None
         self._saved["latency_s"] = round(measured, 3)
         if chunks > 1:
             self._saved.update({"n_ctx": n_ctx, "chunks": chunks})

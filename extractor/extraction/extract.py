@@ -431,25 +431,34 @@ class Extractor:
         asked: list[list[Completion[Any]]] = []  # per chunk: its answer, then its gleanings
         notes: list[str] = []
         n_ctx = self.n_ctx
+        failure_timed, failure_latency = False, None
         try:
             if session is not None:
                 base["model_sha256"] = session.model_sha256(self.model_sha256)
                 n_ctx = session.n_ctx(self.n_ctx)
             chunks = self.chunks(article, n_ctx)
             with session.exchanges() if session is not None else contextlib.nullcontext():
-                for number, chunk in enumerate(chunks, 1):
-                    label = f"chunk {number} of {len(chunks)}: " if len(chunks) > 1 else ""
-                    try:
-                        answers, glean_notes = self.ask(chunk.messages, context, article.meta.published, chunk.text)
-                    except ExtractorError as exc:
-                        if not label:
-                            raise
-                        raise type(exc)(f"{label}{exc}") from exc
-                    asked.append(answers)
-                    notes += [f"{label}{note}" for note in glean_notes]
-                latency = math.fsum(c.latency_s for answers in asked for c in answers)
-                if session is not None:
-                    latency = session.latency(latency, n_ctx=n_ctx, chunks=len(chunks))
+                try:
+                    for number, chunk in enumerate(chunks, 1):
+                        label = f"chunk {number} of {len(chunks)}: " if len(chunks) > 1 else ""
+                        try:
+                            answers, glean_notes = self.ask(chunk.messages, context, article.meta.published, chunk.text)
+                        except ExtractorError as exc:
+                            if not label:
+                                raise
+                            raise type(exc)(f"{label}{exc}") from exc
+                        asked.append(answers)
+                        notes += [f"{label}{note}" for note in glean_notes]
+                except ExtractorError:
+                    # Stored while the cassette is open, so a replayed failure reports the recorded time too.
+                    if session is not None:
+                        failure_latency = session.latency(
+                            time.perf_counter() - started, n_ctx=n_ctx, chunks=len(chunks)
+                        )
+                        failure_timed = True
+                    raise
+                measured = math.fsum(c.latency_s for answers in asked for c in answers)
+                latency = measured if session is None else session.latency(measured, n_ctx=n_ctx, chunks=len(chunks))
             found = [
                 e
                 for chunk, answers in zip(chunks, asked, strict=True)
@@ -464,7 +473,7 @@ class Extractor:
                 status="error",
                 error=str(exc),
                 error_type=type(exc).__name__,
-                latency_s=time.perf_counter() - started,
+                latency_s=failure_latency if failure_timed else time.perf_counter() - started,
                 chunks=max(1, len(chunks)),
             )
         events = found

@@ -65,7 +65,7 @@ class ArticleRecord(BaseModel):
     attempts: int = 0  # requests that produced an answer, summed over chunks
     answers: int = 0  # the validated answers among them: one per chunk, plus each gleaning turn's
     reask_errors: list[str] = Field(default_factory=list)
-    latency_s: float = 0.0
+    latency_s: float | None = 0.0  # None: replayed from a cassette that stored no latency
     chunks: int = 1  # parts the article was split into to fit the context window
     model: str
     model_sha256: str | None = None

@@ -198,7 +198,8 @@ def print_records(console: Console, records: Sequence[ArticleRecord], columns: S
         console.print(
             Text(
                 f"  {len(record.events)} event(s) · {record.usage.prompt_tokens}+{record.usage.completion_tokens} "
-                f"tokens · {record.attempts} attempt(s) · {record.latency_s:.1f}s",
+                f"tokens · {record.attempts} attempt(s) · "
+                + (f"{record.latency_s:.1f}s" if record.latency_s is not None else "latency not recorded"),
                 style="dim",
             )
         )

@@ -24,7 +24,7 @@ from extractor.extraction.cassettes import (
     use_cassette,
 )
 from extractor.extraction.client import LLMClient
-from extractor.extraction.config import Backend, Settings
+from extractor.extraction.config import Backend, Settings, resolve_settings
 from extractor.extraction.extract import answer_model, open_extractor
 from extractor.extraction.local_server import QWEN
 from extractor.extraction.params import GenerationParams
@@ -32,7 +32,7 @@ from extractor.extraction.prompts import list_versions, load_prompt
 from extractor.tasks import ATTACKS, schema_sha256
 from tests.conftest import CORPUS, ROOT
 from tests.extraction.test_client import CONTEXT, MESSAGES, event
-from tests.loopback import scripted, tool_call
+from tests.loopback import scripted, tool_call, with_latency
 
 CASSETTES = ROOT / "cassettes"
 SECRET_SHAPES = re.compile(
@@ -247,3 +247,43 @@ def test_replay_returns_exactly_what_was_recorded() -> None:
     expected = ATTACKS.check_against_text(ATTACKS.deduplicate(refined), article)
     assert first.events == expected
     assert second.events == first.events  # the same every time
+
+
+def test_a_replay_reports_the_recorded_latency_or_none_never_its_own() -> None:
+    """Two replays of one cassette give byte-equal records, the failed ones included.
+
+    v2's dev 046 ends in an error and was recorded before a failure stored its time: its latency is
+    unknown (None), not the replay's wall time, which differed from one replay to the next.
+    """
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
+    failed = load_article(CORPUS / "046_03884e55ee9b3da4.txt")
+    answered = load_article(CORPUS / "004_9ea864399c76523a.txt")
+    with open_extractor(ATTACKS, prompt, _replay_settings()) as extractor:
+        first, second = extractor.extract(failed), extractor.extract(failed)
+        ok = extractor.extract(answered)
+    assert first.status == "error" and "latency_s" not in read_meta(Path(first.cassette or ""))
+    assert first.latency_s is None and first.model_dump_json() == second.model_dump_json()
+    assert ok.latency_s == read_meta(Path(ok.cassette or ""))["latency_s"]
+
+
+def test_a_recorded_failure_stores_its_latency_for_replay(tmp_path: Path) -> None:
+    """A model's failure is a faithful recording (it replays as the same failure), its time included."""
+    article = load_article(CORPUS / "004_9ea864399c76523a.txt")
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v2")
+    params = GenerationParams(http_retries=0, max_reasks=1)
+
+    def settings(url: str, mode: CassetteMode) -> Settings:
+        return resolve_settings(
+            model="test-model", base_url=url, params=params, cassette_mode=mode, cassette_dir=tmp_path
+        )
+
+    with scripted(with_latency(0.2, lambda request: tool_call("not json at all"))) as server:
+        with open_extractor(ATTACKS, prompt, settings(server.base_url, CassetteMode.RECORD)) as extractor:
+            recorded = extractor.extract(article)
+    assert recorded.status == "error" and recorded.error_type == "InvalidOutputError", recorded.error
+    assert recorded.latency_s is not None and recorded.latency_s >= 0.4  # two answers, 0.2 s each
+    stored = read_meta(Path(recorded.cassette or ""))["latency_s"]
+    assert stored == round(recorded.latency_s, 3)
+    with open_extractor(ATTACKS, prompt, settings(server.base_url, CassetteMode.REPLAY)) as extractor:
+        replayed = extractor.extract(article)
+    assert (replayed.status, replayed.error, replayed.latency_s) == ("error", recorded.error, stored)
