@@ -45,6 +45,7 @@ from extractor.attacks.resolvers import (
     covers_place,
     drop_unacted,
     ground_weapons,
+    injuries_stated_apart,
     refine_event,
     refine_placed,
     refine_stated,
@@ -205,7 +206,8 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     named = drop_victim_perpetrators(drop_descriptor_perpetrators(name_perpetrators(placed, text), text))
     armed = ground_weapons(attribute_from_text(named, text), text)
     undated = (undate_publication_copy(event, text, published) for event in armed)
-    return [undate_statement_day(event, text, published) for event in undated]
+    dated = [undate_statement_day(event, text, published) for event in undated]
+    return injuries_stated_apart(dated, text, published)
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

@@ -439,9 +439,10 @@ def undate_statement_day(event: dict[str, Any], text: str, published: dt.date | 
 _KILL = re.compile(r"^(kill\w*|dead|died|deaths?|fatalit\w+|lives|slain|massacred)$")
 _HURT = re.compile(r"^(injur\w*|wound\w*|hurt)$")
 _NONE = re.compile(
-    r"\b(no|without|zero)\s+([\w.'-]+\s+)?(casualties|injuries|injured|one (was )?(hurt|injured))\b"
-    # "did not cause any deaths or injuries", "did not injure anyone" (dev 050's gold: killed 0, injured 0).
-    r"|\b(no|not|without)\s+([\w'-]+\s+){0,2}?(deaths|fatalities|casualties)\s+or\s+(injuries|injured)\b"
+    # "did not cause any deaths or injuries", "did not injure anyone" (dev 050's gold: killed 0, injured 0). First,
+    # so that "No casualties or injuries were reported" is matched whole, not as "No casualties" and an injury.
+    r"\b(no|not|without)\s+([\w'-]+\s+){0,2}?(deaths|fatalities|casualties)\s+or\s+(injuries|injured)\b"
+    r"|\b(no|without|zero)\s+([\w.'-]+\s+)?(casualties|injuries|injured|one (was )?(hurt|injured))\b"
     r"|\b(did not|didn't|does not|doesn't)\s+(injure|hurt|wound)\s+(anyone|anybody)\b"
 )
 _NO_DEATHS = re.compile(r"\b(no|without)\s+([\w.'-]+\s+)?(deaths|fatalities|one (was )?killed)\b")
@@ -547,6 +548,48 @@ def casualties_for(
     if (killed == 0 and injured in (0, None)) or (injured == 0 and killed is None):
         return Casualties.NONE
     return Casualties.UNKNOWN
+
+
+# A sentence that points away from the attack beside it: another time, another attack.
+_ELSEWHERE = re.compile(
+    r"\b(elsewhere|earlier|before|previous\w*|separate\w*|meanwhile|since|so far|last (week|month|year)|this year"
+    r"|at the time|another (attack|strike|bombing|blast|incident)|other (attacks|strikes|incidents)|(19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
+def injuries_stated_apart(
+    events: Sequence[dict[str, Any]], text: str, published: dt.date | None
+) -> list[dict[str, Any]]:
+    """The one attack of an article, with the injuries a sentence outside its evidence states.
+
+    ``casualties`` is the outcome the article states (G4). A small model quotes the sentence with the death
+    toll and leaves out the one with the wounded ("Twenty people were injured.", dev 088; "the base commander
+    was injured", dev 045), so its lone event says ``killed``. Only where the article's events are one: with
+    several, a sentence of injuries may be any one's. A sentence that points elsewhere (another time, another
+    attack, a day not the event's) or gives a tally is no injury of this attack, nor is one with a negation in
+    it; sentences that disagree on the number leave it null.
+    """
+    if len(events) != 1:
+        return list(events)
+    (event,) = events
+    if event.get("casualties") != Casualties.KILLED or event.get("injured") is not None:
+        return [event]
+    counts: set[int | None] = set()
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        day = resolve_date(sentence, published)
+        if _ELSEWHERE.search(sentence) or is_aggregate(sentence) or (day and day.isoformat() != event.get("date")):
+            continue
+        if _NEGATIONS & set(_WORD.findall(sentence.lower())):
+            continue  # "no civilians were believed to have been killed or injured" (dev 012): too far to read
+        outcome, _, injured = resolve_casualties(sentence, None, None)
+        if outcome in (Casualties.INJURED, Casualties.KILLED_AND_INJURED):
+            counts.add(injured)
+    if not counts:
+        return [event]
+    injured = counts.pop() if len(counts) == 1 else None
+    return [{**event, "casualties": Casualties.KILLED_AND_INJURED.value, "injured": injured}]
 
 
 # --------------------------------------------------------------------------- attacker and attribution
