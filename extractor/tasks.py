@@ -45,7 +45,6 @@ from extractor.attacks.resolvers import (
     covers_place,
     drop_unacted,
     ground_weapons,
-    injuries_stated_apart,
     refine_event,
     refine_placed,
     refine_stated,
@@ -56,6 +55,7 @@ from extractor.attacks.resolvers import (
 )
 from extractor.attacks.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 from extractor.attacks.sites import ground_sites, unlisted_places
+from extractor.attacks.stated_apart import casualties_stated_apart, day_stated_apart
 from extractor.errors import InputError, PromptError
 from extractor.fields import field_guide
 
@@ -206,8 +206,9 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     named = drop_victim_perpetrators(drop_descriptor_perpetrators(name_perpetrators(placed, text), text))
     armed = ground_weapons(attribute_from_text(named, text), text)
     undated = (undate_publication_copy(event, text, published) for event in armed)
-    dated = [undate_statement_day(event, text, published) for event in undated]
-    return injuries_stated_apart(dated, text, published)
+    # A statement's day goes before the article is read for the attack's own day.
+    dated = day_stated_apart([undate_statement_day(event, text, published) for event in undated], text, published)
+    return casualties_stated_apart(dated, text, published)
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

@@ -329,9 +329,10 @@ _TIME_WORDS = re.compile(
     rf"|(?:{_MONTH})\.? \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH}))\b"
 )
 # A time that says when something was said ("local medics said on Tuesday", "Africom said in a statement on
-# Thursday"): a reporting verb at most five words before it, none of them saying what happened.
+# Thursday", seed 000's "In a statement Monday, Rasoul said"): a reporting verb (or "statement") at most five words
+# before it, none of them saying what happened.
 _SAID_BEFORE = re.compile(
-    r"\b(said|says|told|tells|reported|reports|announced|stated|confirmed|added|tweeted|wrote)\b"
+    r"\b(said|says|told|tells|reported|reports|announced|stated|confirmed|added|tweeted|wrote|statement)\b"
     r"(?P<between>(?:\s+[\w'’.,-]+){0,5}?)\s+(?:on\s+)?$"
 )
 _HAPPENED = re.compile(r"\b(happened|occurred|took|began|started|came|was|were)\b")
@@ -356,6 +357,11 @@ def _evidence_days(evidence: Sequence[str], published: dt.date | None) -> tuple[
             if day is not None:
                 (said if _said_time(text[: found.start()]) else other).add(day)
     return said, other
+
+
+def acted_days(quote: str, published: dt.date) -> set[dt.date]:
+    """The days ``quote``'s time words give, but for those that only say when something was said."""
+    return _evidence_days([quote], published)[1]
 
 
 def day_of_attack(stated: dt.date, evidence: Sequence[str], published: dt.date | None) -> dt.date:
@@ -455,6 +461,11 @@ _WORD = re.compile(r"[a-z0-9](?:[a-z0-9'-]|,(?=\d))*|,")
 _NEGATIONS = frozenset({"no", "not", "without", "nobody", "none"})
 
 
+def said_no(text: str) -> bool:
+    """Whether any word of ``text`` is a negation ("no", "not", "without", "nobody", "none")."""
+    return bool(_NEGATIONS & set(_WORD.findall(text.lower())))
+
+
 def _count_near(words: Sequence[str], at: int) -> int | bool | None:
     """The number that goes with the casualty word at ``at``: after a verb ("killing two",
     "killed 3 people"), else before a participle ("two soldiers were killed").
@@ -548,48 +559,6 @@ def casualties_for(
     if (killed == 0 and injured in (0, None)) or (injured == 0 and killed is None):
         return Casualties.NONE
     return Casualties.UNKNOWN
-
-
-# A sentence that points away from the attack beside it: another time, another attack.
-_ELSEWHERE = re.compile(
-    r"\b(elsewhere|earlier|before|previous\w*|separate\w*|meanwhile|since|so far|last (week|month|year)|this year"
-    r"|at the time|another (attack|strike|bombing|blast|incident)|other (attacks|strikes|incidents)|(19|20)\d\d)\b",
-    re.IGNORECASE,
-)
-
-
-def injuries_stated_apart(
-    events: Sequence[dict[str, Any]], text: str, published: dt.date | None
-) -> list[dict[str, Any]]:
-    """The one attack of an article, with the injuries a sentence outside its evidence states.
-
-    ``casualties`` is the outcome the article states (G4). A small model quotes the sentence with the death
-    toll and leaves out the one with the wounded ("Twenty people were injured.", dev 088; "the base commander
-    was injured", dev 045), so its lone event says ``killed``. Only where the article's events are one: with
-    several, a sentence of injuries may be any one's. A sentence that points elsewhere (another time, another
-    attack, a day not the event's) or gives a tally is no injury of this attack, nor is one with a negation in
-    it; sentences that disagree on the number leave it null.
-    """
-    if len(events) != 1:
-        return list(events)
-    (event,) = events
-    if event.get("casualties") != Casualties.KILLED or event.get("injured") is not None:
-        return [event]
-    counts: set[int | None] = set()
-    for start, end in sentence_spans(text):
-        sentence = text[start:end]
-        day = resolve_date(sentence, published)
-        if _ELSEWHERE.search(sentence) or is_aggregate(sentence) or (day and day.isoformat() != event.get("date")):
-            continue
-        if _NEGATIONS & set(_WORD.findall(sentence.lower())):
-            continue  # "no civilians were believed to have been killed or injured" (dev 012): too far to read
-        outcome, _, injured = resolve_casualties(sentence, None, None)
-        if outcome in (Casualties.INJURED, Casualties.KILLED_AND_INJURED):
-            counts.add(injured)
-    if not counts:
-        return [event]
-    injured = counts.pop() if len(counts) == 1 else None
-    return [{**event, "casualties": Casualties.KILLED_AND_INJURED.value, "injured": injured}]
 
 
 # --------------------------------------------------------------------------- attacker and attribution

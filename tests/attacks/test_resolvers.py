@@ -23,7 +23,6 @@ from extractor.attacks.resolvers import (
     derive_stated,
     drop_unacted,
     ground_weapons,
-    injuries_stated_apart,
     is_aggregate,
     only_as_date_line,
     own_counts,
@@ -1106,66 +1105,3 @@ def test_a_date_line_copied_with_no_day_in_the_evidence_stays() -> None:
     text = "4 Tunisian soldiers killed in landmine blast\n\nWed, 2021-02-03 17:31\n\nA landmine killed four soldiers."
     event = {"date_text": "Wed, 2021-02-03 17:31", "date": "2021-02-03", "evidence": ["4 Tunisian soldiers killed"]}
     assert undate_publication_copy(event, text, dt.date(2021, 2, 3))["date"] == "2021-02-03"
-
-
-# Published Monday 2020-02-17; the attack was on Sunday the 16th.
-KILLED_ONLY = {"date": "2020-02-16", "casualties": "killed", "killed": 4, "injured": None, "evidence": ["It killed 4."]}
-
-
-@pytest.mark.parametrize(
-    ("rest", "casualties", "injured"),
-    [
-        pytest.param("Twenty people were injured.", "killed_and_injured", 20, id="dev 088: the next sentence"),
-        pytest.param(
-            "Officers said 12 soldiers were killed and the base commander was injured.",
-            "killed_and_injured",
-            None,
-            id="dev 045: injured, no number",
-        ),
-        pytest.param(
-            "The blast also wounded five civilians. Monitors said 23 were wounded.",
-            "killed_and_injured",
-            None,
-            id="dev 076: two counts disagree, none kept",
-        ),
-        pytest.param(
-            "Elsewhere, jets struck near Damascus, wounding two civilians.",
-            "killed",
-            None,
-            id="dev 076: elsewhere is another attack",
-        ),
-        pytest.param(
-            "On November 11, gunmen fired on a plane, wounding a flight attendant.",
-            "killed",
-            None,
-            id="dev 075: another day",
-        ),
-        pytest.param(
-            "The attackers fled the scene after suffering injuries, state media reported at the time.",
-            "killed",
-            None,
-            id="dev 077: at the time",
-        ),
-        pytest.param("In 2019 a bombing there injured 30.", "killed", None, id="another year"),
-        pytest.param(
-            "No civilians were believed to have been killed or injured.", "killed", None, id="dev 012: a denial"
-        ),
-        pytest.param("Bombings have wounded 450 people since January.", "killed", None, id="a tally"),
-        pytest.param("Mourners gathered on Monday.", "killed", None, id="no injury stated"),
-    ],
-)
-def test_injuries_stated_apart(rest: str, casualties: str, injured: int | None) -> None:
-    """G4's outcome as the article states it: a lone event's injuries from a sentence its evidence left out."""
-    text = f"Gunmen attacked a bar on Sunday. It killed 4. {rest}"
-    (event,) = injuries_stated_apart([KILLED_ONLY], text, dt.date(2020, 2, 17))
-    assert (event["casualties"], event["injured"]) == (casualties, injured)
-
-
-def test_injuries_stated_apart_reads_only_a_lone_killed_event() -> None:
-    text = "Gunmen attacked a bar on Sunday. It killed 4. Twenty people were injured."
-    two = [KILLED_ONLY, {**KILLED_ONLY, "date": None}]
-    assert injuries_stated_apart(two, text, dt.date(2020, 2, 17)) == two, "several events: the injured may be any one's"
-    counted = {**KILLED_ONLY, "injured": 3, "casualties": "killed_and_injured"}
-    assert injuries_stated_apart([counted], text, dt.date(2020, 2, 17)) == [counted]
-    unknown = {**KILLED_ONLY, "casualties": "unknown", "killed": None}
-    assert injuries_stated_apart([unknown], text, dt.date(2020, 2, 17)) == [unknown]

@@ -1,0 +1,107 @@
+"""The article's one attack, completed from the sentences its evidence left out.
+
+A small model quotes one or two sentences for an event and leaves out others that state its toll or its day:
+the one with the wounded ("Twenty people were injured.", dev 088; "the base commander was injured", dev 045),
+the death toll ("28 soldiers were killed", dev 079), or the day beside a statement's (dev 080: the evidence
+"authorities said Friday", the article "The attack took place Thursday afternoon"). The guideline's fields are
+what the article states (the field table's toll, G5's day), so code reads the article's other sentences, but only
+where the article's events are one: with several, a sentence may be any one's.
+
+A sentence is about this attack unless it points elsewhere (another time, another attack, a tally: "Elsewhere",
+"at the time", "Last month", "since 2012") or names a country that is not the event's (seed 002: "attack two
+bases in Iraq, resulting in minor injuries", for an attack in Syria). For a toll it must also state no day but the
+event's (dev 075: "On November 11, gunmen … wounding a flight attendant") and no negation (dev 012: "no civilians
+were believed to have been killed or injured", too far apart for the casualty reader's three-word window). For a
+day it must name an act, and the day must not be only when something was said (G5c). Sentences that disagree
+leave the field as the evidence gave it: a count null, a day null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from extractor.attacks.countries import countries_named, country_code
+from extractor.attacks.resolvers import (
+    acted_days,
+    casualties_for,
+    is_aggregate,
+    resolve_casualties,
+    resolve_date,
+    said_no,
+    states_an_act,
+)
+from extractor.attacks.schemas import Casualties
+from extractor.extraction.citations import sentence_spans
+
+_ELSEWHERE = re.compile(
+    r"\b(elsewhere|earlier|before|previous\w*|separate\w*|meanwhile|since|so far|last (week|month|year)|this year"
+    r"|at the time|another (attack|strike|bombing|blast|incident)|other (attacks|strikes|incidents)|(19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_DEATHS = (Casualties.KILLED, Casualties.KILLED_AND_INJURED)
+_HURT = (Casualties.INJURED, Casualties.KILLED_AND_INJURED)
+
+
+def points_elsewhere(sentence: str, event: dict[str, Any]) -> bool:
+    """Whether ``sentence`` is about another time, attack or country than ``event``'s, or is a tally."""
+    if _ELSEWHERE.search(sentence) or is_aggregate(sentence):
+        return True
+    named = {code for code, _ in countries_named(sentence)}
+    return bool(named) and country_code((event.get("location") or {}).get("country")) not in named
+
+
+def tells_the_toll(sentence: str, event: dict[str, Any], published: dt.date | None) -> bool:
+    """Whether ``sentence`` may tell ``event``'s toll: about it, on no other day, denying nothing."""
+    if points_elsewhere(sentence, event) or said_no(sentence):
+        return False
+    day = resolve_date(sentence, published)
+    return day is None or day.isoformat() == event.get("date")
+
+
+def day_stated_apart(events: Sequence[dict[str, Any]], text: str, published: dt.date | None) -> list[dict[str, Any]]:
+    """The article's one undated event, with the one day its other sentences give an act (not a statement)."""
+    if len(events) != 1 or events[0].get("date") or published is None:
+        return list(events)
+    (event,) = events
+    days: set[dt.date] = set()
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if states_an_act(sentence) and not points_elsewhere(sentence, event):
+            days |= acted_days(sentence, published)
+    return [{**event, "date": days.pop().isoformat()}] if len(days) == 1 else [event]
+
+
+def casualties_stated_apart(
+    events: Sequence[dict[str, Any]], text: str, published: dt.date | None
+) -> list[dict[str, Any]]:
+    """The article's one event, with the deaths or injuries its other sentences state and it does not."""
+    if len(events) != 1:
+        return list(events)
+    (event,) = events
+    outcome = event.get("casualties")
+    killed, injured = event.get("killed"), event.get("injured")
+    said_killed, said_hurt = outcome in _DEATHS, outcome in _HURT
+    want_killed = not said_killed and killed is None and outcome != Casualties.NONE
+    want_hurt = not said_hurt and injured is None and outcome != Casualties.NONE
+    if not (want_killed or want_hurt):
+        return [event]
+    deaths: set[int | None] = set()
+    hurts: set[int | None] = set()
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if not tells_the_toll(sentence, event, published):
+            continue
+        stated, dead, hurt = resolve_casualties(sentence, None, None)
+        if stated in _DEATHS:
+            deaths.add(dead)
+        if stated in _HURT:
+            hurts.add(hurt)
+    if want_killed and deaths:
+        said_killed, killed = True, deaths.pop() if len(deaths) == 1 else None
+    if want_hurt and hurts:
+        said_hurt, injured = True, hurts.pop() if len(hurts) == 1 else None
+    found = casualties_for(killed, injured, said_killed=said_killed, said_hurt=said_hurt)
+    return [{**event, "casualties": found.value, "killed": killed, "injured": injured}]

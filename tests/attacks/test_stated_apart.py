@@ -1,0 +1,159 @@
+"""The article's one attack completed from its other sentences: each case quotes the article it came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from extractor.attacks.stated_apart import casualties_stated_apart, day_stated_apart
+
+# Published Monday 2020-02-17; the attack was on Sunday the 16th.
+KILLED_ONLY = {"date": "2020-02-16", "casualties": "killed", "killed": 4, "injured": None, "evidence": ["It killed 4."]}
+
+
+@pytest.mark.parametrize(
+    ("rest", "casualties", "injured"),
+    [
+        pytest.param("Twenty people were injured.", "killed_and_injured", 20, id="dev 088: the next sentence"),
+        pytest.param(
+            "Officers said 12 soldiers were killed and the base commander was injured.",
+            "killed_and_injured",
+            None,
+            id="dev 045: injured, no number",
+        ),
+        pytest.param(
+            "The blast also wounded five civilians. Monitors said 23 were wounded.",
+            "killed_and_injured",
+            None,
+            id="dev 076: two counts disagree, none kept",
+        ),
+        pytest.param(
+            "Elsewhere, jets struck near Damascus, wounding two civilians.",
+            "killed",
+            None,
+            id="dev 076: elsewhere is another attack",
+        ),
+        pytest.param(
+            "On November 11, gunmen fired on a plane, wounding a flight attendant.",
+            "killed",
+            None,
+            id="dev 075: another day",
+        ),
+        pytest.param(
+            "The attackers fled the scene after suffering injuries, state media reported at the time.",
+            "killed",
+            None,
+            id="dev 077: at the time",
+        ),
+        pytest.param("In 2019 a bombing there injured 30.", "killed", None, id="another year"),
+        pytest.param(
+            "No civilians were believed to have been killed or injured.", "killed", None, id="dev 012: a denial"
+        ),
+        pytest.param("Bombings have wounded 450 people since January.", "killed", None, id="a tally"),
+        pytest.param("Mourners gathered on Monday.", "killed", None, id="no injury stated"),
+    ],
+)
+def test_casualties_stated_apart(rest: str, casualties: str, injured: int | None) -> None:
+    """G4's outcome as the article states it: a lone event's injuries from a sentence its evidence left out."""
+    text = f"Gunmen attacked a bar on Sunday. It killed 4. {rest}"
+    (event,) = casualties_stated_apart([KILLED_ONLY], text, dt.date(2020, 2, 17))
+    assert (event["casualties"], event["injured"]) == (casualties, injured)
+
+
+UNKNOWN = {
+    "date": "2020-02-16",
+    "location": {"site": "al-Tanf garrison", "country": "Syria"},
+    "casualties": "unknown",
+    "killed": None,
+    "injured": None,
+    "evidence": ["Shots."],
+}
+
+
+@pytest.mark.parametrize(
+    ("rest", "expected"),
+    [
+        pytest.param(
+            "A security source told AFP that 28 soldiers were killed, while the opposition claimed the death toll "
+            "reached 30. Last month, gunmen killed three soldiers and injured four others.",
+            ("killed", 28, None),
+            id="dev 079: the toll apart, last month's attack not",
+        ),
+        pytest.param("Two policemen were killed and three wounded.", ("killed_and_injured", 2, 3), id="both sides"),
+        pytest.param("Three people died. Officials said five people died.", ("killed", None, None), id="counts differ"),
+        pytest.param("The conflict has killed thousands since 2012.", ("unknown", None, None), id="a tally"),
+        pytest.param(
+            "In one instance, the same group used drones to attack two bases in Iraq, resulting in minor injuries.",
+            ("unknown", None, None),
+            id="seed 002: another country's attack",
+        ),
+        pytest.param("Two soldiers were killed in Syria.", ("killed", 2, None), id="the event's own country"),
+    ],
+)
+def test_casualties_stated_apart_for_an_unknown_outcome(
+    rest: str, expected: tuple[str, int | None, int | None]
+) -> None:
+    (event,) = casualties_stated_apart([UNKNOWN], f"Gunmen opened fire on Sunday. {rest}", dt.date(2020, 2, 17))
+    assert (event["casualties"], event["killed"], event["injured"]) == expected
+
+
+def test_casualties_stated_apart_reads_only_what_a_lone_event_leaves_unsaid() -> None:
+    text = "Gunmen attacked a bar on Sunday. It killed 4. Twenty people were injured. Six people died."
+    two = [KILLED_ONLY, {**KILLED_ONLY, "date": None}]
+    assert casualties_stated_apart(two, text, dt.date(2020, 2, 17)) == two, (
+        "several events: the injured may be any one's"
+    )
+    counted = {**KILLED_ONLY, "injured": 3, "casualties": "killed_and_injured"}
+    assert casualties_stated_apart([counted], text, dt.date(2020, 2, 17)) == [counted]
+    none = {**KILLED_ONLY, "casualties": "none", "killed": 0, "injured": 0}
+    assert casualties_stated_apart([none], text, dt.date(2020, 2, 17)) == [none], "the evidence's denial stands"
+    (event,) = casualties_stated_apart([KILLED_ONLY], text, dt.date(2020, 2, 17))
+    assert event["killed"] == 4, "a stated count is kept, not replaced by another sentence's"
+
+
+# Published Friday 2008-10-10.
+UNDATED = {"date": None, "location": {"site": "Tintaypunco", "country": "Peru"}, "evidence": ["Rebels ambushed."]}
+
+
+@pytest.mark.parametrize(
+    ("rest", "expected"),
+    [
+        pytest.param(
+            "The attack took place Thursday afternoon near Tintaypunco, the armed forces said in a statement.",
+            "2008-10-09",
+            id="dev 080: the day beside the statement",
+        ),
+        pytest.param(
+            "Police said they were searching for suspects in the attack Sunday evening.",
+            "2008-10-05",
+            id="dev 088: said, then the attack's day",
+        ),
+        pytest.param(
+            "In a statement Monday, Rasoul said agencies would go after those who carried out attacks.",
+            None,
+            id="seed 000: a statement's day",
+        ),
+        pytest.param("Earlier, rebels carried out attacks on two villages on Sunday night.", None, id="earlier"),
+        pytest.param(
+            "A soldier was wounded in the attack early Monday. On April 4, rebels attacked a post in Wamena.",
+            None,
+            id="dev 078: two days, neither kept",
+        ),
+        pytest.param("Mourners gathered on Wednesday.", None, id="no act that day"),
+        pytest.param("On Thursday, troops in Colombia were ambushed.", None, id="another country"),
+    ],
+)
+def test_day_stated_apart(rest: str, expected: str | None) -> None:
+    """G5's day of the attack, where the evidence gave only a statement's day (removed by G5c) or none."""
+    (event,) = day_stated_apart([UNDATED], f"Rebels ambushed a convoy. {rest}", dt.date(2008, 10, 10))
+    assert event["date"] == expected
+
+
+def test_day_stated_apart_reads_only_a_lone_undated_event() -> None:
+    text = "The attack took place Thursday afternoon."
+    two = [UNDATED, {**UNDATED, "location": {"site": "Lima", "country": "Peru"}}]
+    assert day_stated_apart(two, text, dt.date(2008, 10, 10)) == two
+    dated = {**UNDATED, "date": "2008-10-08"}
+    assert day_stated_apart([dated], text, dt.date(2008, 10, 10)) == [dated]
+    assert day_stated_apart([UNDATED], text, None) == [UNDATED], "no publication date, no weekday's day"
