@@ -1,19 +1,21 @@
 """The article's one attack, completed from the sentences its evidence left out.
 
-A small model quotes one or two sentences for an event and leaves out others that state its toll or its day:
-the one with the wounded ("Twenty people were injured.", dev 088; "the base commander was injured", dev 045),
-the death toll ("28 soldiers were killed", dev 079), or the day beside a statement's (dev 080: the evidence
-"authorities said Friday", the article "The attack took place Thursday afternoon"). The guideline's fields are
-what the article states (the field table's toll, G5's day), so code reads the article's other sentences, but only
-where the article's events are one: with several, a sentence may be any one's.
+A small model quotes one or two sentences for an event and leaves out others that state its toll, its day or its
+weapon: the one with the wounded ("Twenty people were injured.", dev 088; "the base commander was injured", dev
+045), the death toll ("28 soldiers were killed", dev 079), the day beside a statement's (dev 080: the evidence
+"authorities said Friday", the article "The attack took place Thursday afternoon"), or the weapon (dev 010: "The
+gunmen first killed five people"). The guideline's fields are what the article states (the field table's toll, G2's
+weapons, G5's day), so code reads the article's other sentences, but only where the article's events are one: with
+several, a sentence may be any one's.
 
 A sentence is about this attack unless it points elsewhere (another time, another attack, a tally: "Elsewhere",
 "at the time", "Last month", "since 2012") or names a country that is not the event's (seed 002: "attack two
 bases in Iraq, resulting in minor injuries", for an attack in Syria). For a toll it must also state no day but the
 event's (dev 075: "On November 11, gunmen … wounding a flight attendant") and no negation (dev 012: "no civilians
-were believed to have been killed or injured", too far apart for the casualty reader's three-word window). For a
-day it must name an act, and the day must not be only when something was said (G5c). Sentences that disagree
-leave the field as the evidence gave it: a count null, a day null.
+were believed to have been killed or injured", too far apart for the casualty reader's three-word window); so must
+one for a weapon, which must also name an act. For a day it must name an act, and the day must not be only when
+something was said (G5c). Sentences that disagree leave the field as the evidence gave it: a count null, a day
+null; a weapon's sentences add up (G2 lists every weapon used).
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from extractor.attacks.resolvers import (
     resolve_casualties,
     resolve_date,
     said_no,
+    stated_weapons,
     states_an_act,
 )
-from extractor.attacks.schemas import Casualties
+from extractor.attacks.schemas import Casualties, Weapon
 from extractor.extraction.citations import sentence_spans
 
 _ELSEWHERE = re.compile(
@@ -105,3 +108,19 @@ def casualties_stated_apart(
         said_hurt, injured = True, hurts.pop() if len(hurts) == 1 else None
     found = casualties_for(killed, injured, said_killed=said_killed, said_hurt=said_hurt)
     return [{**event, "casualties": found.value, "killed": killed, "injured": injured}]
+
+
+def weapons_stated_apart(
+    events: Sequence[dict[str, Any]], text: str, published: dt.date | None
+) -> list[dict[str, Any]]:
+    """The article's one event whose weapon is only ``other``, with the weapons its other sentences name."""
+    if len(events) != 1 or events[0].get("weapons") != [Weapon.OTHER.value]:
+        return list(events)
+    (event,) = events
+    named: set[Weapon] = set()
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if states_an_act(sentence) and tells_the_toll(sentence, event, published):
+            named.update(stated_weapons([sentence]))
+    weapons = [weapon.value for weapon in Weapon if weapon in named]
+    return [{**event, "weapons": weapons}] if weapons else [event]

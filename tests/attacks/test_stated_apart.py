@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from extractor.attacks.stated_apart import casualties_stated_apart, day_stated_apart
+from extractor.attacks.stated_apart import casualties_stated_apart, day_stated_apart, weapons_stated_apart
 
 # Published Monday 2020-02-17; the attack was on Sunday the 16th.
 KILLED_ONLY = {"date": "2020-02-16", "casualties": "killed", "killed": 4, "injured": None, "evidence": ["It killed 4."]}
@@ -157,3 +157,38 @@ def test_day_stated_apart_reads_only_a_lone_undated_event() -> None:
     dated = {**UNDATED, "date": "2008-10-08"}
     assert day_stated_apart([dated], text, dt.date(2008, 10, 10)) == [dated]
     assert day_stated_apart([UNDATED], text, None) == [UNDATED], "no publication date, no weekday's day"
+
+
+# Published Friday 2008-10-10; the ambush was on Thursday.
+NO_WEAPON = {**UNDATED, "date": "2008-10-09", "weapons": ["other"]}
+
+
+@pytest.mark.parametrize(
+    ("rest", "expected"),
+    [
+        pytest.param(
+            "The gunmen first killed five people at the entrance of the town.", ["small_arms"], id="dev 010: gunmen"
+        ),
+        pytest.param(
+            "The alleged rebels detonated explosives as the vehicles passed by. A shootout followed that lasted "
+            "several hours, the armed forces said in a statement.",
+            ["explosive", "small_arms"],
+            id="dev 080: every weapon the attack's sentences name",
+        ),
+        pytest.param("Elsewhere, gunmen shot two farmers.", ["other"], id="another attack"),
+        pytest.param("Rebels in Colombia fired rockets at a base.", ["other"], id="another country"),
+        pytest.param("Police displayed rifles seized from the rebels.", ["other"], id="a weapon, no act"),
+    ],
+)
+def test_weapons_stated_apart(rest: str, expected: list[str]) -> None:
+    """G2's weapons stated, where the evidence names none (so code left the weapon ``other``)."""
+    (event,) = weapons_stated_apart([NO_WEAPON], f"Rebels ambushed a convoy. {rest}", dt.date(2008, 10, 10))
+    assert event["weapons"] == expected
+
+
+def test_weapons_stated_apart_reads_only_a_lone_event_without_a_weapon() -> None:
+    text = "Gunmen shot two farmers."
+    two = [NO_WEAPON, {**NO_WEAPON, "location": {"site": "Lima", "country": "Peru"}}]
+    assert weapons_stated_apart(two, text, dt.date(2008, 10, 10)) == two
+    armed = {**NO_WEAPON, "weapons": ["explosive"]}
+    assert weapons_stated_apart([armed], text, dt.date(2008, 10, 10)) == [armed]
