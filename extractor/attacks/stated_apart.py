@@ -5,8 +5,9 @@ weapon: the one with the wounded ("Twenty people were injured.", dev 088; "the b
 045), the death toll ("28 soldiers were killed", dev 079), the day beside a statement's (dev 080: the evidence
 "authorities said Friday", the article "The attack took place Thursday afternoon"), or the weapon (dev 010: "The
 gunmen first killed five people"). The guideline's fields are what the article states (the field table's toll, G2's
-weapons, G5's day), so code reads the article's other sentences, but only where the article's events are one: with
-several, a sentence may be any one's.
+weapons, G5's day), so code reads the article's other sentences: every one for the article's only event; for one
+of several, those that name its site and no other event's (dev 008: "The attack was launched in Kofa where the
+jihadists opened fire"), since a sentence that names none may be any one's.
 
 A sentence is about this attack unless it points elsewhere (another time, another attack, a tally: "Elsewhere",
 "at the time", "Last month", "since 2012") or names a country that is not the event's (seed 002: "attack two
@@ -22,14 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from extractor.attacks.countries import countries_named, country_code
+from extractor.attacks.injection import instruction_paragraphs
 from extractor.attacks.resolvers import (
     acted_days,
     casualties_for,
     is_aggregate,
+    names_one_place,
     resolve_casualties,
     resolve_date,
     said_no,
@@ -37,6 +40,7 @@ from extractor.attacks.resolvers import (
     states_an_act,
 )
 from extractor.attacks.schemas import Casualties, Weapon
+from extractor.attacks.sites import mentions
 from extractor.extraction.citations import sentence_spans
 
 _ELSEWHERE = re.compile(
@@ -64,63 +68,97 @@ def tells_the_toll(sentence: str, event: dict[str, Any], published: dt.date | No
     return day is None or day.isoformat() == event.get("date")
 
 
+def own_sentences(event: dict[str, Any], events: Sequence[dict[str, Any]], text: str) -> list[str]:
+    """The sentences that may be about ``event``: every one when it is the article's only event; else those that
+    name its site and no other event's. Never one of a paragraph that instructs the model (its "killed 500" is no
+    toll: :mod:`extractor.attacks.injection`)."""
+    instructions = instruction_paragraphs(text)
+    sentences = [text[start:end] for start, end in sentence_spans(text)]
+    sentences = [s for s in sentences if not any(s in paragraph for paragraph in instructions)]
+    if len(events) == 1:
+        return sentences
+    site = (event.get("location") or {}).get("site")
+    if not site:
+        return []
+    others = [
+        other
+        for e in events
+        if e is not event and (other := (e.get("location") or {}).get("site")) and not names_one_place(other, site)
+    ]
+    return [s for s in sentences if mentions(site, s) and not any(mentions(other, s) for other in others)]
+
+
+def _each(
+    events: Sequence[dict[str, Any]],
+    text: str,
+    complete: Callable[[dict[str, Any], list[str]], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    return [complete(event, own_sentences(event, events, text)) for event in events]
+
+
 def day_stated_apart(events: Sequence[dict[str, Any]], text: str, published: dt.date | None) -> list[dict[str, Any]]:
-    """The article's one undated event, with the one day its other sentences give an act (not a statement)."""
-    if len(events) != 1 or events[0].get("date") or published is None:
-        return list(events)
-    (event,) = events
-    days: set[dt.date] = set()
-    for start, end in sentence_spans(text):
-        sentence = text[start:end]
-        if states_an_act(sentence) and not points_elsewhere(sentence, event):
-            days |= acted_days(sentence, published)
-    return [{**event, "date": days.pop().isoformat()}] if len(days) == 1 else [event]
+    """Each undated event, with the one day its sentences give an act (not a statement)."""
+
+    def complete(event: dict[str, Any], sentences: list[str]) -> dict[str, Any]:
+        if event.get("date") or published is None:
+            return event
+        days: set[dt.date] = set()
+        for sentence in sentences:
+            if states_an_act(sentence) and not points_elsewhere(sentence, event):
+                days |= acted_days(sentence, published)
+        return {**event, "date": days.pop().isoformat()} if len(days) == 1 else event
+
+    return _each(events, text, complete)
 
 
 def casualties_stated_apart(
     events: Sequence[dict[str, Any]], text: str, published: dt.date | None
 ) -> list[dict[str, Any]]:
-    """The article's one event, with the deaths or injuries its other sentences state and it does not."""
-    if len(events) != 1:
-        return list(events)
-    (event,) = events
-    outcome = event.get("casualties")
-    killed, injured = event.get("killed"), event.get("injured")
-    said_killed, said_hurt = outcome in _DEATHS, outcome in _HURT
-    want_killed = not said_killed and killed is None and outcome != Casualties.NONE
-    want_hurt = not said_hurt and injured is None and outcome != Casualties.NONE
-    if not (want_killed or want_hurt):
-        return [event]
-    deaths: set[int | None] = set()
-    hurts: set[int | None] = set()
-    for start, end in sentence_spans(text):
-        sentence = text[start:end]
-        if not tells_the_toll(sentence, event, published):
-            continue
-        stated, dead, hurt = resolve_casualties(sentence, None, None)
-        if stated in _DEATHS:
-            deaths.add(dead)
-        if stated in _HURT:
-            hurts.add(hurt)
-    if want_killed and deaths:
-        said_killed, killed = True, deaths.pop() if len(deaths) == 1 else None
-    if want_hurt and hurts:
-        said_hurt, injured = True, hurts.pop() if len(hurts) == 1 else None
-    found = casualties_for(killed, injured, said_killed=said_killed, said_hurt=said_hurt)
-    return [{**event, "casualties": found.value, "killed": killed, "injured": injured}]
+    """Each event, with the deaths or injuries its sentences state and it does not."""
+
+    def complete(event: dict[str, Any], sentences: list[str]) -> dict[str, Any]:
+        outcome = event.get("casualties")
+        killed, injured = event.get("killed"), event.get("injured")
+        said_killed, said_hurt = outcome in _DEATHS, outcome in _HURT
+        want_killed = not said_killed and killed is None and outcome != Casualties.NONE
+        want_hurt = not said_hurt and injured is None and outcome != Casualties.NONE
+        if not (want_killed or want_hurt):
+            return event
+        deaths: set[int | None] = set()
+        hurts: set[int | None] = set()
+        for sentence in sentences:
+            if not tells_the_toll(sentence, event, published):
+                continue
+            stated, dead, hurt = resolve_casualties(sentence, None, None)
+            if stated in _DEATHS:
+                deaths.add(dead)
+            if stated in _HURT:
+                hurts.add(hurt)
+        if not ((want_killed and deaths) or (want_hurt and hurts)):
+            return event
+        if want_killed and deaths:
+            said_killed, killed = True, deaths.pop() if len(deaths) == 1 else None
+        if want_hurt and hurts:
+            said_hurt, injured = True, hurts.pop() if len(hurts) == 1 else None
+        found = casualties_for(killed, injured, said_killed=said_killed, said_hurt=said_hurt)
+        return {**event, "casualties": found.value, "killed": killed, "injured": injured}
+
+    return _each(events, text, complete)
 
 
 def weapons_stated_apart(
     events: Sequence[dict[str, Any]], text: str, published: dt.date | None
 ) -> list[dict[str, Any]]:
-    """The article's one event whose weapon is only ``other``, with the weapons its other sentences name."""
-    if len(events) != 1 or events[0].get("weapons") != [Weapon.OTHER.value]:
-        return list(events)
-    (event,) = events
-    named: set[Weapon] = set()
-    for start, end in sentence_spans(text):
-        sentence = text[start:end]
-        if states_an_act(sentence) and tells_the_toll(sentence, event, published):
-            named.update(stated_weapons([sentence]))
-    weapons = [weapon.value for weapon in Weapon if weapon in named]
-    return [{**event, "weapons": weapons}] if weapons else [event]
+    """Each event whose weapon is only ``other``, with the weapons its sentences name."""
+
+    def complete(event: dict[str, Any], sentences: list[str]) -> dict[str, Any]:
+        if event.get("weapons") != [Weapon.OTHER.value]:
+            return event
+        named: set[Weapon] = set()
+        for sentence in sentences:
+            if states_an_act(sentence) and tells_the_toll(sentence, event, published):
+                named.update(stated_weapons([sentence]))
+        weapons = [weapon.value for weapon in Weapon if weapon in named]
+        return {**event, "weapons": weapons} if weapons else event
+
+    return _each(events, text, complete)
