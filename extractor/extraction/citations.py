@@ -25,6 +25,11 @@ import pysbd
 from extractor.extraction.grounding import ground
 
 _LINE = re.compile(r"[^\n]+")
+# pysbd's time grows with the square of a line's length (100 KB: 4 s; a megabyte on one line would take minutes),
+# so a long line is handed to it in blocks cut where a sentence clearly ends ("… district. Residents …"), or at
+# a space when none does. No news line comes near the bound (the corpus's longest is 695 characters).
+_BLOCK_CHARS = 5_000
+_CLEAR_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z])")
 
 
 # One splitter per thread: pysbd keeps the text it is splitting on the splitter itself, so threads sharing
@@ -46,18 +51,34 @@ def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(text):
         pos = line.start()
-        for piece in _segmenter().segment(line.group()):
-            sentence = piece.strip()
-            if not sentence:
-                continue
-            # pysbd gives the line back in pieces (clean=False keeps every character), so each piece is found
-            # after the last one: offsets hold even when a sentence repeats.
-            start = text.find(sentence, pos, line.end())
-            if start < 0:  # never seen; a piece pysbd altered is left unnumbered rather than misplaced
-                continue
-            spans.append((start, start + len(sentence)))
-            pos = start + len(sentence)
+        for block in _blocks(line.group()):
+            for piece in _segmenter().segment(block):
+                sentence = piece.strip()
+                if not sentence:
+                    continue
+                # pysbd gives the line back in pieces (clean=False keeps every character), so each piece is found
+                # after the last one: offsets hold even when a sentence repeats.
+                start = text.find(sentence, pos, line.end())
+                if start < 0:  # never seen; a piece pysbd altered is left unnumbered rather than misplaced
+                    continue
+                spans.append((start, start + len(sentence)))
+                pos = start + len(sentence)
     return tuple(spans)
+
+
+def _blocks(line: str) -> list[str]:
+    """``line`` in pieces of at most ``_BLOCK_CHARS``, each ending where a sentence clearly ends if one does."""
+    blocks: list[str] = []
+    start = 0
+    while len(line) - start > _BLOCK_CHARS:
+        bound = start + _BLOCK_CHARS
+        cut = max((m.end() for m in _CLEAR_END.finditer(line, start, bound)), default=0)
+        if cut <= start:
+            cut = line.rfind(" ", start, bound) + 1 or bound
+        blocks.append(line[start:cut])
+        start = cut
+    blocks.append(line[start:])
+    return blocks
 
 
 def numbered(text: str) -> str:

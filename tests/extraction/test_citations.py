@@ -115,3 +115,15 @@ def test_threads_splitting_articles_at_once_get_the_sentences_one_thread_gets() 
         with ThreadPoolExecutor(max_workers=8) as pool:
             together = list(pool.map(sentence_spans, texts))
         assert together == alone
+
+
+def test_a_line_longer_than_any_news_line_is_split_at_its_sentences_in_blocks() -> None:
+    """pysbd's time grows with the square of a line (a megabyte on one line took minutes), so a long line goes to
+    it in blocks; a block ends where a sentence ends, so the sentences are the ones a single pass gives."""
+    sentence = "Residents said the blasts were heard across the U.S. district of Kofa."
+    text = " ".join([sentence] * 2_000)  # 142 KB, one line
+    spans = sentence_spans(text)
+    assert len(spans) == 2_000 and all(text[a:b] == sentence for a, b in spans)
+    unpunctuated = ("and the talks went on " * 10_000).strip()
+    pieces = [unpunctuated[a:b] for a, b in sentence_spans(unpunctuated)]
+    assert len(pieces) > 1 and " ".join(pieces) == unpunctuated, "cut at spaces, no character lost"
