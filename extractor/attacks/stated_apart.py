@@ -60,8 +60,8 @@ def points_elsewhere(sentence: str, event: dict[str, Any]) -> bool:
     return bool(named) and country_code((event.get("location") or {}).get("country")) not in named
 
 
-def tells_the_toll(sentence: str, event: dict[str, Any], published: dt.date | None) -> bool:
-    """Whether ``sentence`` may tell ``event``'s toll: about it, on no other day, denying nothing."""
+def states_its_details(sentence: str, event: dict[str, Any], published: dt.date | None) -> bool:
+    """Whether ``sentence`` may state ``event``'s toll or weapons: about it, on no other day, denying nothing."""
     if points_elsewhere(sentence, event) or said_no(sentence):
         return False
     day = resolve_date(sentence, published)
@@ -127,7 +127,7 @@ def casualties_stated_apart(
         deaths: set[int | None] = set()
         hurts: set[int | None] = set()
         for sentence in sentences:
-            if not tells_the_toll(sentence, event, published):
+            if not states_its_details(sentence, event, published):
                 continue
             stated, dead, hurt = resolve_casualties(sentence, None, None)
             if stated in _DEATHS:
@@ -156,7 +156,7 @@ def weapons_stated_apart(
             return event
         named: set[Weapon] = set()
         for sentence in sentences:
-            if states_an_act(sentence) and tells_the_toll(sentence, event, published):
+            if states_an_act(sentence) and states_its_details(sentence, event, published):
                 named.update(stated_weapons([sentence]))
         weapons = [weapon.value for weapon in Weapon if weapon in named]
         return {**event, "weapons": weapons} if weapons else event
