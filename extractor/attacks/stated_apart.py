@@ -68,13 +68,19 @@ def states_its_details(sentence: str, event: dict[str, Any], published: dt.date 
     return day is None or day.isoformat() == event.get("date")
 
 
-def own_sentences(event: dict[str, Any], events: Sequence[dict[str, Any]], text: str) -> list[str]:
-    """The sentences that may be about ``event``: every one when it is the article's only event; else those that
-    name its site and no other event's. Never one of a paragraph that instructs the model (its "killed 500" is no
-    toll: :mod:`extractor.attacks.injection`)."""
+def readable_sentences(text: str) -> list[str]:
+    """The article's sentences, less those of a paragraph that instructs the model (its "killed 500" is no toll:
+    :mod:`extractor.attacks.injection`)."""
     instructions = instruction_paragraphs(text)
     sentences = [text[start:end] for start, end in sentence_spans(text)]
-    sentences = [s for s in sentences if not any(s in paragraph for paragraph in instructions)]
+    return (
+        [s for s in sentences if not any(s in paragraph for paragraph in instructions)] if instructions else sentences
+    )
+
+
+def own_sentences(event: dict[str, Any], events: Sequence[dict[str, Any]], sentences: list[str]) -> list[str]:
+    """Those of ``sentences`` that may be about ``event``: every one when it is the article's only event; else
+    those that name its site and no other event's."""
     if len(events) == 1:
         return sentences
     site = (event.get("location") or {}).get("site")
@@ -93,7 +99,8 @@ def _each(
     text: str,
     complete: Callable[[dict[str, Any], list[str]], dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    return [complete(event, own_sentences(event, events, text)) for event in events]
+    sentences = readable_sentences(text)  # once per article, not once per event
+    return [complete(event, own_sentences(event, events, sentences)) for event in events]
 
 
 def day_stated_apart(events: Sequence[dict[str, Any]], text: str, published: dt.date | None) -> list[dict[str, Any]]:
@@ -134,11 +141,12 @@ def casualties_stated_apart(
                 deaths.add(dead)
             if stated in _HURT:
                 hurts.add(hurt)
-        if not ((want_killed and deaths) or (want_hurt and hurts)):
+        found_killed, found_hurt = want_killed and bool(deaths), want_hurt and bool(hurts)
+        if not (found_killed or found_hurt):
             return event
-        if want_killed and deaths:
+        if found_killed:
             said_killed, killed = True, deaths.pop() if len(deaths) == 1 else None
-        if want_hurt and hurts:
+        if found_hurt:
             said_hurt, injured = True, hurts.pop() if len(hurts) == 1 else None
         found = casualties_for(killed, injured, said_killed=said_killed, said_hurt=said_hurt)
         return {**event, "casualties": found.value, "killed": killed, "injured": injured}

@@ -411,6 +411,24 @@ class Extractor:
                 ask(number, item, alone=True)
         return done, notes
 
+    def ask_chunks(
+        self, chunks: Sequence[Chunk], context: dict[str, Any], published: dt.date | None
+    ) -> tuple[list[list[Completion[Any]]], list[str]]:
+        """Per chunk, its answer then its gleanings; and the gleaning notes, each labelled with its chunk."""
+        asked: list[list[Completion[Any]]] = []
+        notes: list[str] = []
+        for number, chunk in enumerate(chunks, 1):
+            label = f"chunk {number} of {len(chunks)}: " if len(chunks) > 1 else ""
+            try:
+                answers, glean_notes = self.ask(chunk.messages, context, published, chunk.text)
+            except ExtractorError as exc:
+                if not label:
+                    raise
+                raise type(exc)(f"{label}{exc}") from exc
+            asked.append(answers)
+            notes += [f"{label}{note}" for note in glean_notes]
+        return asked, notes
+
     def extract(self, article: Article) -> ArticleRecord:
         meta = self.cassette_meta()
         base: dict[str, Any] = {
@@ -439,16 +457,7 @@ class Extractor:
             chunks = self.chunks(article, n_ctx)
             with session.exchanges() if session is not None else contextlib.nullcontext():
                 try:
-                    for number, chunk in enumerate(chunks, 1):
-                        label = f"chunk {number} of {len(chunks)}: " if len(chunks) > 1 else ""
-                        try:
-                            answers, glean_notes = self.ask(chunk.messages, context, article.meta.published, chunk.text)
-                        except ExtractorError as exc:
-                            if not label:
-                                raise
-                            raise type(exc)(f"{label}{exc}") from exc
-                        asked.append(answers)
-                        notes += [f"{label}{note}" for note in glean_notes]
+                    asked, notes = self.ask_chunks(chunks, context, article.meta.published)
                 except ExtractorError:
                     # Stored while the cassette is open, so a replayed failure reports the recorded time too.
                     if session is not None:
