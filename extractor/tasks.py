@@ -50,6 +50,7 @@ from extractor.attacks.resolvers import (
     refine_stated,
     resolve_article,
     settle_events,
+    told_once,
     undate_publication_copy,
     undate_statement_day,
 )
@@ -208,7 +209,7 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     undated = (undate_publication_copy(event, text, published) for event in armed)
     # A statement's day goes before the article is read for the attack's own day.
     dated = day_stated_apart([undate_statement_day(event, text, published) for event in undated], text, published)
-    return weapons_stated_apart(casualties_stated_apart(dated, text, published), text, published)
+    return told_once(weapons_stated_apart(casualties_stated_apart(dated, text, published), text, published))
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

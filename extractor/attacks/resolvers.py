@@ -1088,6 +1088,54 @@ def deduplicate(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
+def _quotes(event: Mapping[str, Any]) -> set[str]:
+    return {normalise_text(q) for q in event.get("evidence") or [] if q.strip()}
+
+
+def retells(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether event ``a`` is ``b`` told again with nothing of its own: ``a`` names no site where ``b`` names one,
+    every quote of ``a`` is one of ``b``'s, and no field of ``a`` disagrees with ``b`` (its day, area, country,
+    attacker and target are ``b``'s or unstated).
+
+    Asked about each place of a story, a small model answers the story's one attack twice, once at its site and
+    once at the site's province, from the same sentences (dev 026, 074: "an attack by PKK terrorists in
+    southeastern Turkey on Friday night"). The guideline gives one event per attacker, place and day, and an
+    event's evidence is the sentences that report it (E1): quotes that are all another event's report no place
+    of their own, so no second attack. Quotes of its own keep it apart (a "second strike" told in its own
+    sentence stays, G5).
+    """
+    la, lb = a["location"], b["location"]
+    if la.get("site") or not lb.get("site"):
+        return False
+    quotes = _quotes(a)
+    if not quotes or not quotes <= _quotes(b):
+        return False
+    return (
+        (a.get("date") is None or a.get("date") == b.get("date"))
+        and (not la.get("area") or (bool(lb.get("area")) and _agree(la["area"], lb["area"], "location.area")))
+        and _agree(la.get("country"), lb.get("country"), "location.country")
+        and _agree(a.get("perpetrator"), b.get("perpetrator"), "perpetrator")
+        and _agree(a.get("target"), b.get("target"), "target")
+    )
+
+
+def told_once(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The article's events with each attack once, as the text has settled them (sites, days and countries read
+    against the article): two that :func:`same_attack` calls one, and one that :func:`retells` another, merged
+    into the first to appear, the sited event's day kept."""
+    kept: list[dict[str, Any]] = []
+    for event in events:
+        match = next(
+            (i for i, k in enumerate(kept) if same_attack(k, event) or retells(event, k) or retells(k, event)), None
+        )
+        if match is None:
+            kept.append(event)
+        else:
+            other = kept[match]
+            kept[match] = merge_attacks(event, other) if retells(other, event) else merge_attacks(other, event)
+    return kept
+
+
 def own_counts(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each casualty count stated once: a number of killed or injured that an earlier event of the article, at
     another place, already states is that event's, so the later one states no number (G4).

@@ -131,9 +131,28 @@ def names_a_force(site: str, text: str) -> bool:
     return any(_FORCE_AFTER.match(text, end) for _, end in mentions(site, text))
 
 
+# The last word of a group's name before the place in it: "al-Qaeda in the Islamic Maghreb", "Islamic State in the
+# Greater Sahara", "Islamic Resistance in Iraq", "Islamic State of Iraq".
+_GROUP_BEFORE_PLACE = re.compile(
+    r"\b(?:Qaeda|State|Resistance|Front|Movement|Army|Brigades?|Jihad|Group|Emirate)\s+(?:in|of)\s+(?:the\s+)?$"
+)
+
+
+def in_a_group_name(site: str, text: str) -> bool:
+    """Whether the article writes ``site`` only inside a group's name (dev 092: "Islamic Maghreb", written only in
+    "al-Qaeda in the Islamic Maghreb"): the place a group is named for is not where its attack happened."""
+    found = mentions(site, text)
+    return bool(found) and all(_GROUP_BEFORE_PLACE.search(text, max(0, start - 60), start) for start, _ in found)
+
+
 def _site_as_written(site: str, area: Any, perpetrator: str | None, text: str) -> tuple[Any, Any]:
     """(site, area) once the site is read as the article writes it (see the module)."""
-    if only_in_dateline(site, text) or names_the_attacker(site, perpetrator) or names_a_force(site, text):
+    if (
+        only_in_dateline(site, text)
+        or names_the_attacker(site, perpetrator)
+        or names_a_force(site, text)
+        or in_a_group_name(site, text)
+    ):
         return None, area
     if phrases := reference_points(site, text):
         return None, area or phrases[0]

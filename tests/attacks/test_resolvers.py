@@ -39,10 +39,12 @@ from extractor.attacks.resolvers import (
     resolve_place,
     resolve_weapon_count,
     resolve_weapons,
+    retells,
     same_attack,
     settle_events,
     stated_weapon_counts,
     stated_weapons,
+    told_once,
     undate_publication_copy,
     undate_statement_day,
     unless_unstated_count,
@@ -367,6 +369,50 @@ def test_same_attack_is_the_identity_rule(other: dict[str, Any], same: bool) -> 
     [b] = resolve_article([answer(**other)], THURSDAY)
     assert same_attack(a, b) is same
     assert len(deduplicate([a, b])) == (1 if same else 2)
+
+
+TOLD = "Militants fired rockets at the Kessel airfield on Tuesday, wounding three soldiers."
+
+
+@pytest.mark.parametrize(
+    ("other", "retold"),
+    [
+        # dev 074: the story's one attack answered again at its province, from the same sentence
+        ({"site": None}, True),
+        ({"site": None, "when": None}, True),  # no day of its own
+        ({"site": None, "attacker": None}, True),  # an unnamed attacker agrees with any
+        ({"site": None, "area": "Norr province"}, True),  # the area the sited event states
+        # quotes of its own: a "second strike" told in its own sentence (G5) stays
+        ({"site": None, "evidence": [TOLD, "A second strike hit the fuel depot."]}, False),
+        # a place of its own (dev 023: "the Bucha, Vyshhorod, and Brovary districts", beside Bucha)
+        ({"site": None, "area": "Sud province"}, False),
+        ({"site": None, "when": "on Monday"}, False),  # another day
+        ({"site": None, "attacker": "Blue Legion"}, False),
+        ({"site": None, "country": "Ostrava"}, False),
+        ({"site": "Marno outpost"}, False),  # a site of its own
+    ],
+)
+def test_retells_an_event_with_nothing_of_its_own(other: dict[str, Any], retold: bool) -> None:
+    """The guideline's "one event per attacker, place and day" and E1 (an event's evidence is the sentences that
+    report it): an event with no site, whose quotes are all the sited event's, reports no attack of its own."""
+    [sited] = resolve_article([answer(evidence=[TOLD], area="Norr province", injured=3)], THURSDAY)
+    [unsited] = resolve_article([answer(**{"evidence": [TOLD], **other})], THURSDAY)
+    assert retells(unsited, sited) is retold
+    assert not retells(sited, unsited)  # the sited one has a place of its own
+    kept = told_once([unsited, sited])
+    assert len(kept) == (1 if retold else 2)
+    if retold:  # merged into the sited event, whichever came first
+        assert kept[0]["location"]["site"] == "Kessel airfield"
+        assert (kept[0]["date"], kept[0]["injured"]) == ("2024-03-12", 3)
+
+
+def test_told_once_merges_events_that_became_one_attack() -> None:
+    """dev 093: once the text has settled sites (a force is no site), two events at one province, on one day, by one
+    attacker are one attack (the identity rule, applied again to the settled events)."""
+    [a] = resolve_article([answer(site=None, area="Kirkuk province", killed=2)], THURSDAY)
+    [b] = resolve_article([answer(site=None, area="Kirkuk Province")], THURSDAY)
+    [merged] = told_once([a, b])
+    assert merged["killed"] == 2
 
 
 def test_answers_model_is_flat_and_small() -> None:

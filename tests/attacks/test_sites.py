@@ -10,6 +10,7 @@ from extractor.attacks.sites import (
     attacked_places,
     dateline_places,
     ground_site,
+    in_a_group_name,
     is_area_in_text,
     is_unwritten,
     names_a_force,
@@ -213,3 +214,29 @@ def test_attacked_places(text: str, places: list[str]) -> None:
 def test_unlisted_places_leave_out_what_the_model_listed() -> None:
     assert unlisted_places(RU_SO, ["Waeng district"]) == ["Ru So"]
     assert unlisted_places(RU_SO, ["Ru So district", "waeng"]) == []
+
+
+AQIM = (
+    "Islamist militants have killed 14 Algerian soldiers in an ambush in Tizi Ouzou region. It is believed the attack "
+    "was carried out by fighters from al-Qaeda in the Islamic Maghreb (Aqim), a rival of the Islamic State in the "
+    "Greater Sahara. Mali's army of Gao said. A bomb went off in Gao."
+)
+
+
+@pytest.mark.parametrize(
+    ("site", "in_name"),
+    [
+        pytest.param("Islamic Maghreb", True, id="dev 092: only in 'al-Qaeda in the Islamic Maghreb'"),
+        pytest.param("Greater Sahara", True, id="'Islamic State in the Greater Sahara'"),
+        pytest.param("Gao", False, id="also written as where a bomb went off"),
+        pytest.param("Tizi Ouzou", False, id="not in a name"),
+        pytest.param("Kabul", False, id="not written"),
+    ],
+)
+def test_in_a_group_name(site: str, in_name: bool) -> None:
+    assert in_a_group_name(site, AQIM) is in_name
+
+
+def test_a_place_in_a_group_name_is_no_site() -> None:
+    grounded = ground_site(_event("Islamic Maghreb"), AQIM)
+    assert grounded["location"]["site"] is None
