@@ -56,7 +56,12 @@ from extractor.attacks.resolvers import (
 )
 from extractor.attacks.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
 from extractor.attacks.sites import ground_sites, unlisted_places
-from extractor.attacks.stated_apart import casualties_stated_apart, day_stated_apart, weapons_stated_apart
+from extractor.attacks.stated_apart import (
+    area_stated_apart,
+    casualties_stated_apart,
+    day_stated_apart,
+    weapons_stated_apart,
+)
 from extractor.errors import InputError, PromptError
 from extractor.fields import field_guide
 
@@ -209,7 +214,8 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     undated = (undate_publication_copy(event, text, published) for event in armed)
     # A statement's day goes before the article is read for the attack's own day.
     dated = day_stated_apart([undate_statement_day(event, text, published) for event in undated], text, published)
-    return told_once(weapons_stated_apart(casualties_stated_apart(dated, text, published), text, published))
+    completed = weapons_stated_apart(casualties_stated_apart(dated, text, published), text, published)
+    return area_stated_apart(told_once(completed), text, published)
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

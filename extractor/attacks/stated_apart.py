@@ -26,9 +26,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from extractor.attacks.countries import countries_named, country_code
+from extractor.attacks.countries import countries_named, country_code, direction_of_country
 from extractor.attacks.injection import instruction_paragraphs
 from extractor.attacks.resolvers import (
+    AREA_KINDS,
     acted_days,
     casualties_for,
     is_aggregate,
@@ -41,6 +42,7 @@ from extractor.attacks.resolvers import (
 )
 from extractor.attacks.schemas import Casualties, Weapon
 from extractor.attacks.sites import mentions
+from extractor.comparators import normalise_text
 from extractor.extraction.citations import sentence_spans
 
 _ELSEWHERE = re.compile(
@@ -168,5 +170,82 @@ def weapons_stated_apart(
                 named.update(stated_weapons([sentence]))
         weapons = [weapon.value for weapon in Weapon if weapon in named]
         return {**event, "weapons": weapons} if weapons else event
+
+    return _each(events, text, complete)
+
+
+_NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3}"
+_DIRECTION_WORD = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|central)(?:ern)?"
+# Not an area of the attack: a kind before another name ("District Force", "State Police"), a dateline's place
+# ("ERBIL, Kurdistan Region - ").
+_NOT_AFTER = r"(?!\s+[A-Z]|\s*[-—–]\s)"
+# "in northern Central African Republic", "in mountainous central Tunisia": a direction of a country.
+_DIRECTED = re.compile(rf"\b{_DIRECTION_WORD}\s+{_NAME}", re.IGNORECASE)
+# "in Tizi Ouzou region", "Borno state capital Maiduguri", "the province of Narathiwat": a named area and its kind.
+_KINDS = rf"{AREA_KINDS}|local government area"
+_KINDED = re.compile(
+    rf"\b(?P<named>{_NAME})\s+(?i:{_KINDS})\b{_NOT_AFTER}|\b(?i:{_KINDS})\s+of\s+(?P<owner>{_NAME})\b{_NOT_AFTER}"
+)
+# A name before "State" or "Province" that is a group's, not a place's ("Islamic State", "Islamic State Khorasan
+# Province", "United States", "the Afghan affiliate of the militant group, known as Khorasan province").
+_NOT_AREAS = re.compile(r"^(?:The\s+)?(?:Islamic|United|Gulf|Member|Nation|Head|Secretary)\b")
+_GROUP_BEFORE = re.compile(r"\b(?:State|known\s+as|called)\s+$")
+# "Jibia Local Government Area of Katsina State": the state is the level above the area the text gives (G3).
+_OWNER = re.compile(r"^[A-Z][\w-]*[’']s\s+")
+_LEVEL_ABOVE = re.compile(rf"(?i:{_KINDS})\s+of\s+$")
+
+
+def areas_in(sentence: str, event: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The areas ``sentence`` names in ``event``'s country, as written (G3): those named with an area's kind
+    ("Tizi Ouzou region", "the province of Narathiwat"), and the directions of the event's country ("northern
+    Central African Republic")."""
+    kinded: set[str] = set()
+    for match in _KINDED.finditer(sentence):
+        name = match["named"] or match["owner"]
+        before = sentence[: match.start()]
+        if _NOT_AREAS.match(name) or _GROUP_BEFORE.search(before) or _LEVEL_ABOVE.search(before) or country_code(name):
+            continue
+        # "Iraq’s Anbar province": the owner's name is no part of the area's.
+        kinded.add(_OWNER.sub("", match.group(0)))
+    directed: set[str] = set()
+    code = country_code((event.get("location") or {}).get("country"))
+    for match in _DIRECTED.finditer(sentence) if code else ():
+        words = match.group(0).split()
+        # The run of capitalised words after the direction that is the event's country ("central Tunisia, the").
+        runs = (" ".join(words[:n]) for n in range(len(words), 1, -1))
+        if area := next((run for run in runs if direction_of_country(run) == code), None):
+            directed.add(area)
+    return kinded, directed
+
+
+def area_stated_apart(events: Sequence[dict[str, Any]], text: str, published: dt.date | None) -> list[dict[str, Any]]:
+    """Each event with no area, with the one area its sentences of violence name (G3: the sub-national area as
+    written; dev 092 "the troops were searching for militants in Tizi Ouzou region when they were attacked"): the
+    one its evidence names, else the one its other sentences name; a named province, region or district before a
+    direction of the country (G3: the most specific level). Two at one level leave it empty."""
+
+    def areas(event: dict[str, Any], sentences: Sequence[str]) -> tuple[list[str], list[str]]:
+        site = (event.get("location") or {}).get("site")
+        kinded: dict[str, str] = {}
+        directed: dict[str, str] = {}
+        for sentence in sentences:
+            if states_an_act(sentence) and states_its_details(sentence, event, published):
+                named, directions = areas_in(sentence, event)
+                for area in named:
+                    if not (site and names_one_place(site, area)):
+                        kinded.setdefault(normalise_text(area), area)
+                for area in directions:
+                    directed.setdefault(normalise_text(area), area)
+        return list(kinded.values()), list(directed.values())
+
+    def complete(event: dict[str, Any], sentences: list[str]) -> dict[str, Any]:
+        location = event.get("location") or {}
+        if location.get("area"):
+            return event
+        kinded_quoted, directed_quoted = areas(event, event.get("evidence") or [])
+        kinded, directed = areas(event, sentences)
+        # G3's most specific level first: a named province over a direction of the country; the evidence's first.
+        found = next((group for group in (kinded_quoted, kinded, directed_quoted, directed) if group), [])
+        return {**event, "location": {**location, "area": found[0]}} if len(found) == 1 else event
 
     return _each(events, text, complete)

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from extractor.attacks.stated_apart import (
+    area_stated_apart,
+    areas_in,
     casualties_stated_apart,
     day_stated_apart,
     own_sentences,
@@ -252,3 +254,78 @@ def test_an_instruction_to_the_model_is_no_sentence_of_the_article() -> None:
     assert own_sentences(UNDATED, [UNDATED], readable_sentences(text)) == ["Rebels ambushed a convoy near Tintaypunco."]
     unknown = {**UNDATED, "casualties": "unknown", "killed": None, "injured": None}
     assert casualties_stated_apart([unknown], text, dt.date(2008, 10, 10)) == [unknown]
+
+
+IRAQ = {"location": {"site": None, "area": None, "country": "Iraq"}}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kinded", "directed"),
+    [
+        pytest.param("Troops were attacked in Tizi Ouzou region.", {"Tizi Ouzou region"}, set(), id="dev 092"),
+        pytest.param("A drone hit Ain al-Asad base in Iraq’s Anbar province.", {"Anbar province"}, set(), id="seed"),
+        pytest.param("Rockets hit the province of Kirkuk.", {"province of Kirkuk"}, set(), id="the province of"),
+        pytest.param("Rockets hit a base in western Iraq.", set(), {"western Iraq"}, id="a direction"),
+        pytest.param("Rockets hit a base in northern Syria.", set(), set(), id="another country's direction"),
+        pytest.param("Islamic State fighters attacked.", set(), set(), id="a group, not a state"),
+        pytest.param("Islamic State Khorasan Province claimed it.", set(), set(), id="a group's province"),
+        pytest.param("The group, known as Iraq Province, attacked.", set(), set(), id="known as"),
+        pytest.param("ERBIL, Kurdistan Region - militants attacked.", set(), set(), id="a dateline"),
+        pytest.param("Jawans of the Anbar District Force were killed.", set(), set(), id="a kind before a name"),
+        pytest.param(
+            "They raided a village in Jibia Local Government Area of Katsina State.",
+            {"Jibia Local Government Area"},
+            set(),
+            id="dev 046: the level above dropped",
+        ),
+    ],
+)
+def test_areas_in(sentence: str, kinded: set[str], directed: set[str]) -> None:
+    assert areas_in(sentence, IRAQ) == (kinded, directed)
+
+
+@pytest.mark.parametrize(
+    ("evidence", "rest", "area"),
+    [
+        pytest.param(
+            "Reuters reports the troops were searching for militants in Anbar province when they were attacked.",
+            "The group is mostly based in western Iraq, where the army has killed several militants.",
+            "Anbar province",
+            id="dev 092: the evidence's area first",
+        ),
+        pytest.param(
+            "Militants attacked a convoy, killing 14 soldiers.",
+            "The convoy was attacked in Diyala province.",
+            "Diyala province",
+            id="the other sentences' when the evidence names none",
+        ),
+        pytest.param(
+            "Militants attacked a convoy in western Iraq, killing 14 soldiers.",
+            "The convoy was attacked in Diyala province.",
+            "Diyala province",
+            id="G3: a named province over a direction",
+        ),
+        pytest.param(
+            "Militants attacked a convoy, killing 14 soldiers.",
+            "The convoy was attacked in Diyala province. Gunmen killed two in Anbar province.",
+            None,
+            id="two provinces: none",
+        ),
+        pytest.param(
+            "Militants attacked a convoy, killing 14 soldiers.",
+            "Last month, gunmen killed two in Anbar province.",
+            None,
+            id="another time",
+        ),
+    ],
+)
+def test_area_stated_apart(evidence: str, rest: str, area: str | None) -> None:
+    event = {**IRAQ, "date": None, "evidence": [evidence]}
+    [completed] = area_stated_apart([event], f"{evidence} {rest}", dt.date(2024, 3, 14))
+    assert completed["location"]["area"] == area
+
+
+def test_area_stated_apart_keeps_an_area_the_event_states() -> None:
+    event = {"location": {"site": None, "area": "Nineveh", "country": "Iraq"}, "date": None, "evidence": ["x"]}
+    text = "Militants attacked a convoy in Diyala province."
+    assert area_stated_apart([event], text, None) == [event]
