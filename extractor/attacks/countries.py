@@ -194,6 +194,22 @@ def countries_named(text: str) -> list[tuple[str, str]]:
     return [(names[m.group(1)], m.group(1)) for m in _mention().finditer(text)]
 
 
+# "in northern Cameroon", "in the Israeli-occupied West Bank": a country written as where something is.
+_IN_BEFORE = re.compile(r"\bin\s+(?:the\s+)?(?:(?:[A-Z][a-z]+-)?[a-z]+(?:-[a-z]+)*\s+)?$")
+
+
+def countries_in(sentence: str) -> set[str]:
+    """The codes of the countries ``sentence`` writes after "in" ("stormed into a village in the Israeli-occupied
+    West Bank"), not as a possessor or an adjective ("Nigeria's Boko Haram")."""
+    names = _country_names()
+    return {
+        names[m.group(1)]
+        for m in _mention().finditer(sentence)
+        if _IN_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
+        and not sentence.startswith(("'s", "’s"), m.end())
+    }
+
+
 def subdivision_countries(name: str) -> frozenset[str]:
     """The countries with a first-level subdivision of this name ("Zamfara State" → Nigeria)."""
     key = normalise_text(_KIND.sub(" ", normalise_text(name)))

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from extractor.attacks.countries import countries_named, country_code, direction_of_country
+from extractor.attacks.countries import countries_in, countries_named, country_code, direction_of_country
 from extractor.attacks.injection import instruction_paragraphs
 from extractor.attacks.resolvers import (
     AREA_KINDS,
@@ -54,9 +54,14 @@ _DEATHS = (Casualties.KILLED, Casualties.KILLED_AND_INJURED)
 _HURT = (Casualties.INJURED, Casualties.KILLED_AND_INJURED)
 
 
+def points_away(sentence: str) -> bool:
+    """Whether ``sentence`` is about another time or attack, or is a tally."""
+    return bool(_ELSEWHERE.search(sentence)) or is_aggregate(sentence)
+
+
 def points_elsewhere(sentence: str, event: dict[str, Any]) -> bool:
     """Whether ``sentence`` is about another time, attack or country than ``event``'s, or is a tally."""
-    if _ELSEWHERE.search(sentence) or is_aggregate(sentence):
+    if points_away(sentence):
         return True
     named = {code for code, _ in countries_named(sentence)}
     return bool(named) and country_code((event.get("location") or {}).get("country")) not in named
@@ -247,5 +252,38 @@ def area_stated_apart(events: Sequence[dict[str, Any]], text: str, published: dt
         # G3's most specific level first: a named province over a direction of the country; the evidence's first.
         found = next((group for group in (kinded_quoted, kinded, directed_quoted, directed) if group), [])
         return {**event, "location": {**location, "area": found[0]}} if len(found) == 1 else event
+
+    return _each(events, text, complete)
+
+
+def country_stated_apart(
+    events: Sequence[dict[str, Any]], text: str, published: dt.date | None
+) -> list[dict[str, Any]]:
+    """Each event with the one country its sentences of violence place it in, where that is not the country it
+    answers (dev 082: "Israeli settlers stormed into a Palestinian village in the Israeli-occupied West Bank", an
+    attack answered in Israel). The guideline's country is where the attack happened, as the article states it.
+    The article's only event: one of several reads sentences that name other events' places too. An answer the
+    sentences place it in too, or sentences that place it in two countries, leave it as it is."""
+    forms: dict[str, str] = {}
+    for code, form in countries_named(text):
+        forms.setdefault(code, form)
+
+    def complete(event: dict[str, Any], sentences: list[str]) -> dict[str, Any]:
+        if len(events) > 1:  # a sentence naming one event's site may place another's (seed 003: Iraq and Syria)
+            return event
+        location = event.get("location") or {}
+        answered = country_code(location.get("country"))
+        placed: set[str] = set()
+        for sentence in sentences:
+            day = resolve_date(sentence, published)
+            if (
+                states_an_act(sentence)
+                and not points_away(sentence)
+                and (day is None or day.isoformat() == event.get("date"))
+            ):
+                placed |= countries_in(sentence)
+        if len(placed) != 1 or answered in placed:
+            return event
+        return {**event, "location": {**location, "country": forms[placed.pop()]}}
 
     return _each(events, text, complete)

@@ -11,6 +11,7 @@ from extractor.attacks.stated_apart import (
     area_stated_apart,
     areas_in,
     casualties_stated_apart,
+    country_stated_apart,
     day_stated_apart,
     own_sentences,
     readable_sentences,
@@ -329,3 +330,40 @@ def test_area_stated_apart_keeps_an_area_the_event_states() -> None:
     event = {"location": {"site": None, "area": "Nineveh", "country": "Iraq"}, "date": None, "evidence": ["x"]}
     text = "Militants attacked a convoy in Diyala province."
     assert area_stated_apart([event], text, None) == [event]
+
+
+SETTLERS = (
+    "Dozens of angry Israeli settlers stormed into a Palestinian village in the Israeli-occupied West Bank on Friday, "
+    "shooting and setting houses and cars on fire. The violence came after Israel's army raided a camp."
+)
+
+
+def _in(country: str, site: str | None = "Al Mughayyir") -> dict[str, Any]:
+    return {"location": {"site": site, "area": None, "country": country}, "date": "2024-04-12", "evidence": ["x"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "answered", "country"),
+    [
+        pytest.param(SETTLERS, "Israel", "West Bank", id="dev 082: an attack answered in Israel"),
+        pytest.param(SETTLERS, "West Bank", "West Bank", id="the answer the sentences give"),
+        pytest.param(
+            SETTLERS + " Gunmen shot two people in Jordan on Friday.", "Israel", "Israel", id="two countries: kept"
+        ),
+        pytest.param(
+            "Last year settlers stormed a village in the West Bank.", "Israel", "Israel", id="another time: kept"
+        ),
+        pytest.param(
+            "Nigeria's Boko Haram killed seven people in Cameroon.", "Nigeria", "Cameroon", id="not the possessor"
+        ),
+    ],
+)
+def test_country_stated_apart(text: str, answered: str, country: str) -> None:
+    [event] = country_stated_apart([_in(answered)], text, dt.date(2024, 4, 13))
+    assert event["location"]["country"] == country
+
+
+def test_country_stated_apart_reads_only_a_lone_event() -> None:
+    """Seed 003: a sentence naming one event's site ("four US bases in Iraq and Syria") may place another's."""
+    events = [_in("Israel"), _in("Israel", site="Ramallah")]
+    assert country_stated_apart(events, SETTLERS, dt.date(2024, 4, 13)) == events
