@@ -676,7 +676,7 @@ def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Att
 # --------------------------------------------------------------------------- place
 
 _IN_AREA = re.compile(r"^(?P<site>.+?),?\s+in\s+(?:(?P<owner>[\w\s-]+?)'s\s+)?(?P<area>.+)$", re.IGNORECASE)
-AREA_KINDS = "province|governorate|region|state|district|oblast|county"
+AREA_KINDS = "province|governorate|region|state|district|oblast|county|local government area"
 _AREA_WORDS = re.compile(rf"\b({AREA_KINDS})$", re.IGNORECASE)
 _TOWN_WORDS = re.compile(r"\b(township|town|village|municipality|community)$", re.IGNORECASE)
 # "western Iraq", "southeastern Syria": a direction word opening an area described around a named place.

@@ -187,7 +187,7 @@ _NOT_AFTER = r"(?!\s+[A-Z]|\s*[-—–]\s)"
 # "in northern Central African Republic", "in mountainous central Tunisia": a direction of a country.
 _DIRECTED = re.compile(rf"\b{_DIRECTION_WORD}\s+{_NAME}", re.IGNORECASE)
 # "in Tizi Ouzou region", "Borno state capital Maiduguri", "the province of Narathiwat": a named area and its kind.
-_KINDS = rf"{AREA_KINDS}|local government area"
+_KINDS = AREA_KINDS
 _KINDED = re.compile(
     rf"\b(?P<named>{_NAME})\s+(?i:{_KINDS})\b{_NOT_AFTER}|\b(?i:{_KINDS})\s+of\s+(?P<owner>{_NAME})\b{_NOT_AFTER}"
 )

@@ -241,6 +241,8 @@ def test_resolve_attribution(perpetrator: str | None, evidence: list[str], expec
         (("Naypyidaw", "capital", "Myanmar"), ("Naypyidaw", None, "Myanmar")),
         ((None, "southern area", "Lebanon"), (None, None, "Lebanon")),
         ((None, "southern Lebanon", "Lebanon"), (None, "southern Lebanon", "Lebanon")),
+        # dev 009: Nigeria's local government area is an area, as a district is
+        (("Damboa Local Government Area", None, "Nigeria"), (None, "Damboa Local Government Area", "Nigeria")),
     ],
 )
 def test_resolve_place(
