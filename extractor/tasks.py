@@ -61,6 +61,7 @@ from extractor.attacks.stated_apart import (
     casualties_stated_apart,
     country_stated_apart,
     day_stated_apart,
+    perpetrator_stated_apart,
     weapons_stated_apart,
 )
 from extractor.errors import InputError, PromptError
@@ -216,7 +217,8 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     # A statement's day goes before the article is read for the attack's own day.
     dated = day_stated_apart([undate_statement_day(event, text, published) for event in undated], text, published)
     completed = weapons_stated_apart(casualties_stated_apart(dated, text, published), text, published)
-    return area_stated_apart(told_once(country_stated_apart(completed, text, published)), text, published)
+    placed = area_stated_apart(told_once(country_stated_apart(completed, text, published)), text, published)
+    return perpetrator_stated_apart(placed, text, published)
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

@@ -32,15 +32,17 @@ from extractor.attacks.resolvers import (
     AREA_KINDS,
     acted_days,
     casualties_for,
+    claim_at,
     is_aggregate,
     names_one_place,
     resolve_casualties,
     resolve_date,
+    resolve_perpetrator,
     said_no,
     stated_weapons,
     states_an_act,
 )
-from extractor.attacks.schemas import Casualties, Weapon
+from extractor.attacks.schemas import Attribution, Casualties, Weapon
 from extractor.attacks.sites import mentions
 from extractor.comparators import normalise_text
 from extractor.extraction.citations import sentence_spans
@@ -285,5 +287,67 @@ def country_stated_apart(
         if len(placed) != 1 or answered in placed:
             return event
         return {**event, "location": {**location, "country": forms[placed.pop()]}}
+
+    return _each(events, text, complete)
+
+
+# A proper name as a perpetrator is written: capitalised words, with "al-" and the small words inside a group's name
+# ("al-Qaeda in the Islamic Maghreb", "Army of Islam", "Tehreek-e-Taliban Pakistan").
+_ACTOR = r"(?:al-)?[A-Z][\w'’-]*(?:\s+(?:(?:al-)?[A-Z][\w'’-]*|of(?:\s+the)?|in(?:\s+the)?)(?=\s+(?:al-)?[A-Z]|$|\W))*"
+_MEMBERS = r"(?:(?:fighters|members|militants|gunmen|elements|men)\s+(?:from|of)\s+)?(?:[Tt]he\s+)?"
+# "the attack was carried out by fighters from al-Qaeda in the Islamic Maghreb" (dev 092).
+_DONE_BY = re.compile(
+    rf"\b(?:carried out|claimed|committed|launched|staged|perpetrated|conducted|orchestrated)\s+by\s+{_MEMBERS}"
+    rf"(?P<actor>{_ACTOR})"
+)
+# "suspect Abu Sayyaf was involved" (dev 040), "blamed the attack on the Pakistani Taliban".
+_SUSPECTED_OF = re.compile(
+    rf"\bsuspect(?:s|ed)?\s+(?:that\s+)?(?:the\s+)?(?P<actor>{_ACTOR})\s+(?:was|were|is|are|of|had|to)\b"
+    rf"|\bblam(?:ed|es|ing)\s+(?:the\s+(?:attack|bombing|blast|strike|killings?)\s+)?on\s+{_MEMBERS}(?P<blamed>{_ACTOR})"
+)
+# "The Pakistani Taliban have reportedly claimed the attack." (dev 041): the name right before the claim.
+_CLAIMER = re.compile(rf"(?:^|[^\w'’-])(?:[Tt]he\s+)?(?P<actor>{_ACTOR})\s+(?:\w+\s+){{0,2}}$")
+_BELIEVED = re.compile(r"\b(?:believed|suspected|likely|probably|thought|presumed)\b", re.IGNORECASE)
+_HEARSAY = re.compile(r"\b(?:reportedly|allegedly|purportedly|apparently)\b", re.IGNORECASE)
+
+
+def actor_stated(sentence: str) -> tuple[str, Attribution] | None:
+    """The group ``sentence`` says carried out, claimed or is suspected of an attack, and how it is known (G7):
+    a claim ``claimed`` (G7a: ``attributed`` when the writer hedges it), "carried out by" ``attributed`` (or
+    ``suspected`` when only believed), a suspicion or blame ``suspected`` or ``attributed``."""
+    claimed = claim_at(sentence)
+    if claimed is not None and (found := _CLAIMER.search(sentence, 0, claimed)):
+        return found["actor"], Attribution.ATTRIBUTED if _HEARSAY.search(sentence) else Attribution.CLAIMED
+    if found := _DONE_BY.search(sentence):
+        return found["actor"], Attribution.SUSPECTED if _BELIEVED.search(sentence) else Attribution.ATTRIBUTED
+    if found := _SUSPECTED_OF.search(sentence):
+        if found["actor"]:
+            return found["actor"], Attribution.SUSPECTED
+        return found["blamed"], Attribution.SUSPECTED if _BELIEVED.search(sentence) else Attribution.ATTRIBUTED
+    return None
+
+
+def perpetrator_stated_apart(
+    events: Sequence[dict[str, Any]], text: str, published: dt.date | None
+) -> list[dict[str, Any]]:
+    """Each event with no perpetrator, with the one group its sentences say carried out, claimed or is suspected
+    of the attack (the guideline's perpetrator: "the actor that carried out or claimed the attack, as named"; dev
+    041 "The Pakistani Taliban have reportedly claimed the attack."). A descriptor ("gunmen") or a speaker is no
+    name (G1); two groups leave it empty."""
+
+    def complete(event: dict[str, Any], sentences: list[str]) -> dict[str, Any]:
+        if event.get("perpetrator"):
+            return event
+        found: dict[str, tuple[str, Attribution]] = {}
+        for sentence in sentences:
+            if points_away(sentence) or not (stated := actor_stated(sentence)):
+                continue
+            actor = resolve_perpetrator(stated[0])
+            if actor is not None and country_code(actor) is None:
+                found.setdefault(normalise_text(actor), (actor, stated[1]))
+        if len(found) != 1:
+            return event
+        actor, known = next(iter(found.values()))
+        return {**event, "perpetrator": actor, "attribution": known.value}
 
     return _each(events, text, complete)

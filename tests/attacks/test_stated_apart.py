@@ -7,13 +7,16 @@ from typing import Any
 
 import pytest
 
+from extractor.attacks.schemas import Attribution
 from extractor.attacks.stated_apart import (
+    actor_stated,
     area_stated_apart,
     areas_in,
     casualties_stated_apart,
     country_stated_apart,
     day_stated_apart,
     own_sentences,
+    perpetrator_stated_apart,
     readable_sentences,
     weapons_stated_apart,
 )
@@ -367,3 +370,73 @@ def test_country_stated_apart_reads_only_a_lone_event() -> None:
     """Seed 003: a sentence naming one event's site ("four US bases in Iraq and Syria") may place another's."""
     events = [_in("Israel"), _in("Israel", site="Ramallah")]
     assert country_stated_apart(events, SETTLERS, dt.date(2024, 4, 13)) == events
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stated"),
+    [
+        pytest.param(
+            "The Pakistani Taliban have reportedly claimed the attack.",
+            ("Pakistani Taliban", Attribution.ATTRIBUTED),
+            id="dev 041: a claim the writer hedges (G7a)",
+        ),
+        pytest.param(
+            "Al Shabaab claimed responsibility for the blast.", ("Al Shabaab", Attribution.CLAIMED), id="a claim"
+        ),
+        pytest.param(
+            "It is believed the attack was carried out by fighters from al-Qaeda in the Islamic Maghreb (Aqim).",
+            ("al-Qaeda in the Islamic Maghreb", Attribution.SUSPECTED),
+            id="dev 092: carried out by, believed",
+        ),
+        pytest.param(
+            "Police suspect Abu Sayyaf was involved, said the police chief.",
+            ("Abu Sayyaf", Attribution.SUSPECTED),
+            id="dev 040: suspected",
+        ),
+        pytest.param(
+            "Officials blamed the attack on the Crimson Front.", ("Crimson Front", Attribution.ATTRIBUTED), id="blamed"
+        ),
+        pytest.param("No group has claimed responsibility.", None, id="no claim"),
+        pytest.param("Gunmen killed five people in the village.", None, id="no group named"),
+    ],
+)
+def test_actor_stated(sentence: str, stated: tuple[str, Attribution] | None) -> None:
+    assert actor_stated(sentence) == stated
+
+
+def _unclaimed(perpetrator: str | None = None) -> dict[str, Any]:
+    return {
+        "location": {"site": "Mattani", "area": None, "country": "Pakistan"},
+        "date": "2012-10-14",
+        "perpetrator": perpetrator,
+        "attribution": "attributed" if perpetrator else "none",
+        "evidence": ["Militants attacked a checkpoint in Mattani."],
+    }
+
+
+@pytest.mark.parametrize(
+    ("rest", "perpetrator", "attribution"),
+    [
+        pytest.param("The Pakistani Taliban have reportedly claimed the attack.", "Pakistani Taliban", "attributed"),
+        pytest.param("Officials blamed the attack on gunmen.", None, "none", id="G1: a descriptor is no name"),
+        pytest.param(
+            "The Pakistani Taliban claimed the attack. Officials blamed the attack on the Haqqani network.",
+            None,
+            "none",
+            id="two groups: none",
+        ),
+        pytest.param(
+            "Last year the Pakistani Taliban claimed an attack on the same post.", None, "none", id="another time"
+        ),
+    ],
+)
+def test_perpetrator_stated_apart(rest: str, perpetrator: str | None, attribution: str) -> None:
+    text = f"Militants attacked a checkpoint in Mattani. {rest}"
+    [event] = perpetrator_stated_apart([_unclaimed()], text, dt.date(2012, 10, 15))
+    assert (event["perpetrator"], event["attribution"]) == (perpetrator, attribution)
+
+
+def test_perpetrator_stated_apart_keeps_the_one_answered() -> None:
+    text = "Militants attacked a checkpoint in Mattani. The Pakistani Taliban claimed the attack."
+    event = _unclaimed("Lashkar-e-Jhangvi")
+    assert perpetrator_stated_apart([event], text, dt.date(2012, 10, 15)) == [event]
