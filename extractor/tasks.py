@@ -216,9 +216,15 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     undated = (undate_publication_copy(event, text, published) for event in armed)
     # A statement's day goes before the article is read for the attack's own day.
     dated = day_stated_apart([undate_statement_day(event, text, published) for event in undated], text, published)
-    completed = weapons_stated_apart(casualties_stated_apart(dated, text, published), text, published)
-    placed = area_stated_apart(told_once(country_stated_apart(completed, text, published)), text, published)
-    return perpetrator_stated_apart(placed, text, published)
+    completed = dated
+    for complete in (casualties_stated_apart, weapons_stated_apart, country_stated_apart):
+        completed = complete(completed, text, published)
+    # One attack told twice is merged once the countries are read (the identity rule compares them), and before the
+    # area and the attacker are: an article's only event reads every sentence, one of several only its own.
+    completed = told_once(completed)
+    for complete in (area_stated_apart, perpetrator_stated_apart):
+        completed = complete(completed, text, published)
+    return completed
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

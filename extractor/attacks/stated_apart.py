@@ -17,6 +17,13 @@ were believed to have been killed or injured", too far apart for the casualty re
 one for a weapon, which must also name an act. For a day it must name an act, and the day must not be only when
 something was said (G5c). Sentences that disagree leave the field as the evidence gave it: a count null, a day
 null; a weapon's sentences add up (G2 lists every weapon used).
+
+So are the area, the country and the perpetrator the model left out or got wrong: the one area its sentences of
+violence name (dev 092: "in Tizi Ouzou region when they were attacked"), the one country they place the article's
+only event in (dev 082: "a Palestinian village in the Israeli-occupied West Bank", answered Israel), and the one
+group they say carried out, claimed or are suspected of it (dev 041: "The Pakistani Taliban have reportedly claimed
+the attack"). On dev these three gained; on test, with the told-once merge, they lost (README, "Five rules from
+dev's remaining errors").
 """
 
 from __future__ import annotations
@@ -189,17 +196,19 @@ _NOT_AFTER = r"(?!\s+[A-Z]|\s*[-—–]\s)"
 # "in northern Central African Republic", "in mountainous central Tunisia": a direction of a country.
 _DIRECTED = re.compile(rf"\b{_DIRECTION_WORD}\s+{_NAME}", re.IGNORECASE)
 # "in Tizi Ouzou region", "Borno state capital Maiduguri", "the province of Narathiwat": a named area and its kind.
-_KINDS = AREA_KINDS
 _KINDED = re.compile(
-    rf"\b(?P<named>{_NAME})\s+(?i:{_KINDS})\b{_NOT_AFTER}|\b(?i:{_KINDS})\s+of\s+(?P<owner>{_NAME})\b{_NOT_AFTER}"
+    rf"\b(?P<named>{_NAME})\s+(?i:{AREA_KINDS})\b{_NOT_AFTER}|\b(?i:{AREA_KINDS})\s+of\s+(?P<owner>{_NAME})\b{_NOT_AFTER}"
 )
-# A name before "State" or "Province" that is a group's, not a place's ("Islamic State", "Islamic State Khorasan
-# Province", "United States", "the Afghan affiliate of the militant group, known as Khorasan province").
+# A name before "State" or "Province" that is a group's or an office's, not a place's ("Islamic State", "United
+# States", "Secretary of State").
 _NOT_AREAS = re.compile(r"^(?:The\s+)?(?:Islamic|United|Gulf|Member|Nation|Head|Secretary)\b")
+# What makes the area after it a group's name: "Islamic State Khorasan Province", "the Afghan affiliate of the
+# militant group, known as Khorasan province" (dev 016, 017).
 _GROUP_BEFORE = re.compile(r"\b(?:State|known\s+as|called)\s+$")
 # "Jibia Local Government Area of Katsina State": the state is the level above the area the text gives (G3).
+_LEVEL_ABOVE = re.compile(rf"(?i:{AREA_KINDS})\s+of\s+$")
+# "Iraq’s Anbar province": the owner's name is no part of the area's.
 _OWNER = re.compile(r"^[A-Z][\w-]*[’']s\s+")
-_LEVEL_ABOVE = re.compile(rf"(?i:{_KINDS})\s+of\s+$")
 
 
 def areas_in(sentence: str, event: dict[str, Any]) -> tuple[set[str], set[str]]:
@@ -212,7 +221,6 @@ def areas_in(sentence: str, event: dict[str, Any]) -> tuple[set[str], set[str]]:
         before = sentence[: match.start()]
         if _NOT_AREAS.match(name) or _GROUP_BEFORE.search(before) or _LEVEL_ABOVE.search(before) or country_code(name):
             continue
-        # "Iraq’s Anbar province": the owner's name is no part of the area's.
         kinded.add(_OWNER.sub("", match.group(0)))
     directed: set[str] = set()
     code = country_code((event.get("location") or {}).get("country"))
