@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
@@ -1076,16 +1076,25 @@ def merge_attacks(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def deduplicate(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Events of one article merged by :func:`same_attack`, in order of first appearance."""
+def _merged_where(
+    events: Sequence[dict[str, Any]], merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None]
+) -> list[dict[str, Any]]:
+    """``events`` with each merged into the first kept one that ``merge(kept, event)`` makes one event of (it
+    returns ``None`` for two attacks), in order of first appearance."""
     kept: list[dict[str, Any]] = []
     for event in events:
-        match = next((i for i, k in enumerate(kept) if same_attack(k, event)), None)
-        if match is None:
-            kept.append(dict(event))
+        for i, other in enumerate(kept):
+            if (merged := merge(other, event)) is not None:
+                kept[i] = merged
+                break
         else:
-            kept[match] = merge_attacks(kept[match], event)
+            kept.append(dict(event))
     return kept
+
+
+def deduplicate(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events of one article merged by :func:`same_attack`, in order of first appearance."""
+    return _merged_where(events, lambda kept, event: merge_attacks(kept, event) if same_attack(kept, event) else None)
 
 
 def _quotes(event: Mapping[str, Any]) -> set[str]:
@@ -1123,17 +1132,15 @@ def told_once(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The article's events with each attack once, as the text has settled them (sites, days and countries read
     against the article): two that :func:`same_attack` calls one, and one that :func:`retells` another, merged
     into the first to appear, the sited event's day kept."""
-    kept: list[dict[str, Any]] = []
-    for event in events:
-        match = next(
-            (i for i, k in enumerate(kept) if same_attack(k, event) or retells(event, k) or retells(k, event)), None
-        )
-        if match is None:
-            kept.append(event)
-        else:
-            other = kept[match]
-            kept[match] = merge_attacks(event, other) if retells(other, event) else merge_attacks(other, event)
-    return kept
+
+    def merge(kept: dict[str, Any], event: dict[str, Any]) -> dict[str, Any] | None:
+        if retells(kept, event):
+            return merge_attacks(event, kept)
+        if same_attack(kept, event) or retells(event, kept):
+            return merge_attacks(kept, event)
+        return None
+
+    return _merged_where(events, merge)
 
 
 def own_counts(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -76,12 +76,15 @@ def points_elsewhere(sentence: str, event: dict[str, Any]) -> bool:
     return bool(named) and country_code((event.get("location") or {}).get("country")) not in named
 
 
-def states_its_details(sentence: str, event: dict[str, Any], published: dt.date | None) -> bool:
-    """Whether ``sentence`` may state ``event``'s toll or weapons: about it, on no other day, denying nothing."""
-    if points_elsewhere(sentence, event) or said_no(sentence):
-        return False
+def on_its_day(sentence: str, event: dict[str, Any], published: dt.date | None) -> bool:
+    """Whether ``sentence`` states no day, or ``event``'s."""
     day = resolve_date(sentence, published)
     return day is None or day.isoformat() == event.get("date")
+
+
+def states_its_details(sentence: str, event: dict[str, Any], published: dt.date | None) -> bool:
+    """Whether ``sentence`` may state ``event``'s toll or weapons: about it, on no other day, denying nothing."""
+    return not (points_elsewhere(sentence, event) or said_no(sentence)) and on_its_day(sentence, event, published)
 
 
 def readable_sentences(text: str) -> list[str]:
@@ -274,23 +277,18 @@ def country_stated_apart(
     attack answered in Israel). The guideline's country is where the attack happened, as the article states it.
     The article's only event: one of several reads sentences that name other events' places too. An answer the
     sentences place it in too, or sentences that place it in two countries, leave it as it is."""
+    if len(events) != 1:  # a sentence naming one event's site may place another's (seed 003: Iraq and Syria)
+        return list(events)
     forms: dict[str, str] = {}
     for code, form in countries_named(text):
         forms.setdefault(code, form)
 
     def complete(event: dict[str, Any], sentences: list[str]) -> dict[str, Any]:
-        if len(events) > 1:  # a sentence naming one event's site may place another's (seed 003: Iraq and Syria)
-            return event
         location = event.get("location") or {}
         answered = country_code(location.get("country"))
         placed: set[str] = set()
         for sentence in sentences:
-            day = resolve_date(sentence, published)
-            if (
-                states_an_act(sentence)
-                and not points_away(sentence)
-                and (day is None or day.isoformat() == event.get("date"))
-            ):
+            if states_an_act(sentence) and not points_away(sentence) and on_its_day(sentence, event, published):
                 placed |= countries_in(sentence)
         if len(placed) != 1 or answered in placed:
             return event
