@@ -23,12 +23,15 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from extractor.evaluation.compare import Comparison  # noqa: E402
+from extractor.evaluation.suite import load_run  # noqa: E402
 
 
 class BenchError(Exception):
@@ -81,22 +84,15 @@ def step(before: Path, after: Path, split: str, out: Path, resamples: int, task:
     """``after`` against ``before``: field micro F1 change with its paired interval, and articles won and lost."""
     args = ["compare", str(before), str(after), "--task", task, "--split", split, "--allow-errors"]
     _run_cli([*args, "--resamples", str(resamples), "--out", str(out)], ROOT, dict(os.environ), "compare")
-    compared = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
-    delta = compared["deltas"][0]
-    micro = delta["headline"]["micro_f1"]
-    outcomes = Counter(article["outcomes"].get(delta["label"]) for article in compared["articles"])
+    [delta] = Comparison.model_validate_json((out / "comparison.json").read_text(encoding="utf-8")).deltas
+    micro = delta.headline["micro_f1"]
     return {
-        "micro_f1": micro["value"],
-        "change": micro["delta"],
-        "interval": [micro["interval"]["low"], micro["interval"]["high"]],
-        "won": outcomes["win"],
-        "lost": outcomes["loss"],
+        "micro_f1": micro.value,
+        "change": micro.delta,
+        "interval": [micro.interval.low, micro.interval.high],
+        "won": delta.wins,
+        "lost": delta.losses,
     }
-
-
-def micro_f1(run: Path) -> float:
-    scores = json.loads((run / "scores.json").read_text(encoding="utf-8"))
-    return float(scores["score"]["micro"]["f1"])
 
 
 def measure(
@@ -109,7 +105,8 @@ def measure(
     for number, (name, commit) in enumerate(zip(commits, hashes, strict=True), 1):
         run = out / f"{number}-{commit[:12]}"
         replay_at(commit, prompt, split, run, resamples, task)
-        row: dict[str, Any] = {"commit": commit, "given": name, "run": str(run), "micro_f1": micro_f1(run)}
+        score = load_run(run).score.micro.f1
+        row: dict[str, Any] = {"commit": commit, "given": name, "run": str(run), "micro_f1": score}
         if rows:
             row |= step(Path(rows[-1]["run"]), run, split, out / f"compare-{number - 1}-{number}", resamples, task)
         rows.append(row)

@@ -128,7 +128,7 @@ def drop_victim_perpetrators(events: Sequence[dict[str, Any]]) -> list[dict[str,
 # G7a: the writer's hedge on a claim ("have reportedly claimed the attack") leaves it attributed. Read only in
 # the sentences the model did not quote: in its evidence, "X reportedly confirmed it was behind" stays a claim
 # (seed 001's gold, where the article also quotes the group's statement).
-_HEDGED = re.compile(r"\b(reportedly|allegedly|purportedly|apparently|(is|are) said to have)\b", re.IGNORECASE)
+HEDGED = re.compile(r"\b(reportedly|allegedly|purportedly|apparently|(is|are) said to have)\b", re.IGNORECASE)
 # The parts of a perpetrator as the model lists them: "Shadow government, National Unity Government (NUG),
 # People's Defence Force" names three ways of one actor, each of which the article may write alone.
 _PARTS = re.compile(r"\s*(?:,|;|/|\(|\)|\band\b|\bor\b)\s*", re.IGNORECASE)
@@ -162,7 +162,7 @@ def known_as_in_text(perpetrator: str, evidence: Sequence[str], text: str) -> At
         return None
     sentences = (text[a:b] for a, b in sentence_spans(text))
     naming = [(s, ends) for s in sentences if (ends := _mentions(parts, s))]
-    unhedged = [(s, ends) for s, ends in naming if not _HEDGED.search(s)]
+    unhedged = [(s, ends) for s, ends in naming if not HEDGED.search(s)]
     for sentence, ends in unhedged:
         claimed = claim_at(sentence)
         # The claimer comes first: "ISIS claims the attack that killed journalists" is no claim by journalists.

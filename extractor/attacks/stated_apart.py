@@ -35,6 +35,7 @@ from typing import Any
 
 from extractor.attacks.countries import countries_in, countries_named, country_code, direction_of_country
 from extractor.attacks.injection import instruction_paragraphs
+from extractor.attacks.perpetrators import HEDGED
 from extractor.attacks.resolvers import (
     AREA_KINDS,
     acted_days,
@@ -314,7 +315,6 @@ _SUSPECTED_OF = re.compile(
 # "The Pakistani Taliban have reportedly claimed the attack." (dev 041): the name right before the claim.
 _CLAIMER = re.compile(rf"(?:^|[^\w'’-])(?:[Tt]he\s+)?(?P<actor>{_ACTOR})\s+(?:\w+\s+){{0,2}}$")
 _BELIEVED = re.compile(r"\b(?:believed|suspected|likely|probably|thought|presumed)\b", re.IGNORECASE)
-_HEARSAY = re.compile(r"\b(?:reportedly|allegedly|purportedly|apparently)\b", re.IGNORECASE)
 
 
 def actor_stated(sentence: str) -> tuple[str, Attribution] | None:
@@ -323,7 +323,7 @@ def actor_stated(sentence: str) -> tuple[str, Attribution] | None:
     ``suspected`` when only believed), a suspicion or blame ``suspected`` or ``attributed``."""
     claimed = claim_at(sentence)
     if claimed is not None and (found := _CLAIMER.search(sentence, 0, claimed)):
-        return found["actor"], Attribution.ATTRIBUTED if _HEARSAY.search(sentence) else Attribution.CLAIMED
+        return found["actor"], Attribution.ATTRIBUTED if HEDGED.search(sentence) else Attribution.CLAIMED
     if found := _DONE_BY.search(sentence):
         return found["actor"], Attribution.SUSPECTED if _BELIEVED.search(sentence) else Attribution.ATTRIBUTED
     if found := _SUSPECTED_OF.search(sentence):
