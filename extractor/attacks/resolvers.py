@@ -310,6 +310,12 @@ _ACT_WORDS = (
     r"|raid\w*|drones?|rockets?|missiles?|mortars?|shell\w*|artillery|wound\w*|injur\w*|kill\w*|dead|deaths?|died"
     r"|clash\w*|assault\w*|target\w*|gunm[ae]n|massacre\w*|abduct\w*|kidnap\w*|violen\w*|casualt\w*|destr\w*"
     r"|lives|stormed|storming|gunfire|burn(?:ed|ing|t)|torch(?:ed|ing)|set fire|set ablaze|arson\w*"
+    # The guideline's own kinds of attack ("an air strike, a bombing or IED, a shooting or armed assault") as news
+    # writes them in one word, and the armed assaults without a gun or a bomb (dev 132: "stabbed a waitress",
+    # "used a vehicle to mow down pedestrians"; R6-A8's hijackings).
+    r"|airstrik\w*|IEDs?|detonat\w*|grenades?|landmines?|gunned|gunshots?|stabb\w*|stabs?|knif(?:e|ed|es|ing)"
+    r"|knives|machetes?|hacked|behead\w*|ramm(?:ed|ing)|mow(?:ed|ing|n)? down|murder\w*|assassinat\w*|slain"
+    r"|slaughter\w*|lynch\w*|hijack\w*|blew (?:up|himself|herself|themselves)"
 )
 # The armed actors: with them, a quote is about violence, but names no act ("the rebels announced a ceasefire").
 _ACTOR_WORDS = r"militants?|insurgen\w*|terroris\w*|jihadis\w*|rebels?|troops|soldiers|fighters"

@@ -1009,6 +1009,22 @@ def test_reports_violence(evidence: list[str], reports: bool) -> None:
         (["Yesh Din said settlers stormed into the village of Al Mughayyir."], True),
         (["The assailants burned down houses in the village and most residents have fled."], True),  # dev 073
         (["Militiamen torched the market and set fire to a church."], True),
+        # The guideline's kinds of attack in one word, and armed assaults without a gun or a bomb (dev 132).
+        (["The man with the knife stabbed a waitress, who was hiding behind a partition, in the neck."], True),
+        (["The attackers used a vehicle to mow down pedestrians on London Bridge."], True),
+        (["Israeli airstrikes hit the town overnight."], True),
+        (["An IED went off under the convoy."], True),
+        (["The bomber detonated his vest at the gate."], True),
+        (["Assailants hurled a grenade into the bar."], True),
+        (["Villagers were hacked with machetes."], True),
+        (["The mayor was gunned down outside his home."], True),
+        (["Two men blew themselves up at the checkpoint."], True),
+        (["Gunmen hijacked a bus carrying pilgrims."], True),
+        (["The truck rammed into the crowd at the market."], True),
+        (["The victims were beheaded in front of the villagers."], True),
+        # Words that only start like one of them are no act.
+        (["The rebels announced a truce to keep the region stable."], False),
+        (["Leaders met in Rome to discuss the stability of the region."], False),
         # The care of the wounded alone is no act (E1a), as for settle_events.
         (["Many of the wounded were taken to a hospital in Kohat."], False),
         # No words: left to the other rules.
