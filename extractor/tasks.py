@@ -59,6 +59,7 @@ from extractor.attacks.sites import ground_sites, unlisted_places
 from extractor.attacks.stated_apart import (
     area_stated_apart,
     casualties_stated_apart,
+    country_in_headline,
     country_stated_apart,
     day_stated_apart,
     perpetrator_stated_apart,
@@ -221,7 +222,7 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
         completed = complete(completed, text, published)
     # One attack told twice is merged once the countries are read (the identity rule compares them), and before the
     # area and the attacker are: an article's only event reads every sentence, one of several only its own.
-    completed = told_once(completed)
+    completed = country_in_headline(told_once(completed), article.meta.title, text)
     for complete in (area_stated_apart, perpetrator_stated_apart):
         completed = complete(completed, text, published)
     return completed

@@ -198,16 +198,26 @@ def countries_named(text: str) -> list[tuple[str, str]]:
 _IN_BEFORE = re.compile(r"\bin\s+(?:the\s+)?(?:(?:[A-Z][a-z]+-)?[a-z]+(?:-[a-z]+)*\s+)?$")
 
 
+# "in neighbouring Saudi Arabia and Yemen", "in Mali, Niger or Burkina Faso": a country listed after one written "in".
+_LISTED_BEFORE = re.compile(r"(?:,\s*|\s+(?:and|or)\s+|,\s*(?:and|or)\s+)$")
+
+
 def countries_in(sentence: str) -> set[str]:
     """The codes of the countries ``sentence`` writes after "in" ("stormed into a village in the Israeli-occupied
-    West Bank"), not as a possessor or an adjective ("Nigeria's Boko Haram")."""
+    West Bank"), and those listed with them ("similar recent attacks in neighbouring Saudi Arabia and Yemen",
+    dev 118: two countries, so no one place), not as a possessor or an adjective ("Nigeria's Boko Haram")."""
     names = _country_names()
-    return {
-        names[m.group(1)]
-        for m in _mention().finditer(sentence)
-        if _IN_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
-        and not sentence.startswith(("'s", "’s"), m.end())
-    }
+    found: set[str] = set()
+    listed_from = -1  # where the last country placed by "in" (or listed after one) ends
+    for m in _mention().finditer(sentence):
+        placed = bool(_IN_BEFORE.search(sentence, max(0, m.start() - 40), m.start()))
+        listed = listed_from >= 0 and _LISTED_BEFORE.fullmatch(sentence, listed_from, m.start()) is not None
+        if (placed or listed) and not sentence.startswith(("'s", "’s"), m.end()):
+            found.add(names[m.group(1)])
+            listed_from = m.end()
+        else:
+            listed_from = -1
+    return found
 
 
 def subdivision_countries(name: str) -> frozenset[str]:

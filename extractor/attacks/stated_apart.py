@@ -298,6 +298,31 @@ def country_stated_apart(
     return _each(events, text, complete)
 
 
+def country_in_headline(events: Sequence[dict[str, Any]], headline: str | None, text: str) -> list[dict[str, Any]]:
+    """The article's only event in the one country its headline places an attack in ("Somalis suspected in Djibouti
+    suicide bombing", dev 127, answered Somalia: the attackers' country), where no sentence of violence of the
+    article writes it in the country it answers. The guideline's country is where the attack happened, as the article
+    states it (a base in Syria is in Syria even if the attackers came from Iraq), and a headline states it once, for
+    the story's attack. A headline that names another country too ("Iran-backed militias in Iraq claim attack on US
+    base in Syria", the seeds) places nothing; so does one that names no act; one of several events may be any one's.
+    """
+    if len(events) != 1 or not headline or not states_an_act(headline):
+        return list(events)
+    placed = countries_in(headline)
+    if len(placed) != 1 or {code for code, _ in countries_named(headline)} != placed:
+        return list(events)
+    [event] = events
+    location = event.get("location") or {}
+    answered = country_code(location.get("country"))
+    [code] = placed
+    if answered == code or any(
+        answered in countries_in(sentence) for sentence in readable_sentences(text) if states_an_act(sentence)
+    ):
+        return list(events)
+    form = next((form for found, form in countries_named(headline) if found == code), None)
+    return [{**event, "location": {**location, "country": form}}]
+
+
 # A proper name as a perpetrator is written: capitalised words, with "al-" and the small words inside a group's name
 # ("al-Qaeda in the Islamic Maghreb", "Army of Islam", "Tehreek-e-Taliban Pakistan").
 _ACTOR = r"(?:al-)?[A-Z][\w'’-]*(?:\s+(?:(?:al-)?[A-Z][\w'’-]*|of(?:\s+the)?|in(?:\s+the)?)(?=\s+(?:al-)?[A-Z]|$|\W))*"

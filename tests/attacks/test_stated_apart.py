@@ -13,6 +13,7 @@ from extractor.attacks.stated_apart import (
     area_stated_apart,
     areas_in,
     casualties_stated_apart,
+    country_in_headline,
     country_stated_apart,
     day_stated_apart,
     own_sentences,
@@ -341,7 +342,7 @@ SETTLERS = (
 )
 
 
-def _in(country: str, site: str | None = "Al Mughayyir") -> dict[str, Any]:
+def _in(country: str | None, site: str | None = "Al Mughayyir") -> dict[str, Any]:
     return {"location": {"site": site, "area": None, "country": country}, "date": "2024-04-12", "evidence": ["x"]}
 
 
@@ -359,11 +360,68 @@ def _in(country: str, site: str | None = "Al Mughayyir") -> dict[str, Any]:
         pytest.param(
             "Nigeria's Boko Haram killed seven people in Cameroon.", "Nigeria", "Cameroon", id="not the possessor"
         ),
+        pytest.param(
+            "A suicide bomber struck the mosque. IS has carried out similar recent attacks in neighbouring Saudi Arabia"
+            " and Yemen.",
+            "Kuwait",
+            "Kuwait",
+            id="dev 118: two countries listed after 'in': kept",
+        ),
+        pytest.param(
+            "Jihadists have killed thousands in attacks in Mali, Niger or Burkina Faso.",
+            "Chad",
+            "Chad",
+            id="three listed",
+        ),
     ],
 )
 def test_country_stated_apart(text: str, answered: str, country: str) -> None:
     [event] = country_stated_apart([_in(answered)], text, dt.date(2024, 4, 13))
     assert event["location"]["country"] == country
+
+
+DJIBOUTI = (
+    "Two Somalis are suspected of having carried out a suicide bombing at a restaurant on Saturday that killed three, "
+    "Djibouti's Interior Ministry has said. Al-Shabab is active inside Somalia."
+)
+
+
+@pytest.mark.parametrize(
+    ("headline", "text", "answered", "country"),
+    [
+        pytest.param("Somalis suspected in Djibouti suicide bombing", DJIBOUTI, "Somalia", "Djibouti", id="dev 127"),
+        pytest.param("Somalis suspected in Djibouti suicide bombing", DJIBOUTI, None, "Djibouti", id="none answered"),
+        pytest.param(
+            "Somalis suspected in Djibouti suicide bombing",
+            DJIBOUTI + " Gunmen attacked a camp in Somalia on Saturday.",
+            "Somalia",
+            "Somalia",
+            id="a sentence of violence places it in its answer: kept",
+        ),
+        pytest.param(
+            "Iran-backed militias in Iraq claim attack on US base in Syria",
+            "A drone hit the base.",
+            "Syria",
+            "Syria",
+            id="the seeds: two countries in the headline place nothing",
+        ),
+        pytest.param(
+            "Somalis in Djibouti mark independence day", DJIBOUTI, "Somalia", "Somalia", id="no act in the headline"
+        ),
+        pytest.param(
+            "Somalia's Shabab: bombing in Djibouti", DJIBOUTI, "Somalia", "Somalia", id="another country named too"
+        ),
+        pytest.param(None, DJIBOUTI, "Somalia", "Somalia", id="no headline"),
+    ],
+)
+def test_country_in_headline(headline: str | None, text: str, answered: str | None, country: str | None) -> None:
+    [event] = country_in_headline([_in(answered, None)], headline, text)
+    assert event["location"]["country"] == country
+
+
+def test_country_in_headline_reads_only_a_lone_event() -> None:
+    events = [_in("Somalia", None), _in("Somalia", "Mogadishu")]
+    assert country_in_headline(events, "Somalis suspected in Djibouti suicide bombing", DJIBOUTI) == events
 
 
 def test_country_stated_apart_reads_only_a_lone_event() -> None:
