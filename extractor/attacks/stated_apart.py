@@ -33,7 +33,13 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from extractor.attacks.countries import countries_in, countries_named, country_code, direction_of_country
+from extractor.attacks.countries import (
+    countries_in,
+    countries_named,
+    country_code,
+    direction_of_country,
+    town_countries,
+)
 from extractor.attacks.injection import instruction_paragraphs
 from extractor.attacks.perpetrators import HEDGED
 from extractor.attacks.resolvers import (
@@ -41,6 +47,7 @@ from extractor.attacks.resolvers import (
     acted_days,
     casualties_for,
     claim_at,
+    event_places,
     is_aggregate,
     names_one_place,
     resolve_casualties,
@@ -299,28 +306,32 @@ def country_stated_apart(
 
 
 def country_in_headline(events: Sequence[dict[str, Any]], headline: str | None, text: str) -> list[dict[str, Any]]:
-    """The article's only event in the one country its headline places an attack in ("Somalis suspected in Djibouti
-    suicide bombing", dev 127, answered Somalia: the attackers' country), where no sentence of violence of the
-    article writes it in the country it answers. The guideline's country is where the attack happened, as the article
-    states it (a base in Syria is in Syria even if the attackers came from Iraq), and a headline states it once, for
-    the story's attack. A headline that names another country too ("Iran-backed militias in Iraq claim attack on US
-    base in Syria", the seeds) places nothing; so does one that names no act; one of several events may be any one's.
+    """The article's events in the one country its headline places an attack in, where they all answer another one
+    and nothing in the article places them there: no sentence of violence writes that country after "in", and the
+    gazetteer knows none of their places in it (dev 127: "Somalis suspected in Djibouti suicide bombing", answered
+    Somalia, the attackers' country; 091: "Boko Haram bombers kill seven in Cameroon", two places answered in Nigeria,
+    the border the body names). The guideline's country is where the attack happened, as the article states it (a
+    base in Syria is in Syria even if the attackers came from Iraq), and a headline states it for the story's attacks.
+    A headline that names another country too ("Iran-backed militias in Iraq claim attack on US base in Syria", the
+    seeds) places nothing; so does one that names no act, and events answered in several countries keep them.
     """
-    if len(events) != 1 or not headline or not states_an_act(headline):
+    if not events or not headline or not states_an_act(headline):
         return list(events)
     placed = countries_in(headline)
     if len(placed) != 1 or {code for code, _ in countries_named(headline)} != placed:
         return list(events)
-    [event] = events
-    location = event.get("location") or {}
-    answered = country_code(location.get("country"))
     [code] = placed
-    if answered == code or any(
-        answered in countries_in(sentence) for sentence in readable_sentences(text) if states_an_act(sentence)
+    answered = {country_code((event.get("location") or {}).get("country")) for event in events}
+    if len(answered) != 1 or code in answered:
+        return list(events)
+    [other] = answered
+    if other is not None and (
+        any(other in countries_in(sentence) for sentence in readable_sentences(text) if states_an_act(sentence))
+        or any(other in town_countries(place) for event in events for place in event_places(event))
     ):
         return list(events)
-    form = next((form for found, form in countries_named(headline) if found == code), None)
-    return [{**event, "location": {**location, "country": form}}]
+    form = next(form for found, form in countries_named(headline) if found == code)
+    return [{**event, "location": {**(event.get("location") or {}), "country": form}} for event in events]
 
 
 # A proper name as a perpetrator is written: capitalised words, with "al-" and the small words inside a group's name

@@ -419,9 +419,26 @@ def test_country_in_headline(headline: str | None, text: str, answered: str | No
     assert event["location"]["country"] == country
 
 
-def test_country_in_headline_reads_only_a_lone_event() -> None:
-    events = [_in("Somalia", None), _in("Somalia", "Mogadishu")]
-    assert country_in_headline(events, "Somalis suspected in Djibouti suicide bombing", DJIBOUTI) == events
+CAMEROON = "Two Boko Haram bombers blew themselves up in the attack on Amchide, on the border with Nigeria."
+BOMBERS = "Boko Haram bombers kill seven in Cameroon"
+
+
+@pytest.mark.parametrize(
+    ("events", "countries"),
+    [
+        # dev 091: two places, both answered in the border's country
+        ([_in("Nigeria", "Amchide"), _in("Nigeria", "Chuogori")], ["Cameroon", "Cameroon"]),
+        # events answered in two countries keep them: the headline places the story's attack, not every one
+        ([_in("Nigeria", "Amchide"), _in("Chad", "Chuogori")], ["Nigeria", "Chad"]),
+        # a place the gazetteer knows in the country answered keeps it (Maiduguri is a Nigerian city)
+        ([_in("Nigeria", "Amchide"), _in("Nigeria", "Maiduguri")], ["Nigeria", "Nigeria"]),
+    ],
+)
+def test_country_in_headline_places_every_event_answered_in_one_other_country(
+    events: list[dict[str, Any]], countries: list[str]
+) -> None:
+    placed = country_in_headline(events, BOMBERS, CAMEROON)
+    assert [event["location"]["country"] for event in placed] == countries
 
 
 def test_country_stated_apart_reads_only_a_lone_event() -> None:
