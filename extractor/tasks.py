@@ -42,6 +42,7 @@ from extractor.attacks.resolvers import (
     PlacedEvents,
     PlacedStatements,
     StatedEvent,
+    count_stated_weapons,
     covers_place,
     drop_unacted,
     ground_weapons,
@@ -222,7 +223,7 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
         completed = complete(completed, text, published)
     # One attack told twice is merged once the countries are read (the identity rule compares them), and before the
     # area and the attacker are: an article's only event reads every sentence, one of several only its own.
-    completed = country_in_headline(told_once(completed), article.meta.title, text)
+    completed = count_stated_weapons(country_in_headline(told_once(completed), article.meta.title, text))
     for complete in (area_stated_apart, perpetrator_stated_apart):
         completed = complete(completed, text, published)
     return completed

@@ -808,7 +808,12 @@ _MUNITION = (
 )
 # Longest first: "a pair of drones" is two, not "a" drone.
 _COUNT_WORD = rf"a pair of|pair of|double|twin|dozen|\d+|{'|'.join(NUMBER_WORDS)}|an?"
-_WEAPON_COUNT = re.compile(rf"\b({_COUNT_WORD})\s+(?:[\w-]+\s+){{0,2}}?(?:{_MUNITION})\b", re.IGNORECASE)
+# A munition word before a plural word for attacks names their kind, and the number counts attacks ("six drone
+# attacks", seed 003's gold: G8, a count of attacks is not a count of weapons); "a drone attack" stays one drone.
+_WEAPON_COUNT = re.compile(
+    rf"\b({_COUNT_WORD})\s+(?:[\w-]+\s+){{0,2}}?(?:{_MUNITION})\b(?!\s+(?:attacks|strikes|raids|assaults)\b)",
+    re.IGNORECASE,
+)
 _PAIRS = {"a pair of": 2, "pair of": 2, "double": 2, "twin": 2, "dozen": 12, "a": 1, "an": 1}
 
 
@@ -827,6 +832,21 @@ def stated_weapon_counts(evidence: Iterable[str]) -> set[int]:
 def resolve_weapon_count(answered: int | None, evidence: Iterable[str]) -> int | None:
     """The answered number of munitions when the evidence states it; a number it does not state is none."""
     return answered if answered is not None and answered in stated_weapon_counts(evidence) else None
+
+
+def count_stated_weapons(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each event with no number of munitions, with the one its quotes state for its one kind of weapon (G8: "a
+    drone", "a car bomb" → 1): the small model leaves the count empty where the sentence writes it in the
+    singular (dev 040: "launched a grenade at a Protestant Church"; 095: "A bombing at a Coptic cathedral"). An
+    event with several kinds of weapon, or ``other``, may have uncounted ones (G8: then null), and quotes that state
+    two numbers state none."""
+    counted = []
+    for event in events:
+        weapons = event.get("weapons") or []
+        counts = stated_weapon_counts(event.get("evidence") or [])
+        uncounted = event.get("weapon_count") is None and len(weapons) == 1 and weapons[0] != Weapon.OTHER
+        counted.append({**event, "weapon_count": counts.pop()} if uncounted and len(counts) == 1 else event)
+    return counted
 
 
 def resolve_weapons(answered: Sequence[str], evidence: Iterable[str]) -> list[str]:

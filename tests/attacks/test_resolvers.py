@@ -17,6 +17,7 @@ from extractor.attacks.resolvers import (
     PlacedEvents,
     PlacedStatements,
     StatedEvent,
+    count_stated_weapons,
     covers_place,
     day_of_attack,
     deduplicate,
@@ -872,6 +873,9 @@ def test_unless_unstated_count(key: str, count: int | None, evidence: str, expec
         ("a suicide blast ripped through a crowded marketplace", {1}),  # dev 043's gold: weapon_count 1
         ("fired 13 rockets and three mortar shells at the base", {13, 3}),
         ("38 attacks since October 17", set()),  # a number of attacks is not a number of weapons
+        ("it carried out six drone attacks, three of which targeted the Ain al-Asad base", set()),  # seed 003
+        ("two rocket strikes hit the camp", set()),
+        ("A drone attack hit the base", {1}),  # G8: a drone
         ("At least 12 civilians were killed in multiple Boko Haram attacks", set()),
     ],
 )
@@ -890,6 +894,30 @@ def test_stated_weapon_counts(evidence: str, expected: set[int]) -> None:
 )
 def test_resolve_weapon_count(answered: int | None, evidence: str, expected: int | None) -> None:
     assert resolve_weapon_count(answered, [evidence]) == expected
+
+
+@pytest.mark.parametrize(
+    ("answered", "weapons", "evidence", "expected"),
+    [
+        # G8: a single weapon stated in the singular is one (dev 040, 095)
+        (None, ["explosive"], ["A man launched a grenade at a Protestant Church, wounding five."], 1),
+        (None, ["explosive"], ["A bombing at a Coptic cathedral in Egypt has killed at least 25 people."], 1),
+        (None, ["drone"], ["A suspected Ukrainian drone hit a major oil refinery.", "The UAV flew low."], 1),
+        (None, ["drone"], ["Militants launched two drones at the base."], 2),
+        (2, ["drone"], ["Militants launched a drone at the base."], 2),  # an answer stands (resolve_weapon_count)
+        # several kinds may be uncounted (G8: null), as may a means the list lacks
+        (None, ["drone", "rocket"], ["A drone and rockets hit the base."], None),
+        (None, ["other"], ["A blast shook the market."], None),
+        # two numbers stated: none
+        (None, ["drone"], ["A drone hit the base.", "Two drones were shot down."], None),
+        (None, ["small_arms"], ["Gunmen opened fire on the convoy."], None),  # nothing counted
+    ],
+)
+def test_count_stated_weapons(
+    answered: int | None, weapons: list[str], evidence: list[str], expected: int | None
+) -> None:
+    event = {"weapons": weapons, "weapon_count": answered, "evidence": evidence}
+    assert count_stated_weapons([event]) == [{**event, "weapon_count": expected}]
 
 
 def _toll(site: str, killed: int | None, injured: int | None = None) -> dict[str, Any]:
