@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 
 from extractor.attacks import task as attack_task
-from extractor.attacks.countries import ground_countries
+from extractor.attacks.countries import ground_countries, sub_national_areas
 from extractor.attacks.furniture import drop_photo_events
 from extractor.attacks.injection import guard_events
 from extractor.attacks.perpetrators import (
@@ -226,7 +226,7 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     completed = count_stated_weapons(country_in_headline(told_once(completed), article.meta.title, text))
     for complete in (area_stated_apart, perpetrator_stated_apart):
         completed = complete(completed, text, published)
-    return completed
+    return sub_national_areas(completed)
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

