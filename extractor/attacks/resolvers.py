@@ -491,11 +491,13 @@ def _count_near(words: Sequence[str], at: int) -> int | bool | None:
             return False
     if word.endswith("ing"):
         return None
-    for back in reversed(words[max(0, at - 3) : at]):
+    start = max(0, at - 3)
+    for offset, back in reversed(list(enumerate(words[start:at], start))):
         if _KILL.match(back) or _HURT.match(back):
             break
         if _number(back) is not None:
-            return _number(back)
+            # "one of the dead was a British tourist" (dev 119): a part of the toll, not the toll.
+            return None if words[offset + 1] == "of" else _number(back)
         if back in _VAGUE:
             return False
     return None

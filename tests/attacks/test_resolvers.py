@@ -131,6 +131,14 @@ def test_resolve_date(when: str | None, published: dt.date | None, expected: dt.
         ("causing minor injuries among staff", None, None, (Casualties.INJURED, None, None)),
         ("killing two guards", None, None, (Casualties.KILLED, 2, None)),
         ("Three soldiers were wounded", None, None, (Casualties.INJURED, None, 3)),
+        # "N of the dead" is a part of the toll, not the toll (dev 119)
+        (
+            "killing at least 15 people. One of the dead was a British tourist.",
+            None,
+            None,
+            (Casualties.KILLED, 15, None),
+        ),
+        ("one of the dead was a British tourist", 1, None, (Casualties.KILLED, 1, None)),  # the answer stands
         # G4: "at least N", "more than N", "over N", "nearly N" → N; "dozens" → null
         ("killed at least 12 people", None, None, (Casualties.KILLED, 12, None)),
         ("kills 18, injures over 100", None, None, (Casualties.KILLED_AND_INJURED, 18, 100)),
