@@ -222,7 +222,8 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     for complete in (casualties_stated_apart, weapons_stated_apart, country_stated_apart):
         completed = complete(completed, text, published)
     # One attack told twice is merged once the countries are read (the identity rule compares them), and before the
-    # area and the attacker are: an article's only event reads every sentence, one of several only its own.
+    # area and the attacker are: an article's only event reads every sentence, one of several only its own. The
+    # headline is read for the events as merged, and a count of munitions from their merged quotes.
     completed = count_stated_weapons(country_in_headline(told_once(completed), article.meta.title, text))
     for complete in (area_stated_apart, perpetrator_stated_apart):
         completed = complete(completed, text, published)

