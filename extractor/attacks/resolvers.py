@@ -845,9 +845,9 @@ def count_stated_weapons(events: Sequence[dict[str, Any]]) -> list[dict[str, Any
     counted = []
     for event in events:
         weapons = event.get("weapons") or []
-        counts = stated_weapon_counts(event.get("evidence") or [])
         uncounted = event.get("weapon_count") is None and len(weapons) == 1 and weapons[0] != Weapon.OTHER.value
-        counted.append({**event, "weapon_count": counts.pop()} if uncounted and len(counts) == 1 else event)
+        counts = stated_weapon_counts(event.get("evidence") or []) if uncounted else set()
+        counted.append({**event, "weapon_count": counts.pop()} if len(counts) == 1 else event)
     return counted
 
 

@@ -317,8 +317,8 @@ def country_in_headline(events: Sequence[dict[str, Any]], headline: str | None, 
     """
     if not events or not headline or not states_an_act(headline):
         return list(events)
-    placed = countries_in(headline)
-    if len(placed) != 1 or {code for code, _ in countries_named(headline)} != placed:
+    placed, named = countries_in(headline), dict(reversed(countries_named(headline)))  # each country's first form
+    if len(placed) != 1 or set(named) != placed:
         return list(events)
     [code] = placed
     answered = {country_code((event.get("location") or {}).get("country")) for event in events}
@@ -330,8 +330,7 @@ def country_in_headline(events: Sequence[dict[str, Any]], headline: str | None, 
         or any(other in town_countries(place) for event in events for place in event_places(event))
     ):
         return list(events)
-    form = next(form for found, form in countries_named(headline) if found == code)
-    return [{**event, "location": {**(event.get("location") or {}), "country": form}} for event in events]
+    return [{**event, "location": {**(event.get("location") or {}), "country": named[code]}} for event in events]
 
 
 # A proper name as a perpetrator is written: capitalised words, with "al-" and the small words inside a group's name
