@@ -62,6 +62,7 @@ from extractor.attacks.stated_apart import (
     casualties_stated_apart,
     country_in_headline,
     country_stated_apart,
+    day_over_page_date,
     day_stated_apart,
     perpetrator_stated_apart,
     weapons_stated_apart,
@@ -218,7 +219,7 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     undated = (undate_publication_copy(event, text, published) for event in armed)
     # A statement's day goes before the article is read for the attack's own day.
     dated = day_stated_apart([undate_statement_day(event, text, published) for event in undated], text, published)
-    completed = dated
+    completed = day_over_page_date(dated, text, published)
     for complete in (casualties_stated_apart, weapons_stated_apart, country_stated_apart):
         completed = complete(completed, text, published)
     # One attack told twice is merged once the countries are read (the identity rule compares them), and before the

@@ -400,6 +400,44 @@ def only_as_date_line(when: str, text: str) -> bool:
     return bool(holding) and all(len(line.replace(wanted, " ").split()) <= _DATE_LINE_WORDS for line in holding)
 
 
+# Where a page writes its own date, beside a date line: a wire dateline's end, before the dash the story starts
+# with ("KINGSTON, Jamaica, Monday December 11, 2017 – Two people were killed"), and a credit line's, after the dash
+# that starts it ("– AFP, April 6, 2020.").
+_DATELINE_END = re.compile(r"^\s*[–—-]\s")
+_CREDIT_LINE = re.compile(r"\s[–—-][^–—-]{0,40}$")
+
+
+def _page_date_at(line: str, start: int, end: int) -> bool:
+    before, after = line[:start], line[end:]
+    if len(_WORD.findall(before.lower())) + len(_WORD.findall(after.lower())) <= _DATE_LINE_WORDS:
+        return True
+    return bool(_DATELINE_END.match(after)) or (bool(_CREDIT_LINE.search(before)) and not re.search(r"\w", after))
+
+
+def page_date_pattern(when: str) -> re.Pattern[str]:
+    """``when``'s words with any punctuation or space between them, in any case."""
+    return re.compile(r"\W+".join(re.escape(word) for word in re.findall(r"\w+", when)), re.IGNORECASE)
+
+
+def written_only_as_page_date(when: str, text: str) -> bool:
+    """Whether ``text`` writes ``when`` and writes it only where a page writes its own date: a date line, a wire
+    dateline, a credit line (G5: when the page was written, no time the article gives for the attack)."""
+    pattern = page_date_pattern(when)
+    found = [(line, m) for line in text.splitlines() for m in pattern.finditer(line)]
+    return bool(found) and all(_page_date_at(line, m.start(), m.end()) for line, m in found)
+
+
+def copies_page_date(event: Mapping[str, Any], text: str, published: dt.date | None) -> bool:
+    """Whether ``event``'s day is the page's own date: its time words are the publication day written as a date,
+    which the article writes nowhere, or only as the page's date (:func:`written_only_as_page_date`)."""
+    when = event.get("date_text")
+    if not when or published is None or event.get("date") != published.isoformat():
+        return False
+    if _stated_day(when.lower(), published) != published:
+        return False
+    return normalise_text(when) not in normalise_text(text) or written_only_as_page_date(when, text)
+
+
 def undate_publication_copy(event: dict[str, Any], text: str, published: dt.date | None) -> dict[str, Any]:
     """``event`` without the day a small model copies from the prompt's publication date.
 

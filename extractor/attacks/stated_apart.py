@@ -47,9 +47,11 @@ from extractor.attacks.resolvers import (
     acted_days,
     casualties_for,
     claim_at,
+    copies_page_date,
     event_places,
     is_aggregate,
     names_one_place,
+    page_date_pattern,
     resolve_casualties,
     resolve_date,
     resolve_perpetrator,
@@ -141,6 +143,34 @@ def day_stated_apart(events: Sequence[dict[str, Any]], text: str, published: dt.
             if states_an_act(sentence) and not points_elsewhere(sentence, event):
                 days |= acted_days(sentence, published)
         return {**event, "date": days.pop().isoformat()} if len(days) == 1 else event
+
+    return _each(events, text, complete)
+
+
+def day_over_page_date(events: Sequence[dict[str, Any]], text: str, published: dt.date | None) -> list[dict[str, Any]]:
+    """Each event dated by the page's own date (:func:`~extractor.attacks.resolvers.copies_page_date`), with the
+    one other day its evidence, or else its sentences, give an act.
+
+    G5: the page's date (its date line, a wire dateline, a credit line) says when the page was written; the attack's
+    day is the one the article's words give it ("SEVEN people were killed ... yesterday", under "– AFP, April 6,
+    2020."). Where they give none, or several, the page's date stays: news is most often of the day it is dated
+    (:func:`~extractor.attacks.resolvers.undate_publication_copy`)."""
+
+    def complete(event: dict[str, Any], sentences: list[str]) -> dict[str, Any]:
+        if published is None or not copies_page_date(event, text, published):
+            return event
+        page_date = page_date_pattern(event["date_text"])
+        evidence = [page_date.sub(" ", quote) for quote in event.get("evidence") or []]
+        days = set().union(*(acted_days(quote, published) for quote in evidence)) if evidence else set()
+        if not days:
+            for written in sentences:
+                sentence = page_date.sub(" ", written)
+                if states_an_act(sentence) and not points_elsewhere(sentence, event):
+                    days |= acted_days(sentence, published)
+        if len(days) != 1:
+            return event
+        day = days.pop()
+        return event if day == published else {**event, "date": day.isoformat()}
 
     return _each(events, text, complete)
 

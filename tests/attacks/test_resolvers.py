@@ -17,6 +17,7 @@ from extractor.attacks.resolvers import (
     PlacedEvents,
     PlacedStatements,
     StatedEvent,
+    copies_page_date,
     count_stated_weapons,
     covers_place,
     day_of_attack,
@@ -50,6 +51,7 @@ from extractor.attacks.resolvers import (
     undate_statement_day,
     unless_unstated_count,
     unless_unstated_zero,
+    written_only_as_page_date,
 )
 from extractor.attacks.schemas import AttackEvent, Attribution, Casualties
 from extractor.extraction.articles import load_article
@@ -1205,3 +1207,53 @@ def test_a_date_line_copied_with_no_day_in_the_evidence_stays() -> None:
     text = "4 Tunisian soldiers killed in landmine blast\n\nWed, 2021-02-03 17:31\n\nA landmine killed four soldiers."
     event = {"date_text": "Wed, 2021-02-03 17:31", "date": "2021-02-03", "evidence": ["4 Tunisian soldiers killed"]}
     assert undate_publication_copy(event, text, dt.date(2021, 2, 3))["date"] == "2021-02-03"
+
+
+# dev 135: a wire dateline; dev 091: credit lines after a caption and after the story.
+KINGSTON = (
+    "Two Killed As Gunmen Open Fire at Funeral in Jamaica\n\nKINGSTON, Jamaica, Monday December 11, 2017 – Two people "
+    "were killed and seven others injured when gunmen opened fire on mourners at a funeral service in Jamaica "
+    "yesterday afternoon."
+)
+AMCHIDE = (
+    "Two suicide bombers are reported to have killed seven people in a village. – EPA pic, April 6, 2020.\n\n"
+    "SEVEN people were killed when two suicide bombers attacked a village in northern Cameroon yesterday.\n\n"
+    "A policeman said today the bombers blew themselves up. – AFP, April 6, 2020."
+)
+
+
+@pytest.mark.parametrize(
+    ("when", "text", "page_date"),
+    [
+        pytest.param("Monday December 11, 2017", KINGSTON, True, id="dev 135: a wire dateline before its dash"),
+        pytest.param("April 6, 2020", AMCHIDE, True, id="dev 091: credit lines after their dash"),
+        pytest.param("Monday, December 12, 2016", CAIRO, True, id="dev 095: a date line"),
+        pytest.param("April 6", "Bombers attacked a village on April 6, police said.", False, id="in a sentence"),
+        pytest.param(
+            "April 6, 2020", f"{AMCHIDE}\nThe bombers struck on April 6, 2020 at night.", False, id="and in a sentence"
+        ),
+        pytest.param("April 5, 2020", AMCHIDE, False, id="not written"),
+    ],
+)
+def test_written_only_as_page_date(when: str, text: str, page_date: bool) -> None:
+    """G5: where a page writes its own date (a date line, a wire dateline, a credit line), it says when the page
+    was written."""
+    assert written_only_as_page_date(when, text) is page_date
+
+
+@pytest.mark.parametrize(
+    ("date_text", "date", "text", "copied"),
+    [
+        pytest.param("Monday December 11, 2017", "2017-12-11", KINGSTON, True, id="dev 135: the dateline's date"),
+        pytest.param("2017-12-11", "2017-12-11", KINGSTON, True, id="the prompt's publication date, never written"),
+        pytest.param("yesterday afternoon", "2017-12-10", KINGSTON, False, id="the article's time words"),
+        pytest.param("Monday", "2017-12-11", KINGSTON, False, id="a weekday is the article's words, not a date"),
+        pytest.param(
+            "December 11", "2017-12-11", "Gunmen attacked mourners on December 11.", False, id="dated in a sentence"
+        ),
+        pytest.param("Monday December 11, 2017", None, KINGSTON, False, id="no day resolved"),
+    ],
+)
+def test_copies_page_date(date_text: str, date: str | None, text: str, copied: bool) -> None:
+    event = {"date_text": date_text, "date": date, "evidence": ["Gunmen opened fire on mourners."]}
+    assert copies_page_date(event, text, dt.date(2017, 12, 11)) is copied

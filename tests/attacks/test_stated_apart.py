@@ -15,6 +15,7 @@ from extractor.attacks.stated_apart import (
     casualties_stated_apart,
     country_in_headline,
     country_stated_apart,
+    day_over_page_date,
     day_stated_apart,
     own_sentences,
     perpetrator_stated_apart,
@@ -171,6 +172,55 @@ def test_day_stated_apart_reads_only_a_lone_undated_event() -> None:
     dated = {**UNDATED, "date": "2008-10-08"}
     assert day_stated_apart([dated], text, dt.date(2008, 10, 10)) == [dated]
     assert day_stated_apart([UNDATED], text, None) == [UNDATED], "no publication date, no weekday's day"
+
+
+# Published Friday 2008-10-10 under a wire dateline.
+PAGE_DATED = {
+    "date_text": "Friday October 10, 2008",
+    "date": "2008-10-10",
+    "location": {"site": "Tintaypunco", "country": "Peru"},
+    "evidence": ["Rebels ambushed a convoy near Tintaypunco."],
+}
+DATELINE = "LIMA, Peru, Friday October 10, 2008 – Rebels ambushed a convoy near Tintaypunco."
+
+
+@pytest.mark.parametrize(
+    ("evidence", "rest", "expected"),
+    [
+        pytest.param(
+            ["Rebels ambushed a convoy near Tintaypunco yesterday afternoon."],
+            "",
+            "2008-10-09",
+            id="dev 135: the evidence's own day over the dateline's",
+        ),
+        pytest.param(
+            None,
+            "Seven soldiers were killed when rebels attacked the convoy yesterday.",
+            "2008-10-09",
+            id="its sentences",
+        ),
+        pytest.param(None, "The army said today the rebels fled.", "2008-10-10", id="only a statement's day: stays"),
+        pytest.param(
+            None,
+            "Rebels attacked on Thursday. Another ambush killed two on Tuesday.",
+            "2008-10-10",
+            id="two days: stays",
+        ),
+        pytest.param(None, "Last month rebels attacked a convoy on Tuesday.", "2008-10-10", id="another time: stays"),
+        pytest.param(None, "– AFP, Friday October 10, 2008.", "2008-10-10", id="the page's date again: stays"),
+    ],
+)
+def test_day_over_page_date(evidence: list[str] | None, rest: str, expected: str) -> None:
+    """G5: the page's own date says when it was written; the attack's day is the one its words give."""
+    event = {**PAGE_DATED, "evidence": evidence or PAGE_DATED["evidence"]}
+    (dated,) = day_over_page_date([event], f"{DATELINE}\n\n{rest}", dt.date(2008, 10, 10))
+    assert dated["date"] == expected
+
+
+def test_day_over_page_date_leaves_the_articles_own_date() -> None:
+    text = "Rebels ambushed a convoy near Tintaypunco on Friday October 10, 2008. Police said it happened yesterday."
+    assert day_over_page_date([PAGE_DATED], text, dt.date(2008, 10, 10)) == [PAGE_DATED]
+    assert day_over_page_date([PAGE_DATED], DATELINE, None) == [PAGE_DATED]
 
 
 # Published Friday 2008-10-10; the ambush was on Thursday.
