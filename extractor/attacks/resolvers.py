@@ -694,13 +694,26 @@ def claim_at(text: str) -> int | None:
     return found.start()
 
 
+# G1: a generic label, maybe counted ("two gunmen"), maybe followed by what the attackers wore, drove or carried
+# ("Assailants driving a Lada", "Five men dressed in police uniforms"), still names no organisation or state. Whom
+# they belong to ("militants linked to al-Qaeda", "gunmen from the Fulani") is not read here.
+_DESCRIBED_LABEL = re.compile(
+    r"^(?:(?:\d+|" + "|".join(NUMBER_WORDS) + r")\s+)?(?:(?:" + "|".join(sorted(GENERIC_ACTORS)) + r")(?:\s+|$))+"
+    r"(?:$|(?:driving|riding|dressed|wearing|armed|carrying|disguised|in|on)\b)"
+)
+
+
 def resolve_perpetrator(attacker: str | None) -> str | None:
-    """The attacker as named, or null for a generic descriptor ("gunmen") or a speaker ("Iraqi official")."""
+    """The attacker as named, or null for a generic descriptor ("gunmen", "men dressed in police uniforms") or a
+    speaker ("Iraqi official")."""
     if is_empty(attacker):
         return None
     assert attacker is not None
-    words = normalise_text(attacker).split()
+    normalised = normalise_text(attacker)
+    words = normalised.split()
     if not words or all(w in GENERIC_ACTORS for w in words) or any(w in _SPEAKERS for w in words):
+        return None
+    if _DESCRIBED_LABEL.match(normalised):
         return None
     return attacker.strip()
 

@@ -182,6 +182,15 @@ def test_resolve_casualties(
         ("troops", "troops"),
         ("the army", "the army"),
         ("Iranian-backed militias", "Iranian-backed militias"),
+        # G1 still: a label counted, or followed by what the attackers wore, drove or carried (dev 081, 120)
+        ("two gunmen", None),
+        ("Assailants driving a Lada", None),
+        ("Five men dressed in police uniforms", None),
+        ("armed men on motorbikes", None),
+        # ... but whom they belong to is read elsewhere, and a name stays a name
+        ("militants linked to al-Qaeda", "militants linked to al-Qaeda"),
+        ("Islamic State militants", "Islamic State militants"),
+        ("Menace", "Menace"),
         # the one who reports the attack is not its perpetrator
         ("Iraqi official", None),
         ("a military spokesman", None),
