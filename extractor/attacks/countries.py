@@ -232,6 +232,31 @@ def sub_national_areas(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
     return kept
 
 
+# The endings with which English makes a people's adjective of a country's name: Syria → Syrian, Morocco → Moroccan,
+# Iraq → Iraqi, Sudan → Sudanese, Turkey → Turkish. A word is never read as its own stem: towns named like their
+# country ("Tunis") would pass.
+_DEMONYM_ENDINGS = ("ian", "an", "n", "i", "ese", "ish")
+_STEM = 4
+
+
+def is_demonym(word: str) -> bool:
+    """Whether ``word`` is one word, a people's adjective of a country the gazetteer names ("Moroccan", "Iraqi",
+    "Sudanese"): the start of a country's name once a demonym's ending is taken off, and no town the gazetteer
+    knows. A people's adjective names no place (G3's site is a named place: dev 119, a site answered "Moroccan")."""
+    if not re.fullmatch(r"[A-Z][a-z]+", word.strip()) or country_code(word) is not None or town_countries(word):
+        return False
+    lowered = word.strip().lower()
+    stems = {lowered[: -len(end)] for end in _DEMONYM_ENDINGS if lowered.endswith(end)}
+    names = _country_words()
+    return any(len(stem) >= _STEM and any(name.startswith(stem) for name in names) for stem in stems)
+
+
+@functools.cache
+def _country_words() -> frozenset[str]:
+    """The country names the gazetteer knows that are one word, in lower case."""
+    return frozenset(name.lower() for name in _country_names() if " " not in name)
+
+
 def country_code(name: str | None) -> str | None:
     """The alpha-2 code of a country name ("Syria", "DRC", "Russian Federation"); ``None``: no country."""
     if not name:

@@ -31,7 +31,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from extractor.attacks.countries import country_code, town_countries
+from extractor.attacks.countries import country_code, is_demonym, town_countries
 from extractor.attacks.resolvers import AREA_KINDS, names_one_place
 from extractor.comparators import normalise_text
 from extractor.extraction.citations import sentence_spans
@@ -148,7 +148,8 @@ def in_a_group_name(site: str, text: str) -> bool:
 def _site_as_written(site: str, area: Any, perpetrator: str | None, text: str) -> tuple[Any, Any]:
     """(site, area) once the site is read as the article writes it (see the module)."""
     if (
-        only_in_dateline(site, text)
+        is_demonym(site)
+        or only_in_dateline(site, text)
         or names_the_attacker(site, perpetrator)
         or names_a_force(site, text)
         or in_a_group_name(site, text)

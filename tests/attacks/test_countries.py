@@ -13,6 +13,7 @@ from extractor.attacks.countries import (
     country_display,
     direction_of_country,
     ground_countries,
+    is_demonym,
     is_sub_national,
     placed_country,
     sole_subdivision_country,
@@ -316,3 +317,24 @@ def test_sub_national_areas_empties_only_what_is_no_area() -> None:
         {"location": {"site": "Lubyanka station", "area": None, "country": "Russia"}},
         anbar,
     ]
+
+
+@pytest.mark.parametrize(
+    ("word", "demonym"),
+    [
+        pytest.param("Moroccan", True, id="dev 119"),
+        pytest.param("Iraqi", True, id="-i"),
+        pytest.param("Sudanese", True, id="-ese"),
+        pytest.param("Turkish", True, id="-ish"),
+        pytest.param("Nigerian", True, id="-ian"),
+        pytest.param("Morocco", False, id="the country itself"),
+        pytest.param("Tunis", False, id="a capital named like its country"),
+        pytest.param("Niger", False, id="a country inside another's name"),
+        pytest.param("Malinovka", False, id="a village"),
+        pytest.param("Funeral", False, id="a common word"),
+        pytest.param("Jordan Valley", False, id="two words"),
+    ],
+)
+def test_is_demonym(word: str, demonym: bool) -> None:
+    """G3: a site is a named place, and a people's adjective names none."""
+    assert is_demonym(word) is demonym

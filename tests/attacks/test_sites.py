@@ -136,6 +136,13 @@ def test_is_area_in_text(place: str, text: str, area: bool) -> None:
             "Hakkari province",
             id="dev 074 the attacker as the site",
         ),
+        pytest.param(
+            _event("Moroccan"),
+            "A bomb killed 15 people in a cafe in Marrakech. The Moroccan authorities blamed no one.",
+            None,
+            None,
+            id="dev 119 a people's adjective as the site",
+        ),
     ],
 )
 def test_ground_site(event: dict[str, Any], text: str, site: str | None, area: str | None) -> None:
