@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from extractor.attacks.countries import country_code, is_demonym, town_countries
-from extractor.attacks.resolvers import AREA_KINDS, names_one_place
+from extractor.attacks.resolvers import AREA_KINDS, names_one_place, states_an_act
 from extractor.comparators import normalise_text
 from extractor.extraction.citations import sentence_spans
 
@@ -186,12 +186,6 @@ def ground_sites(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, 
 
 # --------------------------------------------------------------------------- places the model did not list
 
-# A sentence that reports an act of violence or its toll.
-_ACT = re.compile(
-    r"\b(attack\w*|struck|strikes?|bomb\w*|explo\w*|blasts?|ambush\w*|raid\w*|shell\w*|shot|shoot\w*|gunfire|"
-    r"opened fire|kill\w*|wound\w*|injur\w*|storm\w*|abduct\w*|kidnap\w*|detonat\w*|IEDs?|massacre\w*|hit)\b",
-    re.IGNORECASE,
-)
 _PROPER = r"[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,3}"
 _PLACE_KINDS = (
     rf"{AREA_KINDS}|{_TOWN_KINDS}|neighbou?rhood|municipality|checkpoint|garrison|airport|market|hospital|junction"
@@ -238,10 +232,14 @@ def _place_name(found: re.Match[str], sentence: str) -> str | None:
 
 
 def attacked_places(text: str) -> list[str]:
-    """The places the article names in its sentences about an act of violence, in order, each once."""
+    """The places the article names in its sentences about an act of violence, in order, each once.
+
+    A sentence is about an act when the resolvers read it so (:func:`~extractor.attacks.resolvers.states_an_act`):
+    one list of the words of an act, so that a place is asked about wherever the rules read an attack ("an IED
+    exploded", "stabbed", "airstrikes on Jamraya", dev 076)."""
     names: list[str] = []
     for sentence in (text[a:b] for a, b in sentence_spans(text)):
-        if not _ACT.search(sentence):
+        if not states_an_act(sentence):
             continue
         for pattern in _PLACE_NAMES:
             for found in pattern.finditer(sentence):

@@ -212,6 +212,10 @@ RU_SO = (
         pytest.param("Bandits killed 12 in Borno State. Gunmen attacked a checkpoint in Syria.", [],
                      id="no state or country: they contain the places attacked"),
         pytest.param("In March, militants attacked at Dawn.", ["Dawn"], id="a month opens no place"),
+        pytest.param("Israel launched four missiles in the town of Jamraya.", ["Jamraya"],
+                     id="dev 076: the resolvers' words of an act ('missiles')"),
+        pytest.param("A man stabbed two guards at the gate in Prde.", ["Prde"], id="'stabbed'"),
+        pytest.param("Storms flooded roads in Jamraya.", [], id="a storm is no act"),
     ],
 )  # fmt: skip
 def test_attacked_places(text: str, places: list[str]) -> None:
