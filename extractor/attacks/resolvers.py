@@ -711,9 +711,8 @@ def resolve_perpetrator(attacker: str | None) -> str | None:
     assert attacker is not None
     normalised = normalise_text(attacker)
     words = normalised.split()
-    if not words or all(w in GENERIC_ACTORS for w in words) or any(w in _SPEAKERS for w in words):
-        return None
-    if _DESCRIBED_LABEL.match(normalised):
+    # A label alone ("unknown gunmen") is the label with nothing after it.
+    if not words or _DESCRIBED_LABEL.match(normalised) or any(w in _SPEAKERS for w in words):
         return None
     return attacker.strip()
 

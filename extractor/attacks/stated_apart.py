@@ -132,16 +132,22 @@ def _each(
     return [complete(event, own_sentences(event, events, sentences)) for event in events]
 
 
+def _days_of_acts(sentences: Sequence[str], event: dict[str, Any], published: dt.date) -> set[dt.date]:
+    """The days ``sentences`` give an act of ``event`` (not a statement, not another time, attack or country)."""
+    days: set[dt.date] = set()
+    for sentence in sentences:
+        if states_an_act(sentence) and not points_elsewhere(sentence, event):
+            days |= acted_days(sentence, published)
+    return days
+
+
 def day_stated_apart(events: Sequence[dict[str, Any]], text: str, published: dt.date | None) -> list[dict[str, Any]]:
     """Each undated event, with the one day its sentences give an act (not a statement)."""
 
     def complete(event: dict[str, Any], sentences: list[str]) -> dict[str, Any]:
         if event.get("date") or published is None:
             return event
-        days: set[dt.date] = set()
-        for sentence in sentences:
-            if states_an_act(sentence) and not points_elsewhere(sentence, event):
-                days |= acted_days(sentence, published)
+        days = _days_of_acts(sentences, event, published)
         return {**event, "date": days.pop().isoformat()} if len(days) == 1 else event
 
     return _each(events, text, complete)
@@ -161,12 +167,9 @@ def day_over_page_date(events: Sequence[dict[str, Any]], text: str, published: d
             return event
         page_date = page_date_pattern(event["date_text"])
         evidence = [page_date.sub(" ", quote) for quote in event.get("evidence") or []]
-        days = set().union(*(acted_days(quote, published) for quote in evidence)) if evidence else set()
+        days: set[dt.date] = set().union(*(acted_days(quote, published) for quote in evidence))
         if not days:
-            for written in sentences:
-                sentence = page_date.sub(" ", written)
-                if states_an_act(sentence) and not points_elsewhere(sentence, event):
-                    days |= acted_days(sentence, published)
+            days = _days_of_acts([page_date.sub(" ", sentence) for sentence in sentences], event, published)
         if len(days) != 1:
             return event
         day = days.pop()
