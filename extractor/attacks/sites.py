@@ -212,6 +212,9 @@ _DEMONYM = re.compile(r"(?:ian|ean|ican|ese|ish)$")
 _CONTAINERS = "province|governorate|region|state|oblast"
 
 
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
 def _place_name(found: re.Match[str], sentence: str) -> str | None:
     words = found.group(1).split()
     while words and words[0] in _NOT_PLACES:
@@ -220,6 +223,10 @@ def _place_name(found: re.Match[str], sentence: str) -> str | None:
     owned = next((i for i, w in enumerate(words) if w.endswith(("'s", "’s"))), None)
     if owned is not None and owned + 1 < len(words):
         words = words[owned + 1 :]
+    # "in Eilat’s hotel zone", "at Athens' main court", "the ‘Logistics Support’ base": the possessive or the
+    # closing quote is no part of the name (the pattern's words take apostrophes for "N'Djamena").
+    if words:
+        words[-1] = _POSSESSIVE_END.sub("", words[-1])
     name = " ".join(words)
     if (
         len(name) < 3

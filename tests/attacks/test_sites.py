@@ -216,6 +216,13 @@ RU_SO = (
                      id="dev 076: the resolvers' words of an act ('missiles')"),
         pytest.param("A man stabbed two guards at the gate in Prde.", ["Prde"], id="'stabbed'"),
         pytest.param("Storms flooded roads in Jamraya.", [], id="a storm is no act"),
+        pytest.param("The drone was launched from Yemen and fell in Eilat’s hotel zone.", ["Eilat"],
+                     id="a possessive ends no name (test 037)"),
+        pytest.param("Blasts hit a court complex in Athens' centre and a bank in Moscow's north.", ["Athens", "Moscow"],
+                     id="a possessive, straight quote, after s and after a word"),
+        pytest.param("A large drone targeted the ‘Logistics Support’ base.", ["Logistics Support"],
+                     id="a closing quote ends no name (test 099)"),
+        pytest.param("Gunmen attacked a checkpoint in N'Djamena.", ["N'Djamena"], id="an apostrophe inside a name"),
     ],
 )  # fmt: skip
 def test_attacked_places(text: str, places: list[str]) -> None:
