@@ -1180,9 +1180,9 @@ def _quotes(event: Mapping[str, Any]) -> set[str]:
 
 
 def retells(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """Whether event ``a`` is ``b`` told again with nothing of its own: ``a`` names no site where ``b`` names one,
-    every quote of ``a`` is one of ``b``'s, and no field of ``a`` disagrees with ``b`` (its day, area, country,
-    attacker and target are ``b``'s or unstated).
+    """Whether event ``a`` is ``b`` told again with nothing of its own: ``a`` names no site of its own
+    (:func:`own_site`) where ``b`` names one, every quote of ``a`` is one of ``b``'s, and no field of ``a`` disagrees
+    with ``b`` (its day, area, country, attacker and target are ``b``'s or unstated).
 
     Asked about each place of a story, a small model answers the story's one attack twice, once at its site and
     once at the site's province, from the same sentences (dev 026, 074: "an attack by PKK terrorists in
@@ -1192,7 +1192,8 @@ def retells(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     sentence stays, G5).
     """
     la, lb = a["location"], b["location"]
-    if la.get("site") or not lb.get("site"):
+    # A site ``a`` names but does not quote is a copy only beside a site its quotes do write.
+    if own_site(a) or not (own_site(b) if la.get("site") else lb.get("site")):
         return False
     quotes = _quotes(a)
     if not quotes or not quotes <= _quotes(b):
@@ -1206,6 +1207,23 @@ def retells(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     )
 
 
+def own_site(event: Mapping[str, Any]) -> str | None:
+    """The event's site if one of its own quotes about an act writes it (:func:`states_an_act`), else None.
+
+    Asked about a place of a story the model listed, the small model answers the story's one attack again at that
+    place, copying the first answer's quotes (the ambush "in northwest Pakistan" answered at Peshawar, written only
+    in a later sentence; dev 119's bombing "in the Moroccan city of Marrakech" answered again at the Argana cafe).
+    A site none of an event's own sentences writes is no place those sentences report (E1), so it tells no attack
+    apart from the event whose quotes they are.
+    """
+    site = event["location"].get("site")
+    if not site:
+        return None
+    name = f" {normalise_text(site)} "
+    quoted = (quote for quote in event.get("evidence") or [] if states_an_act(quote))
+    return site if any(name in f" {normalise_text(quote)} " for quote in quoted) else None
+
+
 def told_once(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The article's events with each attack once, as the text has settled them (sites, days and countries read
     against the article): two that :func:`same_attack` calls one, and one that :func:`retells` another, merged
@@ -1213,12 +1231,19 @@ def told_once(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
     def merge(kept: dict[str, Any], event: dict[str, Any]) -> dict[str, Any] | None:
         if retells(kept, event):
-            return merge_attacks(event, kept)
-        if same_attack(kept, event) or retells(event, kept):
+            return merge_attacks(event, _unsited(kept))
+        if retells(event, kept):
+            return merge_attacks(kept, _unsited(event))
+        if same_attack(kept, event):
             return merge_attacks(kept, event)
         return None
 
     return _merged_where(events, merge)
+
+
+def _unsited(event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` with no site: the site a retold event names, unwritten in its quotes, is not the attack's."""
+    return {**event, "location": {**event["location"], "site": None}}
 
 
 def own_counts(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from extractor.attacks.resolvers import (
     is_aggregate,
     only_as_date_line,
     own_counts,
+    own_site,
     own_targets,
     refine_event,
     refine_placed,
@@ -411,7 +412,7 @@ TOLD = "Militants fired rockets at the Kessel airfield on Tuesday, wounding thre
         ({"site": None, "when": "on Monday"}, False),  # another day
         ({"site": None, "attacker": "Blue Legion"}, False),
         ({"site": None, "country": "Ostrava"}, False),
-        ({"site": "Marno outpost"}, False),  # a site of its own
+        ({"site": "Marno outpost"}, True),  # a site its quote does not write is none of its own (own_site)
     ],
 )
 def test_retells_an_event_with_nothing_of_its_own(other: dict[str, Any], retold: bool) -> None:
@@ -426,6 +427,56 @@ def test_retells_an_event_with_nothing_of_its_own(other: dict[str, Any], retold:
     if retold:  # merged into the sited event, whichever came first
         assert kept[0]["location"]["site"] == "Kessel airfield"
         assert (kept[0]["date"], kept[0]["injured"]) == ("2024-03-12", 3)
+
+
+CAPTION = "The police chief addresses a press conference at the Tarn office on Wednesday."
+
+
+@pytest.mark.parametrize(
+    ("evidence", "site", "own"),
+    [
+        pytest.param([TOLD], "Kessel airfield", "Kessel airfield", id="written in a sentence about the act"),
+        pytest.param([TOLD], "Tarn", None, id="written in none of its quotes (the Peshawar of a Matani ambush)"),
+        pytest.param([CAPTION, TOLD], "Tarn office", None, id="written only where no act is (dev 090's DMP office)"),
+        pytest.param([TOLD], None, None, id="no site"),
+    ],
+)  # fmt: skip
+def test_own_site(evidence: list[str], site: str | None, own: str | None) -> None:
+    """E1: an event's evidence is the sentences that report it, so its own site is one they write."""
+    [event] = resolve_article([answer(evidence=evidence, site=site)], THURSDAY)
+    assert own_site(event) == own
+
+
+@pytest.mark.parametrize(
+    ("copy_site", "sited_evidence", "retold"),
+    [
+        # an ambush told "in northwest Pakistan", answered again at Peshawar, written only in a later sentence
+        pytest.param("Tarn", [TOLD], True, id="a site its quotes do not write, beside one they do"),
+        # dev 090: the copied sentences write the other site only in a caption, where no act is
+        pytest.param("Tarn", [CAPTION, TOLD.replace("the Kessel airfield", "an airfield")], False,
+                     id="the other site written in no sentence about the act either"),
+        # dev 008: "two villages and a camp" answered at Bulaburin and at Dalori from the one summary sentence
+        pytest.param("Tarn", ["Militants attacked two villages and a camp on Tuesday."], False,
+                     id="neither site written: two places the sentence counts"),
+        # "Another explosion ... in the Chelsea neighborhood": each site written in the shared sentences
+        pytest.param("Marno", [TOLD, "Militants also fired rockets at Marno on Tuesday."], False,
+                     id="both sites written: two attacks"),
+    ],
+)  # fmt: skip
+def test_a_site_not_quoted_retells_the_event_whose_quotes_it_copies(
+    copy_site: str, sited_evidence: list[str], retold: bool
+) -> None:
+    """Asked about a place the model listed, the small model answers the story's one attack again there, with the
+    first answer's quotes: a site none of its own sentences writes is no attack of its own (E1, one event per
+    attacker, place and day). It is merged into the event whose quotes it copies, at that event's site."""
+    [sited] = resolve_article([answer(evidence=sited_evidence, injured=3)], THURSDAY)
+    [copy] = resolve_article([answer(evidence=sited_evidence, site=copy_site)], THURSDAY)
+    assert retells(copy, sited) is retold
+    kept = told_once([sited, copy])
+    assert len(kept) == (1 if retold else 2)
+    if retold:
+        assert kept[0]["location"]["site"] == "Kessel airfield"
+        assert told_once([copy, sited])[0]["location"]["site"] == "Kessel airfield"  # whichever came first
 
 
 def test_told_once_merges_events_that_became_one_attack() -> None:
