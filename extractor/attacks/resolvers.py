@@ -517,12 +517,15 @@ def _count_near(words: Sequence[str], at: int) -> int | bool | None:
     ``False`` when a vague amount ("several killed") goes with it instead of a number.
     """
     word = words[at]
-    forward = words[at + 1 : at + 4]
+    forward = words[at + 1 : at + 5]
     forward = [w for w in forward if w not in _BOUNDS] if forward and forward[0] in _BOUNDS else forward
     if forward:
         first = forward[0]
         if _number(first) is not None:
             return _number(first)
+        # G4 on an unseen article: "killing more than a dozen people" is 12, not the "a" of one person.
+        if forward[:2] == ["a", "dozen"]:
+            return 12
         if first in ("a", "an") and word.endswith("ing"):
             return 1
         if first in _VAGUE:

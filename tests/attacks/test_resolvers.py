@@ -146,6 +146,9 @@ def test_resolve_date(when: str | None, published: dt.date | None, expected: dt.
         ("killed at least 12 people", None, None, (Casualties.KILLED, 12, None)),
         ("kills 18, injures over 100", None, None, (Casualties.KILLED_AND_INJURED, 18, 100)),
         ("more than 40 dead", None, None, (Casualties.KILLED, 40, None)),
+        ("killing more than a dozen people", 1, None, (Casualties.KILLED, 12, None)),  # not the "a" of one
+        ("killing a dozen villagers", None, None, (Casualties.KILLED, 12, None)),
+        ("killing a soldier", None, None, (Casualties.KILLED, 1, None)),
         ("dozens were wounded", None, 30, (Casualties.INJURED, None, None)),
         ("two soldiers were killed and five wounded", None, None, (Casualties.KILLED_AND_INJURED, 2, 5)),
         ("killed 3 people and wounded 5", None, None, (Casualties.KILLED_AND_INJURED, 3, 5)),
