@@ -26,6 +26,7 @@ from extractor.attacks.resolvers import (
     drop_unacted,
     ground_weapons,
     is_aggregate,
+    named_as_speaker,
     only_as_date_line,
     own_counts,
     own_site,
@@ -167,6 +168,25 @@ def test_resolve_casualties(
     outcome: str | None, killed: int | None, injured: int | None, expected: tuple[Casualties, int | None, int | None]
 ) -> None:
     assert resolve_casualties(outcome, killed, injured) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "evidence", "speaker"),
+    [
+        # unseen: the spokesman who said where the bomb went off was answered as the attacker
+        ("Lt. Mike Cody", ["Lt. Mike Cody, a spokesman, said the armored vehicle hit the explosive device."], True),
+        ("Zemeri Bashary", ["Zemeri Bashary, an Interior Ministry spokesman, said 31 were killed."], True),
+        # dev 047: a clause, not an apposition
+        ("Ukraine", ["A drone killed one man in the region bordering Ukraine, the regional governor said."], False),
+        ("Crimson Front", ["The Crimson Front, a group of former soldiers, fired rockets."], False),  # no speaker
+        ("Crimson Front", ["Crimson Front, a spokesman said, fired rockets. Crimson Front fired again."], False),
+        ("Crimson Front", ["Rockets hit the base."], False),  # not written at all
+    ],
+)
+def test_named_as_speaker(name: str, evidence: list[str], speaker: bool) -> None:
+    """G1: the one who reports an attack is not its perpetrator, even where the answer names them by name."""
+    assert named_as_speaker(name, evidence) is speaker
+    assert (resolve_perpetrator(name, evidence) is None) is speaker
 
 
 @pytest.mark.parametrize(
