@@ -238,15 +238,27 @@ def _place_name(found: re.Match[str], sentence: str) -> str | None:
     return name
 
 
+_WORDS = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+def is_title_case(line: str) -> bool:
+    """Whether ``line`` capitalises (almost) every word of four letters or more, as a headline does ("U.S. Kills
+    11 Villagers in Air Raid"): there a capital marks no name, so "Air Raid", "Mortar Attack" or "Funeral" are no
+    places."""
+    words = [word for word in _WORDS.findall(line) if len(word) > 3]
+    return len(words) >= 3 and sum(word[0].isupper() for word in words) >= 0.8 * len(words)
+
+
 def attacked_places(text: str) -> list[str]:
     """The places the article names in its sentences about an act of violence, in order, each once.
 
     A sentence is about an act when the resolvers read it so (:func:`~extractor.attacks.resolvers.states_an_act`):
     one list of the words of an act, so that a place is asked about wherever the rules read an attack ("an IED
-    exploded", "stabbed", "airstrikes on Jamraya", dev 076)."""
+    exploded", "stabbed", "airstrikes on Jamraya", dev 076). A headline in title case is not read
+    (:func:`is_title_case`)."""
     names: list[str] = []
     for sentence in (text[a:b] for a, b in sentence_spans(text)):
-        if not states_an_act(sentence):
+        if not states_an_act(sentence) or is_title_case(sentence):
             continue
         for pattern in _PLACE_NAMES:
             for found in pattern.finditer(sentence):

@@ -12,6 +12,7 @@ from extractor.attacks.sites import (
     ground_site,
     in_a_group_name,
     is_area_in_text,
+    is_title_case,
     is_unwritten,
     names_a_force,
     names_the_attacker,
@@ -216,6 +217,9 @@ RU_SO = (
                      id="dev 076: the resolvers' words of an act ('missiles')"),
         pytest.param("A man stabbed two guards at the gate in Prde.", ["Prde"], id="'stabbed'"),
         pytest.param("Storms flooded roads in Jamraya.", [], id="a storm is no act"),
+        pytest.param("U.S. Kills 11 Villagers in Air Raid", [], id="a headline's capitals mark no name (unseen)"),
+        pytest.param("Two Killed, Seven Injured in Shooting at Funeral\nGunmen opened fire on mourners in Kingston.",
+                     ["Kingston"], id="dev 135: the body's place, not the headline's 'Funeral'"),
         pytest.param("The drone was launched from Yemen and fell in Eilat’s hotel zone.", ["Eilat"],
                      id="a possessive ends no name (test 037)"),
         pytest.param("Blasts hit a court complex in Athens' centre and a bank in Moscow's north.", ["Athens", "Moscow"],
@@ -227,6 +231,20 @@ RU_SO = (
 )  # fmt: skip
 def test_attacked_places(text: str, places: list[str]) -> None:
     assert attacked_places(text) == places
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("U.S. Kills 11 Villagers in Air Raid", True),
+        ("Mogadishu Mortar Attack Kills Three", True),
+        ("Gunmen opened fire on mourners at a funeral in Kingston.", False),
+        ("Israel launched four missiles in the town of Jamraya.", False),
+        ("Air Raid Kills Two", False),  # too few long words to tell a headline from a name
+    ],
+)
+def test_is_title_case(line: str, title: bool) -> None:
+    assert is_title_case(line) is title
 
 
 def test_unlisted_places_leave_out_what_the_model_listed() -> None:
