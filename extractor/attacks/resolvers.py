@@ -665,6 +665,12 @@ _SPEAKERS = frozenset(
         "ministry",
         "governor",
         "mayor",
+        # Those who report violence for a living: "Syrian Observatory for Human Rights", "American Forces Press
+        # Service", "Xinhua news agency", "war monitor" (seen on unseen articles).
+        "observatory",
+        "monitor",
+        "press",
+        "news",
     ]
 )
 # G7: the actor reporting its own strike ("the army said it struck") claims it.

@@ -217,6 +217,10 @@ def test_named_as_speaker(name: str, evidence: list[str], speaker: bool) -> None
         ("Menace", "Menace"),
         # the one who reports the attack is not its perpetrator
         ("Iraqi official", None),
+        # those who report violence for a living (unseen articles)
+        ("Syrian Observatory for Human Rights", None),
+        ("American Forces Press Service", None),
+        ("Xinhua news agency", None),
         ("a military spokesman", None),
         (None, None),
         ("", None),
