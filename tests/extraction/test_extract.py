@@ -495,9 +495,7 @@ def extract_narathiwat(
     return record, server.requests
 
 
-@pytest.mark.parametrize(
-    ("version", "asked"), [("v15", ["", "Narathiwat", "Ru So"]), ("v9", ["", "Narathiwat"])]
-)
+@pytest.mark.parametrize(("version", "asked"), [("v15", ["", "Narathiwat", "Ru So"]), ("v9", ["", "Narathiwat"])])
 def test_a_place_code_finds_in_the_text_is_asked_about_after_the_listed_ones(version: str, asked: list[str]) -> None:
     # dev 050: the model lists the story's province and the first bomb's district, never the second bomb's.
     answers = {
