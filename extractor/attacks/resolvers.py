@@ -728,6 +728,12 @@ def resolve_perpetrator(attacker: str | None, evidence: Sequence[str] = ()) -> s
     return attacker.strip()
 
 
+# ", a spokesman", ", an Interior Ministry official": a speaker's title in apposition after a name.
+_APPOSED_SPEAKER = re.compile(
+    rf"\s*,\s*an?\s+(?:[\w.'’-]+\s+){{0,3}}?(?:{'|'.join(sorted(_SPEAKERS))})\b", re.IGNORECASE
+)
+
+
 def named_as_speaker(name: str, evidence: Sequence[str]) -> bool:
     """Whether the evidence writes ``name`` only as a speaker, in apposition: "Lt. Mike Cody, a spokesman, said
     the soldiers' armored vehicle hit the explosive device" (G1: the one who reports an attack is not its
@@ -735,8 +741,7 @@ def named_as_speaker(name: str, evidence: Sequence[str]) -> bool:
     speaker's title after it: "bordering Ukraine, the regional governor said" (dev 047) is no apposition."""
     text = " ".join(evidence)
     found = list(re.finditer(rf"(?<!\w){re.escape(name.strip())}(?!\w)", text, re.IGNORECASE))
-    speaker = re.compile(rf"\s*,\s*an?\s+(?:[\w.'’-]+\s+){{0,3}}?(?:{'|'.join(sorted(_SPEAKERS))})\b", re.I)
-    return bool(found) and all(speaker.match(text, mention.end()) for mention in found)
+    return bool(found) and all(_APPOSED_SPEAKER.match(text, mention.end()) for mention in found)
 
 
 def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Attribution:
@@ -1214,8 +1219,10 @@ def retells(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     sentence stays, G5).
     """
     la, lb = a["location"], b["location"]
-    # A site ``a`` names but does not quote is a copy only beside a site its quotes do write.
-    if own_site(a) or not (own_site(b) if la.get("site") else lb.get("site")):
+    if own_site(a):
+        return False
+    # A site ``a`` names but does not quote is a copy only beside a site ``b``'s quotes do write.
+    if not (own_site(b) if la.get("site") else lb.get("site")):
         return False
     quotes = _quotes(a)
     if not quotes or not quotes <= _quotes(b):
