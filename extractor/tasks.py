@@ -67,6 +67,7 @@ from extractor.attacks.stated_apart import (
     perpetrator_stated_apart,
     weapons_stated_apart,
 )
+from extractor.attacks.told_later import quotes_sentence, told_later
 from extractor.errors import InputError, PromptError
 from extractor.fields import field_guide
 
@@ -182,6 +183,12 @@ class Task:
     # An article's text and the items the model listed → the items the text names that the list lacks, for a
     # prompt with ``items_from_text`` (an attack task: places named in sentences about violence).
     find_items: Callable[[str, Sequence[str]], list[str]] | None = field(default=None, hash=False)
+    # An article's text and the events answered so far (event_model dicts, as the model gave them) → the sentences
+    # that tell another incident than those, for a prompt with an ``each_sentence`` turn (an attack task: a sentence
+    # about violence marked as another incident, "Elsewhere, …", that no answered event quotes).
+    find_sentences: Callable[[str, Sequence[Mapping[str, Any]]], list[str]] | None = field(default=None, hash=False)
+    # Whether an event (event_model dict) answers for a sentence a prompt's ``each_sentence`` turn asked about.
+    quotes_sentence: Callable[[str, Mapping[str, Any]], bool] | None = field(default=None, hash=False)
     # The corpus splits this task's prompts, examples and code rules are chosen on. What was chosen there scores
     # higher on them than on articles it never saw (README, "The drafts on test"), so compare says so; the
     # other splits are reported, never chosen on.
@@ -269,6 +276,8 @@ ATTACKS = Task(
     check_against_text=_checked_against_text,
     covers=covers_place,
     find_items=unlisted_places,
+    find_sentences=told_later,
+    quotes_sentence=quotes_sentence,
     tuned_on=("dev", "seeds"),
 )
 

@@ -60,7 +60,7 @@ err_console = Console(stderr=True)
 
 TaskOpt = Annotated[str, typer.Option("--task", help="Task name, or package.module:TASK for your own.")]
 # The default is the version with the best field micro F1 on the dev split (README "Latest figures").
-DEFAULT_PROMPT = "v17"
+DEFAULT_PROMPT = "v18"
 PromptOpt = Annotated[
     str,
     typer.Option(
@@ -108,6 +108,14 @@ ConcurrencyOpt = Annotated[
 ]
 SUMMARY_OVER = 20  # more articles than this: a summary instead of a table per article
 RerecordOpt = Annotated[bool, typer.Option("--rerecord", help="Record all cassettes again, replacing them.")]
+ExtendOpt = Annotated[
+    bool,
+    typer.Option(
+        "--extend",
+        help="Replay each cassette and record into it the requests it lacks (for a version that sends its parent's "
+        "requests and more: copy the parent's cassettes first); a missing cassette is recorded whole.",
+    ),
+]
 
 
 def _params(max_tokens: int, timeout_s: float | None = None, retries: int | None = None) -> GenerationParams:
@@ -125,11 +133,15 @@ def _params(max_tokens: int, timeout_s: float | None = None, retries: int | None
     )
 
 
-def _cassette_mode(record: bool, rerecord: bool, replay: bool, default: CassetteMode) -> CassetteMode:
+def _cassette_mode(
+    record: bool, rerecord: bool, replay: bool, default: CassetteMode, *, extend: bool = False
+) -> CassetteMode:
     from extractor.extraction.cassettes import CassetteMode
 
-    if sum((record, rerecord, replay)) > 1:
-        raise InputError("choose one of --record, --rerecord, --replay")
+    if sum((record, rerecord, replay, extend)) > 1:
+        raise InputError("choose one of --record, --rerecord, --extend, --replay")
+    if extend:
+        return CassetteMode.EXTEND
     if rerecord:
         return CassetteMode.RERECORD
     if record:
@@ -189,6 +201,7 @@ def extract(
     replay: Annotated[bool, typer.Option("--replay", help="Answer from cassettes only (offline).")] = False,
     record: RecordOpt = False,
     rerecord: RerecordOpt = False,
+    extend: ExtendOpt = False,
     concurrency: ConcurrencyOpt = None,
     table: Annotated[
         bool | None,
@@ -238,7 +251,7 @@ def extract(
         model_path=model_path,
         params=_params(max_tokens, timeout, retries),
         n_ctx=n_ctx,
-        cassette_mode=_cassette_mode(record, rerecord, replay, CassetteMode.OFF),
+        cassette_mode=_cassette_mode(record, rerecord, replay, CassetteMode.OFF, extend=extend),
     )
     articles, load_errors = load_batch(paths, published=parse_published(published))
     for error in load_errors:
@@ -495,6 +508,7 @@ def eval_(
     max_tokens: MaxTokensOpt = 1536,
     record: RecordOpt = False,
     rerecord: RerecordOpt = False,
+    extend: ExtendOpt = False,
     live: Annotated[bool, typer.Option("--live", help="Ask the backend, record nothing.")] = False,
     resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples for the 95% intervals.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
@@ -534,9 +548,9 @@ def eval_(
     thresholds = [parse_threshold(text) for text in fail_under or []]
     the_task = _with_corpus(get_task(task), corpus)
     the_prompt = load_prompt(the_task.prompts_dir, the_task.name, prompt)
-    mode = CassetteMode.OFF if live else _cassette_mode(record, rerecord, False, CassetteMode.REPLAY)
-    if live and (record or rerecord):
-        raise InputError("--live records nothing; drop --record/--rerecord")
+    mode = CassetteMode.OFF if live else _cassette_mode(record, rerecord, False, CassetteMode.REPLAY, extend=extend)
+    if live and (record or rerecord or extend):
+        raise InputError("--live records nothing; drop --record/--rerecord/--extend")
     settings = resolve_settings(
         model=model, base_url=base_url, model_path=model_path, params=_params(max_tokens), cassette_mode=mode
     )

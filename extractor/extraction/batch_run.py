@@ -60,7 +60,7 @@ def effective_concurrency(settings: Settings, requested: int | None) -> int:
     """
     if requested is not None and requested < 1:
         raise InputError("--concurrency must be at least 1")
-    if settings.cassette_mode in (CassetteMode.RECORD, CassetteMode.RERECORD):
+    if settings.cassette_mode in (CassetteMode.RECORD, CassetteMode.RERECORD, CassetteMode.EXTEND):
         return 1
     return requested if requested is not None else default_concurrency(settings)
 

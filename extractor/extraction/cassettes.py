@@ -54,6 +54,9 @@ class CassetteMode(StrEnum):
     RECORD = "record"  # record what is missing; replay what exists
     RERECORD = "rerecord"  # record everything again, replacing what exists
     OFF = "off"  # talk to the backend, record nothing
+    # Replay what a cassette holds and record into it the requests it lacks: for a version that sends its parent's
+    # requests and then more (copy the parent's cassettes first; README, "Prompt versions").
+    EXTEND = "extend"
 
 
 def cassette_path(root: Path, model: str, prompt_id: str, article_id: str) -> Path:
@@ -225,9 +228,13 @@ _CASSETTE_LOCK = threading.RLock()
 def _use_cassette(
     path: Path, mode: CassetteMode, meta: dict[str, Any], rerecord_command: str, recorded: dict[str, Any] | None
 ) -> Iterator[dict[str, Any]]:
-    if mode is CassetteMode.RERECORD or (mode is CassetteMode.RECORD and not path.exists()):
+    if mode is CassetteMode.RERECORD or (mode in (CassetteMode.RECORD, CassetteMode.EXTEND) and not path.exists()):
         with _recording(path, meta) as recorded_meta:
             yield recorded_meta
+        return
+    if mode is CassetteMode.EXTEND:
+        with _extending(path, meta) as extended_meta:
+            yield extended_meta
         return
     if not path.exists():
         raise MissingCassetteError(
@@ -253,7 +260,7 @@ def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".recording-", dir=path.parent) as tmp:
         tmp_path = Path(tmp) / path.name
-        recorded_meta = {**meta, "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
+        recorded_meta = {**meta, "recorded_at": _now()}
         failed = False
         try:
             with build_vcr("all").use_cassette(str(tmp_path), serializer="readable") as cassette:
@@ -272,6 +279,38 @@ def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
             if not failed and tmp_path.exists():
                 os.replace(tmp_path, path)
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _extending(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Replay ``path``'s exchanges and record the requests it lacks, on a copy that replaces it only when the block
+    ends without a failure. Its metadata becomes ``meta`` (what this run would record with), keeping when the first
+    exchanges were recorded and the latency they took."""
+    with tempfile.TemporaryDirectory(prefix=".extending-", dir=path.parent) as tmp:
+        tmp_path = Path(tmp) / path.name
+        shutil.copyfile(path, tmp_path)
+        failed = False
+        try:
+            with build_vcr("new_episodes").use_cassette(str(tmp_path), serializer="readable") as cassette:
+                stored = cassette.get_metadata(META_KEY, {})
+                kept = {key: stored[key] for key in ("recorded_at", "latency_s") if key in stored}
+                stored.clear()
+                stored.update({**meta, **kept, "extended_at": _now()})
+                cassette.dirty = True  # the metadata changed even where no request is new
+                yield stored
+        except ExtractorError as exc:
+            failed = isinstance(exc, (BackendUnreachableError, BackendHTTPError))
+            raise
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            if not failed and tmp_path.exists():
+                os.replace(tmp_path, path)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _check_cassette(path: Path, rerecord_command: str) -> dict[str, Any]:
@@ -346,7 +385,7 @@ class CassetteSession:
 
     def n_ctx(self, live: int | None) -> int | None:
         """The context size to split the article for: as recorded on replay, so the requests match."""
-        if self.mode is not CassetteMode.REPLAY:
+        if not (self.mode is CassetteMode.REPLAY or (self.mode is CassetteMode.EXTEND and self.path.exists())):
             return live
         recorded = self.recorded.get("n_ctx")
         return recorded if isinstance(recorded, int) else None
@@ -368,6 +407,9 @@ class CassetteSession:
         if self.mode is CassetteMode.REPLAY:
             stored = self._saved.get("latency_s")
             return float(stored) if stored is not None else None
+        if self.mode is CassetteMode.EXTEND and self._saved.get("extended_at") and self._saved.get("latency_s"):
+            # The replayed exchanges took their recorded time then; this run's measure is the new ones'.
+            measured += float(self._saved["latency_s"])
         self._saved["latency_s"] = round(measured, 3)
         if chunks > 1:
             self._saved.update({"n_ctx": n_ctx, "chunks": chunks})

@@ -309,7 +309,9 @@ class Extractor:
         done = [self.complete(messages, context)]
         notes: list[str] = []
         if self.prompt.spec.items:
-            return self.follow_items(messages, done, context, text)
+            done, notes = self.follow_items(messages, done, context, text)
+        if self.prompt.spec.sentences:
+            return done, notes + self.follow_sentences(messages, done, context, text)
         if self.prompt.spec.gleanings == 0:
             return done, notes
         # Counted as recorded: whether a turn added an event is judged before echoes are dropped.
@@ -410,6 +412,40 @@ class Extractor:
             if not any(covers(item, event) for event in answered):
                 ask(number, item, alone=True)
         return done, notes
+
+    def follow_sentences(
+        self, messages: list[dict[str, str]], done: list[Completion[Any]], context: dict[str, Any], text: str
+    ) -> list[str]:
+        """The prompt's ``each_sentence`` turn, with the first answer in view, for every sentence the task finds that
+        tells another incident than the answers so far (the task's ``find_sentences``), at most ``sentences``; the
+        events of a turn that quote its sentence are appended to ``done``. Returns notes on the turns.
+
+        Asked about its first incident and then about each place it lists, a small model never answers an attack
+        the article adds later as another ("Elsewhere, …") when its place is a province or none. Asked last, so
+        every turn before is the request it was without these: the answers to them stay what they were.
+        """
+        notes: list[str] = []
+        if self.task.find_sentences is None:
+            return notes
+        quoting = self.task.quotes_sentence or (lambda _sentence, _event: False)
+        answer_json = done[0].value.model_dump_json()
+        # As for items: which sentences are asked about depends on the answers as given, never on code rules.
+        answered = [
+            event.model_dump(mode="json") for completion in done for event in getattr(completion.value, "events", [])
+        ]
+        for number, sentence in enumerate(self.task.find_sentences(text, answered)[: self.prompt.spec.sentences], 1):
+            label = f"sentence {number}"
+            try:
+                more = self.complete(self.prompt.follow_sentence(messages, answer_json, sentence), context)
+            except _TURN_FAILURES as exc:
+                notes.append(f"{label} gave nothing: {exc}")
+                continue
+            given = list(getattr(more.value, "events", []))
+            about = [event for event in given if quoting(sentence, event.model_dump(mode="json"))]
+            if len(about) < len(given):
+                notes.append(f"{label}: {len(given) - len(about)} event(s) not quoting it dropped")
+            done.append(replace(more, value=more.value.model_copy(update={"events": about})))
+        return notes
 
     def ask_chunks(
         self, chunks: Sequence[Chunk], context: dict[str, Any], published: dt.date | None

@@ -113,6 +113,18 @@ class PromptSpec(BaseModel):
         "its own: each turn alone evicts the first answer from a prefix cache, which the next turn in view reads "
         "again (and may answer differently). Needs each_alone_again.",
     )
+    each_sentence: str | None = Field(
+        default=None,
+        description="A follow-up turn (Jinja2, with {{ sentence }}) sent after every other turn, with the first "
+        "answer in view, once per sentence the task finds that tells another incident than the answers so far "
+        "(the task's Task.find_sentences); each turn's events that quote its sentence are added.",
+    )
+    sentences: int = Field(
+        default=0,
+        ge=0,
+        le=8,
+        description="Sentences followed up at most, in the article's order.",
+    )
     json_whitespace: Literal["any", "none"] = Field(
         default="any",
         description="'none': the answer is compact JSON: its schema asks for no whitespace between JSON tokens "
@@ -134,12 +146,16 @@ class PromptSpec(BaseModel):
             raise ValueError("each_alone_last orders the items asked again alone: it needs each_alone_again")
         if self.each is not None and self.glean is not None:
             raise ValueError("a version follows up either with gleaning turns or with a turn per item, not both")
+        if (self.sentences > 0) != (self.each_sentence is not None):
+            raise ValueError("each_sentence and sentences go together: a turn per sentence and how many at most")
+        if self.each_sentence is not None and self.glean is not None:
+            raise ValueError("a version follows up either with gleaning turns or with a turn per sentence, not both")
         return self
 
     @property
     def follows_up(self) -> bool:
         """Whether the version's requests after the first depend on the model's answers."""
-        return self.gleanings > 0 or self.items > 0
+        return self.gleanings > 0 or self.items > 0 or self.sentences > 0
 
 
 @dataclass(frozen=True)
@@ -200,6 +216,13 @@ class Prompt:
             return [*messages, {"role": "user", "content": self._turn(self.spec.each, item=item)}]
         return self._after_answer(messages, answer_json, self.spec.each, item=item)
 
+    def follow_sentence(self, messages: list[dict[str, str]], answer_json: str, sentence: str) -> list[dict[str, str]]:
+        """The conversation so far, the model's first answer as its turn, then the ``each_sentence`` turn about
+        ``sentence``: the prefix every turn in view shares."""
+        if self.spec.each_sentence is None:
+            raise PromptError(f"{self.path}: has no turn per sentence")
+        return self._after_answer(messages, answer_json, self.spec.each_sentence, sentence=sentence)
+
     def _after_answer(
         self, messages: list[dict[str, str]], answer_json: str, template: str, **context: Any
     ) -> list[dict[str, str]]:
@@ -248,7 +271,13 @@ def load_prompt(prompts_dir: Path, task: str, version: str) -> Prompt:
     if path.parent == prompts_dir and spec.version != path.stem:
         raise PromptError(f"{path}: declares version {spec.version!r} but the file is named {path.stem!r}")
     env = _environment()
-    templates = (("system", spec.system), ("user", spec.user), ("glean", spec.glean or ""), ("each", spec.each or ""))
+    templates = (
+        ("system", spec.system),
+        ("user", spec.user),
+        ("glean", spec.glean or ""),
+        ("each", spec.each or ""),
+        ("each_sentence", spec.each_sentence or ""),
+    )
     for name, template in templates:
         try:
             env.parse(template)

@@ -129,6 +129,16 @@ def test_out_must_not_be_a_directory(tmp_path: Path, seed_copy: Path) -> None:
     one_clear_line(result, "is a directory")
 
 
+def test_one_cassette_mode_at_a_time_and_none_for_a_live_eval(tmp_path: Path, seed_copy: Path) -> None:
+    both = run("extract", seed_copy, "--record", "--extend", "--out", tmp_path / "r.jsonl")
+    assert both.returncode != 0
+    one_clear_line(both, "choose one of --record, --rerecord, --extend, --replay")
+    live = run("eval", "--split", "seeds", "--live", "--extend", "--out", tmp_path / "run")
+    assert live.returncode != 0
+    one_clear_line(live, "--live records nothing")
+    assert not (tmp_path / "r.jsonl").exists() and not (tmp_path / "run").exists()
+
+
 def test_bad_published_date_and_unknown_prompt(seed_copy: Path) -> None:
     result = run("extract", seed_copy, "--replay", "--published", "23/10/2023")
     assert result.returncode == 2

@@ -123,6 +123,48 @@ def test_a_cassette_session_stores_what_a_replay_must_reproduce(tmp_path: Path) 
         pass
 
 
+def test_extending_replays_what_the_cassette_holds_and_records_only_the_requests_it_lacks(tmp_path: Path) -> None:
+    """A version that sends its parent's requests and then more is recorded on a copy of the parent's cassettes."""
+    path = tmp_path / "parent.yaml"
+    parent = CassetteSession(path, CassetteMode.RECORD, {"prompt_sha256": "p1", "model_sha256": "m1"}, "x")
+    with scripted([tool_call({"events": []})]) as server:
+        live = LLMClient(server.base_url, None, "test-model", GenerationParams(http_retries=0))
+        with parent.exchanges():
+            live.complete(MESSAGES, ArticleEvents, CONTEXT)
+            parent.latency(10.0, n_ctx=None, chunks=1)
+    recorded_at = read_meta(path)["recorded_at"]
+    more = [*MESSAGES, {"role": "assistant", "content": "{}"}, {"role": "user", "content": "And another?"}]
+    child = CassetteSession(path, CassetteMode.EXTEND, {"prompt_sha256": "p2", "model_sha256": "m1"}, "x")
+    with scripted([tool_call({"events": [event()]})]) as server:
+        live = LLMClient(server.base_url, None, "test-model", GenerationParams(http_retries=0))
+        with child.exchanges():
+            first = live.complete(MESSAGES, ArticleEvents, CONTEXT)
+            second = live.complete(more, ArticleEvents, CONTEXT)
+            assert child.latency(2.5, n_ctx=None, chunks=1) == 12.5, "the replayed exchanges' time, then the new ones'"
+    assert len(server.requests) == 1, "the parent's request was answered from its recording"
+    assert first.value.events == [] and len(second.value.events) == 1
+    meta = read_meta(path)
+    assert (meta["prompt_sha256"], meta["recorded_at"], meta["latency_s"]) == ("p2", recorded_at, 12.5)
+    assert "extended_at" in meta
+    offline = LLMClient("http://127.0.0.1:9/v1", None, "test-model", GenerationParams(http_retries=0))
+    with use_cassette(path, CassetteMode.REPLAY, meta, "x --rerecord"):
+        assert offline.complete(MESSAGES, ArticleEvents, CONTEXT).value.events == []
+        assert len(offline.complete(more, ArticleEvents, CONTEXT).value.events) == 1
+
+
+def test_an_interrupted_extension_leaves_the_cassette_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "kept.yaml"
+    with scripted([tool_call({"events": []})]) as server:
+        live = LLMClient(server.base_url, None, "test-model", GenerationParams(http_retries=0))
+        with use_cassette(path, CassetteMode.RECORD, {"prompt_sha256": "p1"}, "x"):
+            live.complete(MESSAGES, ArticleEvents, CONTEXT)
+    before = path.read_bytes()
+    with pytest.raises(KeyboardInterrupt), use_cassette(path, CassetteMode.EXTEND, {"prompt_sha256": "p2"}, "x"):
+        raise KeyboardInterrupt
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.yaml"]
+
+
 def test_missing_cassette_says_how_to_record(tmp_path: Path) -> None:
     with (
         pytest.raises(MissingCassetteError, match="record it with: x --record"),

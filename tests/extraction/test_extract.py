@@ -619,3 +619,88 @@ def test_a_record_names_the_embedded_servers_drafts_beside_its_params(drafts: in
     finally:
         client.close()
     assert meta["params"] == {**settings.params.record(), **beside}
+
+
+# A told-later sentence (v18): an attack the story adds as another, in a province no place turn asks about.
+YALA = "Elsewhere, a roadside bomb killed two rangers in Yala province on Saturday."
+
+
+def narathiwat_told_later() -> Article:
+    """Dev 050 with a last paragraph telling another attack, marked as another ("Elsewhere")."""
+    article = load_article(NARATHIWAT)
+    more = f"\n\n{YALA}"
+    end = len(article.original)
+    offsets = (*article.cleaned.offsets[:-1], *range(end, end + len(more) + 1))
+    cleaned = dataclasses.replace(article.cleaned, text=article.text + more, offsets=offsets)
+    return dataclasses.replace(article, original=article.original + more, cleaned=cleaned)
+
+
+def said(request: dict[str, Any]) -> str:
+    """The sentence a told-later turn asks about ("" for any other request)."""
+    turns = [m["content"] for m in request["messages"] if m["role"] == "user" and isinstance(m["content"], str)]
+    asked = [t for t in turns if t.startswith('The article also says: "')]
+    return asked[-1].removeprefix('The article also says: "').split('"\n', 1)[0] if asked else ""
+
+
+def extract_told_later(reply: Callable[[dict[str, Any]], Reply]) -> tuple[ArticleRecord, list[dict[str, Any]]]:
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v18")
+    with scripted(reply) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(narathiwat_told_later())
+    assert record.status == "ok", record.error
+    return record, server.requests
+
+
+FIRST = placed_statements(
+    ["Narathiwat", "Waeng district", "Ru So"], bomb("Waeng district", WAENG), bomb("Ru So", RU_SO)
+)
+
+
+def test_a_sentence_that_tells_another_attack_is_asked_about_last_with_the_first_answer_in_view() -> None:
+    def reply(request: dict[str, Any]) -> Reply:
+        if said(request) == YALA:
+            # The Yala bomb, and the first answer's Waeng bomb again: only the event quoting the sentence is kept.
+            return placed_statements(["Yala province"], bomb("Yala province", YALA), bomb("Waeng district", WAENG))
+        return FIRST if about(request) == "" else placed_statements([about(request)])
+
+    record, requests = extract_told_later(reply)
+    assert [(about(r), said(r)) for r in requests][-1] == ("", YALA), "asked after every place turn"
+    assert all(said(r) == "" for r in requests[:-1])
+    last = requests[-1]["messages"]
+    assert [m["role"] for m in last[-2:]] == ["assistant", "user"], "the first answer is in view"
+    assert json.loads(last[-2]["content"])["places"] == ["Narathiwat", "Waeng district", "Ru So"]
+    assert [e["location"]["area"] for e in record.events] == ["Waeng district", "Ru So", "Yala province"]
+    assert "sentence 1: 1 event(s) not quoting it dropped" in record.reask_errors
+
+
+def test_a_sentence_an_answered_event_quotes_is_not_asked_about() -> None:
+    first = placed_statements(["Waeng district", "Yala province"], bomb("Waeng district", WAENG), bomb("Yala", YALA))
+    record, requests = extract_told_later(lambda request: first)
+    assert not any(said(r) for r in requests)
+    assert len(record.events) == 2
+
+
+def test_a_told_later_turn_that_gives_nothing_leaves_the_answers_standing() -> None:
+    def reply(request: dict[str, Any]) -> Reply:
+        if said(request):
+            # Over the context window (dev 040's v12 re-ask): the turn gives nothing, the answers before it stand.
+            return error(400, "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens")
+        return FIRST if about(request) == "" else placed_statements([about(request)])
+
+    record, requests = extract_told_later(reply)
+    assert said(requests[-1]) == YALA
+    assert [e["location"]["area"] for e in record.events] == ["Waeng district", "Ru So"]
+    assert any(note.startswith("sentence 1 gave nothing") for note in record.reask_errors)
+
+
+def test_a_turn_per_sentence_needs_its_count_and_no_gleaning() -> None:
+    v18 = PromptSpec.model_validate(load_yaml((ATTACKS.prompts_dir / "v18.yaml").read_text(encoding="utf-8")))
+    assert v18.sentences == 4 and v18.each_sentence is not None and v18.follows_up
+    with pytest.raises(ValueError, match="each_sentence and sentences go together"):
+        PromptSpec.model_validate({**v18.model_dump(), "sentences": 0})
+    v6 = PromptSpec.model_validate(load_yaml((ATTACKS.prompts_dir / "v6.yaml").read_text(encoding="utf-8")))
+    with pytest.raises(ValueError, match="with gleaning turns or with a turn per sentence"):
+        PromptSpec.model_validate({**v6.model_dump(), "each_sentence": "{{ sentence }}", "sentences": 2})
+    with pytest.raises(PromptError, match="has no turn per sentence"):
+        load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v17").follow_sentence([], "{}", YALA)
