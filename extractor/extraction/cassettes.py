@@ -292,12 +292,17 @@ def _extending(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
         failed = False
         try:
             with build_vcr("new_episodes").use_cassette(str(tmp_path), serializer="readable") as cassette:
+                held = len(cassette)
                 stored = cassette.get_metadata(META_KEY, {})
+                before = dict(stored)
                 kept = {key: stored[key] for key in ("recorded_at", "latency_s") if key in stored}
                 stored.clear()
                 stored.update({**meta, **kept, "extended_at": _now()})
                 cassette.dirty = True  # the metadata changed even where no request is new
                 yield stored
+                if len(cassette) == held:
+                    # Nothing new was recorded: the time the exchanges took is the one recorded, not a replay's.
+                    stored.update({key: before[key] for key in ("latency_s", "extended_at") if key in before})
         except ExtractorError as exc:
             failed = isinstance(exc, (BackendUnreachableError, BackendHTTPError))
             raise

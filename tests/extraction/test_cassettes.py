@@ -150,6 +150,13 @@ def test_extending_replays_what_the_cassette_holds_and_records_only_the_requests
     with use_cassette(path, CassetteMode.REPLAY, meta, "x --rerecord"):
         assert offline.complete(MESSAGES, ArticleEvents, CONTEXT).value.events == []
         assert len(offline.complete(more, ArticleEvents, CONTEXT).value.events) == 1
+    # Extended again with nothing new (a changed description): the hashes follow, the times stay as recorded.
+    again = CassetteSession(path, CassetteMode.EXTEND, {"prompt_sha256": "p3", "model_sha256": "m1"}, "x")
+    with again.exchanges():
+        offline.complete(MESSAGES, ArticleEvents, CONTEXT)
+        offline.complete(more, ArticleEvents, CONTEXT)
+        again.latency(0.01, n_ctx=None, chunks=1)
+    assert read_meta(path) == {**meta, "prompt_sha256": "p3"}
 
 
 def test_an_interrupted_extension_leaves_the_cassette_as_it_was(tmp_path: Path) -> None:
