@@ -256,16 +256,18 @@ def _use_cassette(
 
 
 @contextlib.contextmanager
-def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _replacing(path: Path, *, start_from_it: bool) -> Iterator[Path]:
+    """A temporary file (a copy of ``path`` with ``start_from_it``) that replaces ``path`` when the block ends,
+    unless a transport failure or an interruption ended it: an interrupted recording never leaves a half cassette
+    that would replay as if complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".recording-", dir=path.parent) as tmp:
         tmp_path = Path(tmp) / path.name
-        recorded_meta = {**meta, "recorded_at": _now()}
+        if start_from_it:
+            shutil.copyfile(path, tmp_path)
         failed = False
         try:
-            with build_vcr("all").use_cassette(str(tmp_path), serializer="readable") as cassette:
-                cassette.get_metadata(META_KEY, recorded_meta)  # saved by reference when the cassette is written
-                yield recorded_meta
+            yield tmp_path
         except ExtractorError as exc:
             # A model's own failure (invalid or truncated output) is a faithful recording and
             # replays as the same failure; a transport or HTTP failure (timeouts, 429/5xx after
@@ -278,40 +280,39 @@ def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
         finally:
             if not failed and tmp_path.exists():
                 os.replace(tmp_path, path)
-            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    recorded_meta = {**meta, "recorded_at": _now()}
+    with (
+        _replacing(path, start_from_it=False) as tmp_path,
+        build_vcr("all").use_cassette(str(tmp_path), serializer="readable") as cassette,
+    ):
+        cassette.get_metadata(META_KEY, recorded_meta)  # saved by reference when the cassette is written
+        yield recorded_meta
 
 
 @contextlib.contextmanager
 def _extending(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Replay ``path``'s exchanges and record the requests it lacks, on a copy that replaces it only when the block
-    ends without a failure. Its metadata becomes ``meta`` (what this run would record with), keeping when the first
-    exchanges were recorded and the latency they took."""
-    with tempfile.TemporaryDirectory(prefix=".extending-", dir=path.parent) as tmp:
-        tmp_path = Path(tmp) / path.name
-        shutil.copyfile(path, tmp_path)
-        failed = False
-        try:
-            with build_vcr("new_episodes").use_cassette(str(tmp_path), serializer="readable") as cassette:
-                held = len(cassette)
-                stored = cassette.get_metadata(META_KEY, {})
-                before = dict(stored)
-                kept = {key: stored[key] for key in ("recorded_at", "latency_s") if key in stored}
-                stored.clear()
-                stored.update({**meta, **kept, "extended_at": _now()})
-                cassette.dirty = True  # the metadata changed even where no request is new
-                yield stored
-                if len(cassette) == held:
-                    # Nothing new was recorded: the time the exchanges took is the one recorded, not a replay's.
-                    stored.update({key: before[key] for key in ("latency_s", "extended_at") if key in before})
-        except ExtractorError as exc:
-            failed = isinstance(exc, (BackendUnreachableError, BackendHTTPError))
-            raise
-        except BaseException:
-            failed = True
-            raise
-        finally:
-            if not failed and tmp_path.exists():
-                os.replace(tmp_path, path)
+    """Replay ``path``'s exchanges and record the requests it lacks, on a copy that replaces it as a recording does.
+    Its metadata becomes ``meta`` (what this run would record with), keeping when the first exchanges were recorded
+    and the latency they took."""
+    with (
+        _replacing(path, start_from_it=True) as tmp_path,
+        build_vcr("new_episodes").use_cassette(str(tmp_path), serializer="readable") as cassette,
+    ):
+        held = len(cassette)
+        stored = cassette.get_metadata(META_KEY, {})
+        before = dict(stored)
+        kept = {key: stored[key] for key in ("recorded_at", "latency_s") if key in stored}
+        stored.clear()
+        stored.update({**meta, **kept, "extended_at": _now()})
+        cassette.dirty = True  # the metadata changed even where no request is new
+        yield stored
+        if len(cassette) == held:
+            # Nothing new was recorded: the time the exchanges took is the one recorded, not a replay's.
+            stored.update({key: before[key] for key in ("latency_s", "extended_at") if key in before})
 
 
 def _now() -> str:
