@@ -305,9 +305,9 @@ def _extending(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
         held = len(cassette)
         stored = cassette.get_metadata(META_KEY, {})
         before = dict(stored)
-        kept = {key: stored[key] for key in ("recorded_at", "latency_s") if key in stored}
         stored.clear()
-        stored.update({**meta, **kept, "extended_at": _now()})
+        stored.update({**meta, **{key: before[key] for key in ("recorded_at", "latency_s") if key in before}})
+        stored["extended_at"] = _now()
         cassette.dirty = True  # the metadata changed even where no request is new
         yield stored
         if len(cassette) == held:
@@ -363,12 +363,14 @@ class CassetteSession:
     meta: dict[str, Any]  # what this run would record with: model, prompt, schema, parameters
     rerecord_command: str
     replaying: bool = field(init=False)  # an existing recording answers (else one is made now)
+    extending: bool = field(init=False)  # an existing recording answers, and what it lacks is recorded into it
     _recorded: dict[str, Any] | None = field(default=None, init=False, repr=False)
     _saved: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Decided once: after a recording the file exists, but this session still recorded it.
         self.replaying = self.mode is CassetteMode.REPLAY or (self.mode is CassetteMode.RECORD and self.path.exists())
+        self.extending = self.mode is CassetteMode.EXTEND and self.path.exists()
 
     @property
     def recorded(self) -> dict[str, Any]:
@@ -391,7 +393,7 @@ class CassetteSession:
 
     def n_ctx(self, live: int | None) -> int | None:
         """The context size to split the article for: as recorded on replay, so the requests match."""
-        if not (self.mode is CassetteMode.REPLAY or (self.mode is CassetteMode.EXTEND and self.path.exists())):
+        if not (self.mode is CassetteMode.REPLAY or self.extending):
             return live
         recorded = self.recorded.get("n_ctx")
         return recorded if isinstance(recorded, int) else None
@@ -413,7 +415,7 @@ class CassetteSession:
         if self.mode is CassetteMode.REPLAY:
             stored = self._saved.get("latency_s")
             return float(stored) if stored is not None else None
-        if self.mode is CassetteMode.EXTEND and self._saved.get("extended_at") and self._saved.get("latency_s"):
+        if self.extending and self._saved.get("latency_s"):
             # The replayed exchanges took their recorded time then; this run's measure is the new ones'.
             measured += float(self._saved["latency_s"])
         self._saved["latency_s"] = round(measured, 3)
