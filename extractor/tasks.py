@@ -56,7 +56,7 @@ from extractor.attacks.resolvers import (
     undate_statement_day,
 )
 from extractor.attacks.schemas import GOLD_REQUIRED_FIELDS, KEY_FIELDS, SAME_EVENT_FIELDS, ArticleEvents, AttackEvent
-from extractor.attacks.sites import ground_sites, unlisted_places
+from extractor.attacks.sites import askable_place, ground_sites, unlisted_places
 from extractor.attacks.stated_apart import (
     area_stated_apart,
     casualties_stated_apart,
@@ -183,6 +183,9 @@ class Task:
     # An article's text and the items the model listed → the items the text names that the list lacks, for a
     # prompt with ``items_from_text`` (an attack task: places named in sentences about violence).
     find_items: Callable[[str, Sequence[str]], list[str]] | None = field(default=None, hash=False)
+    # Whether an item (listed or found) is worth a turn of its own in the article's text, for a prompt with
+    # ``items_checked`` (an attack task: a place the article writes, not a people or a continent).
+    askable: Callable[[str, str], bool] | None = field(default=None, hash=False)
     # An article's text and the events answered so far (event_model dicts, as the model gave them) → the sentences
     # that tell another incident than those, for a prompt with an ``each_sentence`` turn (an attack task: a sentence
     # about violence marked as another incident, "Elsewhere, …", that no answered event quotes).
@@ -276,6 +279,7 @@ ATTACKS = Task(
     check_against_text=_checked_against_text,
     covers=covers_place,
     find_items=unlisted_places,
+    askable=askable_place,
     find_sentences=told_later,
     quotes_sentence=quotes_sentence,
     tuned_on=("dev", "seeds"),

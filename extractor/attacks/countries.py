@@ -188,6 +188,11 @@ def _continents() -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in [*names, "America"]) + r")\b")
 
 
+def continent_named(name: str) -> bool:
+    """Whether ``name`` is a continent ("Africa", "South America") or "America" alone."""
+    return _continents().fullmatch(name.strip()) is not None
+
+
 # The lower-case words an area may open with (G3, and gold's own areas): a direction, a kind of area, where it lies
 # against a place ("off the coast of Yemen", "outside Dar es Salaam", "near Johannesburg").
 _AREA_OPENINGS = re.compile(

@@ -31,7 +31,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from extractor.attacks.countries import country_code, is_demonym, town_countries
+from extractor.attacks.countries import continent_named, country_code, is_demonym, town_countries
 from extractor.attacks.resolvers import AREA_KINDS, names_one_place, states_an_act
 from extractor.comparators import normalise_text
 from extractor.extraction.citations import sentence_spans
@@ -263,9 +263,35 @@ def attacked_places(text: str) -> list[str]:
         for pattern in _PLACE_NAMES:
             for found in pattern.finditer(sentence):
                 name = _place_name(found, sentence)
-                if name and name not in names and country_code(name) is None and not _called(name, _CONTAINERS, text):
+                if name and name not in names and not _contains_places(name, text):
                     names.append(name)
     return names
+
+
+def _contains_places(name: str, text: str) -> bool:
+    """Whether ``name`` is a country, or a province, region or state as ``text`` calls it: it contains the places
+    attacked in it."""
+    return country_code(name) is not None or _called(name, _CONTAINERS, text)
+
+
+# A region of several countries: asked about it, the small model answers an attack it already gave (seed 004).
+_NO_PLACE = re.compile(r"(?:the\s+)?(?:Middle|Near)\s+East", re.IGNORECASE)
+
+
+def askable_place(place: str, text: str) -> bool:
+    """Whether a place the model listed, or code found, is worth a turn of its own: a name the article writes
+    (:func:`is_unwritten`), not a people's adjective, a continent or the Middle East.
+
+    Asked for the places attacked, the small model lists beside its sites the story's peoples ("Israeli",
+    "Moroccan") and regions ("Middle East"), and names the article never writes ("Bum" for Burum, dev 009). A people
+    is no place (G3): asked about "Moroccan", it gives the Marrakech bombing again with no site (dev 119); asked
+    about the Middle East, the attacks it already gave (seed 004); a name the article never writes is in no
+    sentence its answer could quote. Countries and provinces stay: asked about "Iraq", the model gave seed 001's
+    al-Tanf attack, which no other turn gives, and asked about the Tahoua region, dev 006's raid on a camp."""
+    name = place.strip()
+    return not (
+        is_unwritten(name, text) or is_demonym(name) or continent_named(name) or _NO_PLACE.fullmatch(name) is not None
+    )
 
 
 def unlisted_places(text: str, listed: Sequence[str]) -> list[str]:

@@ -60,7 +60,7 @@ err_console = Console(stderr=True)
 
 TaskOpt = Annotated[str, typer.Option("--task", help="Task name, or package.module:TASK for your own.")]
 # The default is the version with the best field micro F1 on the dev split (README "Latest figures").
-DEFAULT_PROMPT = "v18"
+DEFAULT_PROMPT = "v19"
 PromptOpt = Annotated[
     str,
     typer.Option(
@@ -112,8 +112,9 @@ ExtendOpt = Annotated[
     bool,
     typer.Option(
         "--extend",
-        help="Replay each cassette and record into it the requests it lacks (for a version that sends its parent's "
-        "requests and more: copy the parent's cassettes first); a missing cassette is recorded whole.",
+        help="Replay each cassette, record into it the requests it lacks and drop those no longer sent (for a "
+        "version that sends its parent's requests, some fewer or more: copy the parent's cassettes first); a "
+        "missing cassette is recorded whole.",
     ),
 ]
 

@@ -54,8 +54,9 @@ class CassetteMode(StrEnum):
     RECORD = "record"  # record what is missing; replay what exists
     RERECORD = "rerecord"  # record everything again, replacing what exists
     OFF = "off"  # talk to the backend, record nothing
-    # Replay what a cassette holds and record into it the requests it lacks: for a version that sends its parent's
-    # requests and then more (copy the parent's cassettes first; README, "Prompt versions").
+    # Replay what a cassette holds and record into it the requests it lacks, dropping those it no longer sends: for a
+    # version that sends its parent's requests, some fewer or more (copy the parent's cassettes first; README,
+    # "Prompt versions").
     EXTEND = "extend"
 
 
@@ -295,12 +296,15 @@ def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 @contextlib.contextmanager
 def _extending(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Replay ``path``'s exchanges and record the requests it lacks, on a copy that replaces it as a recording does.
-    Its metadata becomes ``meta`` (what this run would record with), keeping when the first exchanges were recorded
-    and the latency they took."""
+    """Replay ``path``'s exchanges and record the requests it lacks, on a copy that replaces it as a recording does;
+    the exchanges this run does not replay are dropped. Its metadata becomes ``meta`` (what this run would record
+    with), keeping when the first exchanges were recorded and, where every one of them was replayed, the latency
+    they took."""
     with (
         _replacing(path, start_from_it=True) as tmp_path,
-        build_vcr("new_episodes").use_cassette(str(tmp_path), serializer="readable") as cassette,
+        build_vcr("new_episodes").use_cassette(
+            str(tmp_path), serializer="readable", drop_unused_requests=True
+        ) as cassette,
     ):
         held = len(cassette)
         stored = cassette.get_metadata(META_KEY, {})
@@ -310,7 +314,11 @@ def _extending(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
         stored["extended_at"] = _now()
         cassette.dirty = True  # the metadata changed even where no request is new
         yield stored
-        if len(cassette) == held:
+        if any(not cassette.play_counts[index] for index in range(held)):
+            # A child version that asks fewer turns than its parent (v19 of v18): the recorded time was the
+            # parent's, for exchanges this one no longer makes; it measures nothing of this version.
+            stored.pop("latency_s", None)
+        elif len(cassette) == held:
             # Nothing new was recorded: the time the exchanges took is the one recorded, not a replay's.
             stored.update({key: before[key] for key in ("latency_s", "extended_at") if key in before})
 

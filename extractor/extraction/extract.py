@@ -337,11 +337,16 @@ class Extractor:
 
     def items_to_ask(self, listed: list[str], text: str) -> list[str]:
         """The items the answer lists, then (``items_from_text``) those the task finds in the text that the list
-        lacks, at most ``items`` in all."""
-        if not self.prompt.spec.items_from_text or self.task.find_items is None:
-            return listed
-        found = self.task.find_items(text, listed)
-        return list(dict.fromkeys([*listed, *found]))[: self.prompt.spec.items]
+        lacks; with ``items_checked``, only those the task finds worth a turn (``Task.askable``); at most ``items``
+        in all."""
+        spec = self.prompt.spec
+        items = listed
+        if spec.items_from_text and self.task.find_items is not None:
+            items = [*listed, *self.task.find_items(text, listed)]
+        if spec.items_checked and self.task.askable is not None:
+            askable = self.task.askable
+            items = [item for item in items if askable(item, text)]
+        return list(dict.fromkeys(items))[: spec.items]
 
     def follow_items(
         self,

@@ -97,6 +97,11 @@ class PromptSpec(BaseModel):
         description="Whether the items the task finds in the article's text that the answer does not list "
         "(the task's Task.find_items) are asked about too, after the listed ones, within ``items``.",
     )
+    items_checked: bool = Field(
+        default=False,
+        description="Whether an item, listed or found in the text, is asked about only when the task finds it "
+        "worth a turn of its own in the article (the task's Task.askable).",
+    )
     each_after_answer: bool = Field(
         default=True,
         description="Whether an each turn follows the model's first answer (its events in view) or comes straight "
@@ -142,6 +147,8 @@ class PromptSpec(BaseModel):
                 "each_alone_again asks an item again without the first answer: it needs an each turn "
                 "that follows the first answer"
             )
+        if self.items_checked and self.each is None:
+            raise ValueError("items_checked checks the items an each turn asks about: it needs an each turn")
         if self.each_alone_last and not self.each_alone_again:
             raise ValueError("each_alone_last orders the items asked again alone: it needs each_alone_again")
         if self.each is not None and self.glean is not None:

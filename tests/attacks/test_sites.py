@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from extractor.attacks.sites import (
+    askable_place,
     attacked_places,
     dateline_places,
     ground_site,
@@ -245,6 +246,33 @@ def test_attacked_places(text: str, places: list[str]) -> None:
 )
 def test_is_title_case(line: str, title: bool) -> None:
     assert is_title_case(line) is title
+
+
+KHYBER = (
+    "Pakistani jets bombed a village in the Tirah valley of Khyber district, killing 68 civilians, Afghan and "
+    "Pakistani officials said. Elsewhere in Pakistan's northwest, a U.S. missile strike hit a compound in North "
+    "Waziristan. The strikes drew protests across the Middle East and Asia."
+)
+
+
+@pytest.mark.parametrize(
+    ("place", "askable"),
+    [
+        pytest.param("Tirah valley", True, id="a place the article writes"),
+        pytest.param("Khyber district", True, id="a district: it may hold an attack no site names (dev 006)"),
+        pytest.param("North Waziristan", True, id="a region"),
+        pytest.param("Pakistan", True, id="a country: asked about, the model may give another attack (seed 001)"),
+        pytest.param("Afghanistan", False, id="a country the article never writes"),
+        pytest.param("Peshawar", False, id="a place the article never writes: no sentence to quote"),
+        pytest.param("Pakistani", False, id="a people's adjective names no place (G3, dev 119)"),
+        pytest.param("Asia", False, id="a continent"),
+        pytest.param("Middle East", False, id="the Middle East (seed 004)"),
+        pytest.param("the Middle East", False, id="with its article"),
+        pytest.param("  Tirah valley ", True, id="stripped"),
+    ],
+)  # fmt: skip
+def test_askable_place(place: str, askable: bool) -> None:
+    assert askable_place(place, KHYBER) is askable
 
 
 def test_unlisted_places_leave_out_what_the_model_listed() -> None:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from extractor.attacks.schemas import ArticleEvents
-from extractor.errors import MissingCassetteError, StaleCassetteError
+from extractor.errors import BackendUnreachableError, MissingCassetteError, StaleCassetteError
 from extractor.extraction.articles import load_article
 from extractor.extraction.cassettes import (
     CassetteMode,
@@ -157,6 +157,34 @@ def test_extending_replays_what_the_cassette_holds_and_records_only_the_requests
         offline.complete(more, ArticleEvents, CONTEXT)
         again.latency(0.01, n_ctx=None, chunks=1)
     assert read_meta(path) == {**meta, "prompt_sha256": "p3"}
+
+
+def test_extending_with_fewer_requests_drops_the_others_and_the_parents_latency(tmp_path: Path) -> None:
+    """A child version that asks fewer turns (v19 of v18) keeps only the exchanges it replays, and no time: the
+    recorded one was the parent's, for turns the child no longer asks."""
+    path = tmp_path / "parent.yaml"
+    more = [*MESSAGES, {"role": "assistant", "content": "{}"}, {"role": "user", "content": "And at Iraq?"}]
+    parent = CassetteSession(path, CassetteMode.RECORD, {"prompt_sha256": "p1", "model_sha256": "m1"}, "x")
+    with scripted([tool_call({"events": []}), tool_call({"events": [event()]})]) as server:
+        live = LLMClient(server.base_url, None, "test-model", GenerationParams(http_retries=0))
+        with parent.exchanges():
+            live.complete(MESSAGES, ArticleEvents, CONTEXT)
+            live.complete(more, ArticleEvents, CONTEXT)
+            parent.latency(10.0, n_ctx=None, chunks=1)
+    offline = LLMClient("http://127.0.0.1:9/v1", None, "test-model", GenerationParams(http_retries=0))
+    child = CassetteSession(path, CassetteMode.EXTEND, {"prompt_sha256": "p2", "model_sha256": "m1"}, "x")
+    with child.exchanges():
+        assert offline.complete(MESSAGES, ArticleEvents, CONTEXT).value.events == []
+        child.latency(0.01, n_ctx=None, chunks=1)
+    meta = read_meta(path)
+    assert meta["prompt_sha256"] == "p2" and "latency_s" not in meta
+    assert len(yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]) == 1
+    replay = CassetteSession(path, CassetteMode.REPLAY, meta, "x --rerecord")
+    with replay.exchanges():
+        assert offline.complete(MESSAGES, ArticleEvents, CONTEXT).value.events == []
+        assert replay.latency(0.01, n_ctx=None, chunks=1) is None, "no time is better than the parent's"
+        with pytest.raises(BackendUnreachableError, match="no recorded interaction matches it"):
+            offline.complete(more, ArticleEvents, CONTEXT)
 
 
 def test_an_interrupted_extension_leaves_the_cassette_as_it_was(tmp_path: Path) -> None:

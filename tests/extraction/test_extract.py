@@ -588,6 +588,42 @@ def test_asking_a_place_again_alone_needs_a_turn_that_follows_the_first_answer()
         PromptSpec.model_validate({**spec.model_dump(), "each_alone_last": True, "each_alone_again": False})
 
 
+@pytest.mark.parametrize(
+    ("version", "asked"),
+    [
+        ("v18", ["", "Thailand", "Thai", "Asia", "Pattaya", "Narathiwat", "Ru So", "Middle East"]),
+        ("v19", ["", "Thailand", "Narathiwat", "Ru So"]),
+    ],
+)
+def test_a_place_no_turn_can_tie_to_an_attack_is_not_asked_about(version: str, asked: list[str]) -> None:
+    # The model lists a people, a continent and a town the article never writes beside its places (dev 119's
+    # "Moroccan", 009's "Bum"); code finds the Middle East in a sentence about an act. v19 asks about none of them;
+    # the country stays (seed 001: asked about "Iraq", the model gave the al-Tanf attack).
+    listed = ["Thailand", "Thai", "Asia", "Pattaya", "Narathiwat", "Waeng district"]
+    first = placed_statements(listed, bomb("Waeng district", WAENG))
+
+    def reply(request: dict[str, Any]) -> Reply:
+        return first if about(request) == "" else placed_statements([about(request)])
+
+    article = narathiwat_with("Rockets struck bases in the Middle East on Sunday.")
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, version)
+    with scripted(reply) as server:
+        settings = Settings(Backend.COMPATIBLE, "test-model", base_url=server.base_url)
+        with open_extractor(ATTACKS, prompt, settings) as extractor:
+            record = extractor.extract(article)
+    assert record.status == "ok", record.error
+    assert [about(r) for r in server.requests if not alone(r)] == asked
+    assert [e["location"]["area"] for e in record.events] == ["Waeng district"]
+
+
+def test_checking_the_items_needs_a_turn_per_item() -> None:
+    v19 = PromptSpec.model_validate(load_yaml((ATTACKS.prompts_dir / "v19.yaml").read_text(encoding="utf-8")))
+    assert v19.items_checked and v19.each is not None
+    with pytest.raises(ValueError, match="items_checked checks the items an each turn asks about"):
+        PromptSpec.model_validate({**v19.model_dump(), "each": None, "items": 0, "each_alone_again": False,
+                                   "each_alone_last": False})  # fmt: skip
+
+
 def test_asked_last_a_place_a_later_turn_covered_is_not_asked_again() -> None:
     first = placed_statements(["Narathiwat", "Waeng district"], bomb("Waeng district", WAENG))
     # The Ru So turn's attack is placed in Narathiwat too: it covers both places.
@@ -627,8 +663,13 @@ YALA = "Elsewhere, a roadside bomb killed two rangers in Yala province on Saturd
 
 def narathiwat_told_later() -> Article:
     """Dev 050 with a last paragraph telling another attack, marked as another ("Elsewhere")."""
+    return narathiwat_with(YALA)
+
+
+def narathiwat_with(paragraph: str) -> Article:
+    """Dev 050 with ``paragraph`` added at its end."""
     article = load_article(NARATHIWAT)
-    more = f"\n\n{YALA}"
+    more = f"\n\n{paragraph}"
     end = len(article.original)
     offsets = (*article.cleaned.offsets[:-1], *range(end, end + len(more) + 1))
     cleaned = dataclasses.replace(article.cleaned, text=article.text + more, offsets=offsets)
