@@ -97,6 +97,7 @@ class VersionSummary(BaseModel):
     prompt_tokens_per_article: float
     completion_tokens_per_article: float
     latency_s_per_article: float
+    untimed: int = 0
     reasks: int
     errors: int
     error_articles: list[str]
@@ -369,6 +370,7 @@ def _summary(run: EvalRun, label: str) -> VersionSummary:
         prompt_tokens_per_article=run.cost.prompt_tokens_per_article,
         completion_tokens_per_article=run.cost.completion_tokens_per_article,
         latency_s_per_article=run.cost.latency_s_per_article,
+        untimed=run.cost.untimed,
         reasks=run.cost.reasks,
         errors=run.cost.errors,
         error_articles=sorted(r.article_id for r in run.records if r.status == "error"),

@@ -54,7 +54,8 @@ class CostSummary(BaseModel):
     errors: int = 0
     prompt_tokens_per_article: float = 0.0
     completion_tokens_per_article: float = 0.0
-    latency_s_per_article: float = 0.0
+    latency_s_per_article: float = 0.0  # over the articles whose latency is known
+    untimed: int = 0  # articles whose latency is unknown (a cassette that kept none: README, "Cassettes")
     reasks: int = 0  # attempts beyond each validated answer's first, summed over articles
 
 
@@ -123,6 +124,7 @@ def summarize_cost(records: Sequence[ArticleRecord]) -> CostSummary:
         completion_tokens_per_article=statistics.fmean(r.usage.completion_tokens for r in records),
         # Over the articles whose latency is known: a cassette that stored none is no 0 s answer.
         latency_s_per_article=statistics.fmean(timed) if timed else 0.0,
+        untimed=len(records) - len(timed),
         # Records written before ``answers`` existed held one answer per chunk.
         reasks=sum(max(0, r.attempts - (r.answers or r.chunks)) for r in records),
     )

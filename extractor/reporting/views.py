@@ -385,11 +385,17 @@ def _grounding_line(run: EvalRun) -> str:
     )
 
 
+def latency_text(seconds: float, untimed: int) -> str:
+    """The mean latency of the timed articles, and how many were not timed: a mean over fewer articles is no mean
+    over all (a child version's cassettes keep no time where the parent's exchanges were dropped)."""
+    return f"{seconds:.1f} s" + (f" ({untimed} untimed)" if untimed else "")
+
+
 def _cost_line(run: EvalRun) -> str:
     c = run.cost
     return (
         f"{c.prompt_tokens_per_article:,.0f} prompt + {c.completion_tokens_per_article:,.0f} completion tokens "
-        f"per article · {c.latency_s_per_article:.1f} s per article · {c.reasks} re-ask(s) · "
+        f"per article · {latency_text(c.latency_s_per_article, c.untimed)} per article · {c.reasks} re-ask(s) · "
         f"{c.errors} article error(s)"
     )
 
@@ -424,7 +430,11 @@ def _cards(run: EvalRun) -> list[Card]:
             f"{c.prompt_tokens_per_article + c.completion_tokens_per_article:,.0f}",
             f"{c.prompt_tokens_per_article:,.0f} prompt + {c.completion_tokens_per_article:,.0f} completion",
         ),
-        Card("latency / article", f"{c.latency_s_per_article:.1f} s", f"{c.reasks} re-asks · {c.errors} errors"),
+        Card(
+            "latency / article",
+            latency_text(c.latency_s_per_article, c.untimed),
+            f"{c.reasks} re-asks · {c.errors} errors",
+        ),
     ]
 
 
@@ -839,7 +849,7 @@ def comparison_view(comparison: Comparison) -> ComparisonView:
             "tokens/article",
             [f"{v.prompt_tokens_per_article:,.0f}+{v.completion_tokens_per_article:,.0f}" for v in versions],
         ),
-        ("latency/article", [f"{v.latency_s_per_article:.1f} s" for v in versions]),
+        ("latency/article", [latency_text(v.latency_s_per_article, v.untimed) for v in versions]),
         ("re-asks", [str(v.reasks) for v in versions]),
         ("article errors", [str(v.errors) for v in versions]),
         ("correct, ungrounded", [str(v.correct_but_ungrounded) for v in versions]),
