@@ -183,9 +183,10 @@ class Task:
     # An article's text and the items the model listed → the items the text names that the list lacks, for a
     # prompt with ``items_from_text`` (an attack task: places named in sentences about violence).
     find_items: Callable[[str, Sequence[str]], list[str]] | None = field(default=None, hash=False)
-    # Whether an item (listed or found) is worth a turn of its own in the article's text, for a prompt with
-    # ``items_checked`` (an attack task: a place the article writes, not a people or a continent).
-    askable: Callable[[str, str], bool] | None = field(default=None, hash=False)
+    # Whether an item (listed or found) is worth a turn of its own in the article's text, asked with the first answer
+    # in view (False) or again alone (True), for a prompt with ``items_checked`` (an attack task: a place the article
+    # writes, not a people or a continent; asked alone, not a country).
+    askable: Callable[[str, str, bool], bool] | None = field(default=None, hash=False)
     # An article's text and the events answered so far (event_model dicts, as the model gave them) → the sentences
     # that tell another incident than those, for a prompt with an ``each_sentence`` turn (an attack task: a sentence
     # about violence marked as another incident, "Elsewhere, …", that no answered event quotes).

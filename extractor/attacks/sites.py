@@ -278,19 +278,26 @@ def _contains_places(name: str, text: str) -> bool:
 _NO_PLACE = re.compile(r"(?:the\s+)?(?:Middle|Near)\s+East", re.IGNORECASE)
 
 
-def askable_place(place: str, text: str) -> bool:
+def askable_place(place: str, text: str, alone: bool = False) -> bool:
     """Whether a place the model listed, or code found, is worth a turn of its own: a name the article writes
-    (:func:`is_unwritten`), not a people's adjective, a continent or the Middle East.
+    (:func:`is_unwritten`), not a people's adjective, a continent or the Middle East; asked again ``alone`` (its turn
+    in view gave nothing for it), not a country either.
 
     Asked for the places attacked, the small model lists beside its sites the story's peoples ("Israeli",
     "Moroccan") and regions ("Middle East"), and names the article never writes ("Bum" for Burum, dev 009). A people
     is no place (G3): asked about "Moroccan", it gives the Marrakech bombing again with no site (dev 119); asked
     about the Middle East, the attacks it already gave (seed 004); a name the article never writes is in no
-    sentence its answer could quote. Countries and provinces stay: asked about "Iraq", the model gave seed 001's
-    al-Tanf attack, which no other turn gives, and asked about the Tahoua region, dev 006's raid on a camp."""
+    sentence its answer could quote. Countries and provinces are asked about: asked about "Iraq", the model gave
+    seed 001's al-Tanf attack, which no other turn gives, and asked about the Tahoua region, dev 006's raid on a
+    camp. But a country asked again alone, with no answer in view, gets the story's attack at the country again
+    (seed 003's "Syria"): without those turns no event of dev or the seeds changes."""
     name = place.strip()
     return not (
-        is_unwritten(name, text) or is_demonym(name) or continent_named(name) or _NO_PLACE.fullmatch(name) is not None
+        is_unwritten(name, text)
+        or is_demonym(name)
+        or continent_named(name)
+        or _NO_PLACE.fullmatch(name) is not None
+        or (alone and country_code(name) is not None)
     )
 
 

@@ -319,8 +319,10 @@ def _extending(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
             # parent's, for exchanges this one no longer makes; it measures nothing of this version.
             stored.pop("latency_s", None)
         elif len(cassette) == held:
-            # Nothing new was recorded: the time the exchanges took is the one recorded, not a replay's.
+            # Nothing new was recorded: the time the exchanges took is the one recorded (or none), not a replay's.
             stored.update({key: before[key] for key in ("latency_s", "extended_at") if key in before})
+            if "latency_s" not in before:
+                stored.pop("latency_s", None)
 
 
 def _now() -> str:
@@ -423,12 +425,16 @@ class CassetteSession:
         if self.mode is CassetteMode.REPLAY:
             stored = self._saved.get("latency_s")
             return float(stored) if stored is not None else None
-        if self.extending and self._saved.get("latency_s"):
-            # The replayed exchanges took their recorded time then; this run's measure is the new ones'.
-            measured += float(self._saved["latency_s"])
-        self._saved["latency_s"] = round(measured, 3)
         if chunks > 1:
             self._saved.update({"n_ctx": n_ctx, "chunks": chunks})
+        if self.extending:
+            recorded = self._saved.get("latency_s")
+            if recorded is None:
+                # The replayed exchanges' time is unknown (their parent's was dropped): so is the article's.
+                return None
+            # The replayed exchanges took their recorded time then; this run's measure is the new ones'.
+            measured += float(recorded)
+        self._saved["latency_s"] = round(measured, 3)
         return measured
 
 

@@ -345,7 +345,7 @@ class Extractor:
             items = [*listed, *self.task.find_items(text, listed)]
         if spec.items_checked and self.task.askable is not None:
             askable = self.task.askable
-            items = [item for item in items if askable(item, text)]
+            items = [item for item in items if askable(item, text, False)]
         return list(dict.fromkeys(items))[: spec.items]
 
     def follow_items(
@@ -413,7 +413,10 @@ class Extractor:
                 else:
                     ask(number, item, alone=True)
         # Last, every turn in view keeps the server's cache as it was for them: the first answer stays read.
+        askable = self.task.askable if spec.items_checked else None
         for number, item in unanswered:
+            if askable is not None and not askable(item, text, True):
+                continue
             if not any(covers(item, event) for event in answered):
                 ask(number, item, alone=True)
         return done, notes

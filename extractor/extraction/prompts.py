@@ -99,8 +99,8 @@ class PromptSpec(BaseModel):
     )
     items_checked: bool = Field(
         default=False,
-        description="Whether an item, listed or found in the text, is asked about only when the task finds it "
-        "worth a turn of its own in the article (the task's Task.askable).",
+        description="Whether an item, listed or found in the text, is asked about (in view, or again alone) only "
+        "when the task finds it worth that turn in the article (the task's Task.askable).",
     )
     each_after_answer: bool = Field(
         default=True,

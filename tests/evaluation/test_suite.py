@@ -51,19 +51,20 @@ def test_eval_is_deterministic_and_fully_recorded(runs: list[EvalRun]) -> None:
 
 def test_an_article_whose_cassette_kept_no_latency_is_counted_untimed_not_as_zero() -> None:
     """v19's cassettes are v18's less some turns: where a turn was dropped the recorded time was v18's, so none is
-    kept (seed 004, whose "Middle East" turns v19 does not ask); the mean is the other articles', and says so."""
+    kept (seeds 003 and 004, whose "Syria" turn alone and "Middle East" turns v19 does not ask); the mean is the
+    other articles', and says so."""
     from extractor.evaluation.compare import compare_runs
     from extractor.reporting.report import eval_markdown
 
     run = _replay("v19")
     timed = [r.latency_s for r in run.records if r.latency_s is not None]
-    assert [r.article_id[:3] for r in run.records if r.latency_s is None] == ["004"]
-    assert run.cost.untimed == 1
-    assert run.cost.latency_s_per_article == pytest.approx(sum(timed) / 4)
-    assert f"{run.cost.latency_s_per_article:.1f} s (1 untimed) per article" in eval_markdown(run)
+    assert [r.article_id[:3] for r in run.records if r.latency_s is None] == ["003", "004"]
+    assert run.cost.untimed == 2
+    assert run.cost.latency_s_per_article == pytest.approx(sum(timed) / 3)
+    assert f"{run.cost.latency_s_per_article:.1f} s (2 untimed) per article" in eval_markdown(run)
     golds = load_gold_dir(ATTACKS.gold_dir, ATTACKS.event_model)
     v18, v19 = compare_runs([_replay("v18"), run], golds, n_resamples=200).versions
-    assert (v18.untimed, v19.untimed) == (0, 1)
+    assert (v18.untimed, v19.untimed) == (0, 2)
 
 
 def test_comparison_numbers_match_the_eval_runs(runs: list[EvalRun]) -> None:

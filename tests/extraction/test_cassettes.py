@@ -185,6 +185,23 @@ def test_extending_with_fewer_requests_drops_the_others_and_the_parents_latency(
         assert replay.latency(0.01, n_ctx=None, chunks=1) is None, "no time is better than the parent's"
         with pytest.raises(BackendUnreachableError, match="no recorded interaction matches it"):
             offline.complete(more, ArticleEvents, CONTEXT)
+    # Extended again, nothing new or dropped: still no time, not the replay's.
+    again = CassetteSession(path, CassetteMode.EXTEND, {"prompt_sha256": "p3", "model_sha256": "m1"}, "x")
+    with again.exchanges():
+        offline.complete(MESSAGES, ArticleEvents, CONTEXT)
+        assert again.latency(0.01, n_ctx=None, chunks=1) is None
+    assert "latency_s" not in read_meta(path)
+    # Extended with a new request: the replayed part's time is unknown, so is the article's.
+    newer = [*MESSAGES, {"role": "assistant", "content": "{}"}, {"role": "user", "content": "And at Syria?"}]
+    last = CassetteSession(path, CassetteMode.EXTEND, {"prompt_sha256": "p4", "model_sha256": "m1"}, "x")
+    with scripted([tool_call({"events": []})]) as server:
+        live = LLMClient(server.base_url, None, "test-model", GenerationParams(http_retries=0))
+        with last.exchanges():
+            live.complete(MESSAGES, ArticleEvents, CONTEXT)
+            live.complete(newer, ArticleEvents, CONTEXT)
+            assert last.latency(3.0, n_ctx=None, chunks=1) is None
+    assert len(server.requests) == 1
+    assert "latency_s" not in read_meta(path)
 
 
 def test_an_interrupted_extension_leaves_the_cassette_as_it_was(tmp_path: Path) -> None:

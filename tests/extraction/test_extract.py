@@ -588,17 +588,23 @@ def test_asking_a_place_again_alone_needs_a_turn_that_follows_the_first_answer()
         PromptSpec.model_validate({**spec.model_dump(), "each_alone_last": True, "each_alone_again": False})
 
 
+V18_ASKED = ["Thailand", "Thai", "Asia", "Pattaya", "Narathiwat", "Ru So", "Middle East"]
+
+
 @pytest.mark.parametrize(
-    ("version", "asked"),
+    ("version", "asked", "asked_alone"),
     [
-        ("v18", ["", "Thailand", "Thai", "Asia", "Pattaya", "Narathiwat", "Ru So", "Middle East"]),
-        ("v19", ["", "Thailand", "Narathiwat", "Ru So"]),
+        ("v18", ["", *V18_ASKED], V18_ASKED),
+        ("v19", ["", "Thailand", "Narathiwat", "Ru So"], ["Narathiwat", "Ru So"]),
     ],
 )
-def test_a_place_no_turn_can_tie_to_an_attack_is_not_asked_about(version: str, asked: list[str]) -> None:
+def test_a_place_no_turn_can_tie_to_an_attack_is_not_asked_about(
+    version: str, asked: list[str], asked_alone: list[str]
+) -> None:
     # The model lists a people, a continent and a town the article never writes beside its places (dev 119's
     # "Moroccan", 009's "Bum"); code finds the Middle East in a sentence about an act. v19 asks about none of them;
-    # the country stays (seed 001: asked about "Iraq", the model gave the al-Tanf attack).
+    # the country is asked about with the first answer in view (seed 001: asked about "Iraq", the model gave the
+    # al-Tanf attack), but not again alone (seed 003: asked alone about "Syria", the story's attack again).
     listed = ["Thailand", "Thai", "Asia", "Pattaya", "Narathiwat", "Waeng district"]
     first = placed_statements(listed, bomb("Waeng district", WAENG))
 
@@ -613,6 +619,7 @@ def test_a_place_no_turn_can_tie_to_an_attack_is_not_asked_about(version: str, a
             record = extractor.extract(article)
     assert record.status == "ok", record.error
     assert [about(r) for r in server.requests if not alone(r)] == asked
+    assert [about(r) for r in server.requests if alone(r)] == asked_alone
     assert [e["location"]["area"] for e in record.events] == ["Waeng district"]
 
 
