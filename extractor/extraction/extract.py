@@ -401,22 +401,21 @@ class Extractor:
             return bool(about)
 
         spec = self.prompt.spec
+        askable = self.task.askable if spec.items_checked else None
         unanswered: list[tuple[int, str]] = []
         for number, item in enumerate(self.items_to_ask(listed, text), 1):
             if any(covers(item, event) for event in answered):
                 continue
             # With its first answer in view, a small model often gives that answer again for another place
             # (dev 008: asked about Kofa, it answers with Bulaburin); asked alone, it answers for the place.
-            if not ask(number, item, alone=False) and spec.each_alone_again:
+            again = spec.each_alone_again and (askable is None or askable(item, text, True))
+            if not ask(number, item, alone=False) and again:
                 if spec.each_alone_last:
                     unanswered.append((number, item))
                 else:
                     ask(number, item, alone=True)
         # Last, every turn in view keeps the server's cache as it was for them: the first answer stays read.
-        askable = self.task.askable if spec.items_checked else None
         for number, item in unanswered:
-            if askable is not None and not askable(item, text, True):
-                continue
             if not any(covers(item, event) for event in answered):
                 ask(number, item, alone=True)
         return done, notes
