@@ -263,15 +263,9 @@ def attacked_places(text: str) -> list[str]:
         for pattern in _PLACE_NAMES:
             for found in pattern.finditer(sentence):
                 name = _place_name(found, sentence)
-                if name and name not in names and not _contains_places(name, text):
+                if name and name not in names and country_code(name) is None and not _called(name, _CONTAINERS, text):
                     names.append(name)
     return names
-
-
-def _contains_places(name: str, text: str) -> bool:
-    """Whether ``name`` is a country, or a province, region or state as ``text`` calls it: it contains the places
-    attacked in it."""
-    return country_code(name) is not None or _called(name, _CONTAINERS, text)
 
 
 # A region of several countries: asked about it, the small model answers an attack it already gave (seed 004).

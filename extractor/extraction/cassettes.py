@@ -321,8 +321,6 @@ def _extending(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
         elif len(cassette) == held:
             # Nothing new was recorded: the time the exchanges took is the one recorded (or none), not a replay's.
             stored.update({key: before[key] for key in ("latency_s", "extended_at") if key in before})
-            if "latency_s" not in before:
-                stored.pop("latency_s", None)
 
 
 def _now() -> str:

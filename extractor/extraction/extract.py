@@ -343,10 +343,14 @@ class Extractor:
         items = listed
         if spec.items_from_text and self.task.find_items is not None:
             items = [*listed, *self.task.find_items(text, listed)]
-        if spec.items_checked and self.task.askable is not None:
-            askable = self.task.askable
-            items = [item for item in items if askable(item, text, False)]
+        items = [item for item in items if self.worth_a_turn(item, text, alone=False)]
         return list(dict.fromkeys(items))[: spec.items]
+
+    def worth_a_turn(self, item: str, text: str, *, alone: bool) -> bool:
+        """Whether ``item`` gets a turn (in view, or again ``alone``): always, unless the prompt has the task check
+        its items (``items_checked``, the task's ``askable``)."""
+        askable = self.task.askable
+        return not self.prompt.spec.items_checked or askable is None or askable(item, text, alone)
 
     def follow_items(
         self,
@@ -401,15 +405,17 @@ class Extractor:
             return bool(about)
 
         spec = self.prompt.spec
-        askable = self.task.askable if spec.items_checked else None
         unanswered: list[tuple[int, str]] = []
         for number, item in enumerate(self.items_to_ask(listed, text), 1):
             if any(covers(item, event) for event in answered):
                 continue
             # With its first answer in view, a small model often gives that answer again for another place
             # (dev 008: asked about Kofa, it answers with Bulaburin); asked alone, it answers for the place.
-            again = spec.each_alone_again and (askable is None or askable(item, text, True))
-            if not ask(number, item, alone=False) and again:
+            if (
+                not ask(number, item, alone=False)
+                and spec.each_alone_again
+                and self.worth_a_turn(item, text, alone=True)
+            ):
                 if spec.each_alone_last:
                     unanswered.append((number, item))
                 else:
