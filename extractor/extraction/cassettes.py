@@ -294,6 +294,10 @@ def _recording(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield recorded_meta
 
 
+# The key under which an extension's metadata carries, while its block runs, whether it drops exchanges so far.
+_DROPPING = "_dropping"
+
+
 @contextlib.contextmanager
 def _extending(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Replay ``path``'s exchanges and record the requests it lacks, on a copy that replaces it as a recording does;
@@ -313,8 +317,17 @@ def _extending(path: Path, meta: dict[str, Any]) -> Iterator[dict[str, Any]]:
         stored.update({**meta, **{key: before[key] for key in ("recorded_at", "latency_s") if key in before}})
         stored["extended_at"] = _now()
         cassette.dirty = True  # the metadata changed even where no request is new
-        yield stored
-        if any(not cassette.play_counts[index] for index in range(held)):
+
+        def dropping() -> bool:
+            return any(not cassette.play_counts[index] for index in range(held))
+
+        # For CassetteSession.latency, asked inside the block: never written, so popped whatever ends it.
+        stored[_DROPPING] = dropping
+        try:
+            yield stored
+        finally:
+            stored.pop(_DROPPING, None)
+        if dropping():
             # A child version that asks fewer turns than its parent (v19 of v18): the recorded time was the
             # parent's, for exchanges this one no longer makes; it measures nothing of this version.
             stored.pop("latency_s", None)
@@ -427,8 +440,9 @@ class CassetteSession:
             self._saved.update({"n_ctx": n_ctx, "chunks": chunks})
         if self.extending:
             recorded = self._saved.get("latency_s")
-            if recorded is None:
-                # The replayed exchanges' time is unknown (their parent's was dropped): so is the article's.
+            if recorded is None or self._saved[_DROPPING]():
+                # The replayed exchanges' time is unknown (their parent's was dropped, or is being dropped now,
+                # and the cassette keeps none): so is the article's, in this run's output as in every replay.
                 return None
             # The replayed exchanges took their recorded time then; this run's measure is the new ones'.
             measured += float(recorded)

@@ -175,7 +175,7 @@ def test_extending_with_fewer_requests_drops_the_others_and_the_parents_latency(
     child = CassetteSession(path, CassetteMode.EXTEND, {"prompt_sha256": "p2", "model_sha256": "m1"}, "x")
     with child.exchanges():
         assert offline.complete(MESSAGES, ArticleEvents, CONTEXT).value.events == []
-        child.latency(0.01, n_ctx=None, chunks=1)
+        assert child.latency(0.01, n_ctx=None, chunks=1) is None, "the run reports the time its cassette keeps"
     meta = read_meta(path)
     assert meta["prompt_sha256"] == "p2" and "latency_s" not in meta
     assert len(yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]) == 1
