@@ -1,7 +1,7 @@
 """Wall time of each extraction against llama.cpp's own time for the same tokens (not a timed test).
 
     python bench/model_time.py [--prompt VERSION (default: the CLI's default)] [--split seeds] [--articles N]
-                               [--no-prefix-cache] [--draft-tokens N [--against-no-drafts]]
+                               [--no-prefix-cache] [--draft-tokens N [--against-no-drafts]] [--against VERSION]
 
 Runs the embedded Qwen server live on the seed articles (or another split's) and, per article, splits the wall time
 the harness measured (``latency_s``: every attempt, HTTP and validation included) into
@@ -24,6 +24,11 @@ another order: the cassettes, not a re-run, are what make evals repeatable.
 (``server_process.PromptLookup``); ``--against-no-drafts`` first runs the same articles without, and says how
 many got identical events. llama.cpp counts a drafted batch as prompt tokens read, so with drafts the reading /
 generating split shows batches / single tokens, not prompts / answers; the compute total stays comparable.
+
+This VM's speed moves from day to day (the same requests of v19 took 37.9-38.4 s per seed article on one day and
+34.0-35.1 s on another: README, "On the seeds (history)"), so each run also prints the rates it ran at (milliseconds
+per generated token, prompt tokens read per second), and ``--against VERSION`` first runs another version on the same
+articles and prints the ratio of the two walls, which the day's speed does not move.
 
 The embedded server keeps the instructions it read on disk (``server_process.PrefixStore``): the first
 run on a machine reads them, later runs load them. ``--no-prefix-cache`` measures the first kind.
@@ -90,7 +95,9 @@ def run(
     Returns the total wall time and each article's events.
     """
     model = resolve()
-    totals = {"wall": 0.0, "compute": 0.0, "llama_total": 0.0, "prompt": 0.0, "generation": 0.0}
+    totals = {
+        "wall": 0.0, "compute": 0.0, "llama_total": 0.0, "prompt": 0.0, "generation": 0.0, "read": 0.0, "made": 0.0,
+    }  # fmt: skip
     events: dict[str, list[Any]] = {}
     drafts = f", {draft_tokens} draft tokens" if draft_tokens else ""
     print(f"{label}: {prompt.version} on {len(articles)} article(s), {model.name}, live{drafts}")
@@ -117,6 +124,8 @@ def run(
                 totals["llama_total"] += perf["total time"]
                 totals["prompt"] += perf["prompt eval time"]
                 totals["generation"] += perf["eval time"]
+                totals["read"] += perf["prompt eval tokens"]
+                totals["made"] += perf["eval tokens"]
                 read = f"{perf['prompt eval time']:.1f}s/{perf['prompt eval tokens']:.0f} tok"
                 made = f"{perf['eval time']:.1f}s/{perf['eval tokens']:.0f} tok"
                 events[article.id] = record.events
@@ -131,6 +140,11 @@ def run(
         f"{wall / compute:12.2f}x  (goal: 1.10x); {wall / len(articles):.1f} s per article"
     )
     print(f"  of the compute: reading prompts {totals['prompt']:.1f}s, generating {totals['generation']:.1f}s")
+    if totals["made"] and totals["prompt"]:
+        print(
+            f"  rates: {1000 * totals['generation'] / totals['made']:.1f} ms per generated token, "
+            f"{totals['read'] / totals['prompt']:.1f} prompt tokens read per second"
+        )
     return wall, events
 
 
@@ -159,22 +173,34 @@ def main() -> None:
         action="store_true",
         help="first run the embedded server without drafts, then compare (time and identical events)",
     )
+    parser.add_argument(
+        "--against",
+        metavar="VERSION",
+        default=None,
+        help="first run this prompt version on the same articles, then give the ratio of the walls",
+    )
     args = parser.parse_args()
     prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, args.prompt)
+    other = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, args.against) if args.against else None
     articles = [a for a in load_corpus(ATTACKS.corpus_dir) if a.meta.split == args.split][: args.articles]
     cache = not args.no_prefix_cache
     stock = None
     if args.against_stock:
         stock = run(StockServer, articles, prompt, "stock llama_cpp.server", prefix_cache=cache)
+    before = None
+    if other is not None:
+        before = run(LocalServer, articles, other, "the embedded server", prefix_cache=cache)
     plain = None
     if args.against_no_drafts:
         plain = run(LocalServer, articles, prompt, "the embedded server, no drafts", prefix_cache=cache)
     wall, events = run(
         LocalServer, articles, prompt, "the embedded server", prefix_cache=cache, draft_tokens=args.draft_tokens
     )
-    for name, other in (("stock", stock), ("no drafts", plain)):
-        if other is not None:
-            other_wall, other_events = other
+    if before is not None and other is not None:
+        print(f"{prompt.version} / {other.version} wall: {wall / before[0]:.2f}x, the same articles in the same hour")
+    for name, compared in (("stock", stock), ("no drafts", plain)):
+        if compared is not None:
+            other_wall, other_events = compared
             same = sum(other_events[a.id] == events[a.id] for a in articles)
             print(
                 f"{name} / embedded wall: {other_wall / wall:.2f}x; "
