@@ -26,7 +26,7 @@ many got identical events. llama.cpp counts a drafted batch as prompt tokens rea
 generating split shows batches / single tokens, not prompts / answers; the compute total stays comparable.
 
 This VM's speed moves from day to day (the same requests of v19 took 37.9-38.4 s per seed article on one day and
-34.0-35.1 s on another: README, "On the seeds (history)"), so each run also prints the rates it ran at (milliseconds
+33.4-35.1 s on another: README, "On the seeds (history)"), so each run also prints the rates it ran at (milliseconds
 per generated token, prompt tokens read per second), and ``--against VERSION`` first runs another version on the same
 articles and prints the ratio of the two walls, which the day's speed does not move.
 
@@ -196,8 +196,8 @@ def main() -> None:
     wall, events = run(
         LocalServer, articles, prompt, "the embedded server", prefix_cache=cache, draft_tokens=args.draft_tokens
     )
-    if before is not None and other is not None:
-        print(f"{prompt.version} / {other.version} wall: {wall / before[0]:.2f}x, the same articles in the same hour")
+    if before is not None:
+        print(f"{prompt.version} / {args.against} wall: {wall / before[0]:.2f}x, the same articles in the same hour")
     for name, compared in (("stock", stock), ("no drafts", plain)):
         if compared is not None:
             other_wall, other_events = compared
