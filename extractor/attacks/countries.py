@@ -75,6 +75,8 @@ _NEWS_NAMES: Mapping[str, tuple[str, ...]] = {
     "MK": ("Macedonia",),
     # Not in ISO 3166; GeoNames (the gazetteer below) files Kosovo's towns under the user-assigned code XK.
     "XK": ("Kosovo",),
+    # The initials are how news names it (dev 138); the display stays ISO's name.
+    "AE": ("United Arab Emirates", "UAE", "U.A.E."),
 }
 # What a subdivision's ISO name adds to the name news writes ("Zamfara State", "Al Anbār Governorate").
 _KIND = re.compile(r"\b(state|region|governorate|province|oblast|city|district|department|county|territory)\b")

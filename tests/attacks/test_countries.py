@@ -272,6 +272,7 @@ def test_country_display_is_the_news_form() -> None:
         ("Kosovo", "XK", "Kosovo"),  # not in ISO 3166, but the gazetteer's code for Kosovo's towns
         ("DRCongo", "CD", "DRC"),
         ("Northern Ireland", "GB", "UK"),  # a constituent country is its state (R6-A4)
+        ("UAE", "AE", "United Arab Emirates"),  # initials, as dev 138 and its gold write them
     ],
 )
 def test_names_iso_lacks_are_countries(name: str, code: str, shown: str) -> None:
