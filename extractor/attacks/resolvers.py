@@ -685,6 +685,9 @@ _CLAIM = re.compile(
     # The actor owning its act in a participle: "the IDF confirmed conducting a strike" (dev 049's gold: claimed).
     r"|\b(confirmed|acknowledged|admitted)\s+(conducting|carrying out|launching|firing|striking|targeting|attacking|"
     r"bombing|shelling)\b"
+    # An armed group announcing its own attack (dev 138's gold: "Yemen's Houthi militants have announced a strike
+    # 'deep' in Emirati territory", claimed).
+    r"|\bannounced\s+an?\s+([\w'-]+\s+){0,2}?(strike|attack|operation|raid)\b"
 )
 _NEGATED_CLAIM = re.compile(
     r"\b(no|not|nobody|none|yet to|without|no one|has not|have not|hasn't|haven't)\b[\w\s]{0,25}?\bclaim"
@@ -837,9 +840,18 @@ _AGGREGATE = re.compile(
 )
 
 
+# "the latest in a series of attacks on oil and gas facilities" (dev 140): the series is what one attack, told in
+# the same sentence, belongs to; the sentence still reports that attack (E1), so the series words are no tally.
+_ONE_OF_A_SERIES = re.compile(
+    r"\b(?:the\s+)?(?:latest|newest|most\s+recent)\s+(?:\w+\s+){0,2}?in\s+(?:a|the)\s+(?:\w+\s+){0,2}?"
+    r"(?:series|string|wave|spate)\s+of\b",
+    re.IGNORECASE,
+)
+
+
 def is_aggregate(quote: str) -> bool:
     """Whether a quote states a statistic over many attacks rather than one attack."""
-    return bool(_AGGREGATE.search(quote))
+    return bool(_AGGREGATE.search(_ONE_OF_A_SERIES.sub(" ", quote)))
 
 
 # --------------------------------------------------------------------------- weapons
@@ -865,7 +877,10 @@ _WEAPON = {weapon: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for weapon, wo
 # A blast with no weapon named beside it ("a suicide blast ripped through a crowded marketplace"): the dev and seed
 # gold read it as an explosive every time (016, 017, 040, 043, 045, 050, 052; ANNOTATION.md G2c). Beside a drone,
 # rocket, missile, shell or air strike it is that weapon going off (S4).
-_BLAST = re.compile(r"\b(?:blasts?|explosions?|exploded|detonat\w*)\b", re.IGNORECASE)
+# "Militants have blown up a crude oil pipeline" (dev 140's gold, G2c): a thing blown up is a blast's.
+_BLAST = re.compile(
+    r"\b(?:blasts?|explosions?|exploded|detonat\w*|bl(?:ew|own|owing|ows?)\s+(?:(?:\w+\s+){0,4}?)up)\b", re.IGNORECASE
+)
 _CARRIERS = frozenset({Weapon.DRONE, Weapon.ROCKET, Weapon.MISSILE, Weapon.MORTAR})
 
 

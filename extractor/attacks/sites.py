@@ -22,6 +22,9 @@ article's own words:
   "Dantewada district". A site the article calls a province, region, district or state, and never
   a town, is an area: it moves to the area when that is empty, and when the area is what the
   article calls a village or town, the two change places.
+- **An occasion written as the site.** "Bastille Day ceremonies" (dev 141) is when the crowd gathered, not
+  where: no site, and the area the model wrote beside it ("Nice") is the site unless the article calls it a
+  province, region or district.
 """
 
 from __future__ import annotations
@@ -145,8 +148,26 @@ def in_a_group_name(site: str, text: str) -> bool:
     return bool(found) and all(_GROUP_BEFORE_PLACE.search(text, max(0, start - 60), start) for start, _ in found)
 
 
+# "Bastille Day ceremonies" (dev 141, "a crowd at Bastille Day ceremonies late Thursday in Nice"): an occasion is
+# when people gathered, not where; a word for a place beside it ("Festival Square") makes it one.
+_OCCASION = re.compile(
+    r"\b(?:ceremon(?:y|ies)|celebrations?|festivities|commemorations?|festivals?|parades?|holidays?)$", re.IGNORECASE
+)
+_AREA_NAMED = re.compile(rf"\b(?:{AREA_KINDS})$", re.IGNORECASE)
+
+
+def names_an_occasion(site: str) -> bool:
+    """Whether ``site`` names an occasion (a ceremony, a celebration, a parade) rather than a place."""
+    return _OCCASION.search(site.strip()) is not None
+
+
 def _site_as_written(site: str, area: Any, perpetrator: str | None, text: str) -> tuple[Any, Any]:
     """(site, area) once the site is read as the article writes it (see the module)."""
+    if names_an_occasion(site):
+        # The occasion's town, written as the area ("in Nice"), is the site; a province stays the area.
+        if area and not _AREA_NAMED.search(str(area)) and not is_area_in_text(str(area), text):
+            return area, None
+        return None, area
     if (
         is_demonym(site)
         or only_in_dateline(site, text)

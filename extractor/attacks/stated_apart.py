@@ -61,7 +61,7 @@ from extractor.attacks.resolvers import (
 )
 from extractor.attacks.schemas import Attribution, Casualties, Weapon
 from extractor.attacks.sites import mentions
-from extractor.comparators import normalise_text
+from extractor.comparators import fuzzy_equal, normalise_text
 from extractor.extraction.citations import sentence_spans
 
 _ELSEWHERE = re.compile(
@@ -187,8 +187,10 @@ def casualties_stated_apart(
         outcome = event.get("casualties")
         killed, injured = event.get("killed"), event.get("injured")
         said_killed, said_hurt = outcome in _DEATHS, outcome in _HURT
-        want_killed = not said_killed and killed is None and outcome != Casualties.NONE
-        want_hurt = not said_hurt and injured is None and outcome != Casualties.NONE
+        # A death its evidence states with no number ("the massacre") takes the number another sentence gives
+        # (dev 147: "As many as 148 people ... were killed on Thursday"), as an unstated death does.
+        want_killed = killed is None and outcome != Casualties.NONE
+        want_hurt = injured is None and outcome != Casualties.NONE
         if not (want_killed or want_hurt):
             return event
         deaths: set[int | None] = set()
@@ -204,14 +206,21 @@ def casualties_stated_apart(
         found_killed, found_hurt = want_killed and bool(deaths), want_hurt and bool(hurts)
         if not (found_killed or found_hurt):
             return event
+        # A sentence that states deaths with no number ("militants were killing people") contradicts no count.
         if found_killed:
-            said_killed, killed = True, deaths.pop() if len(deaths) == 1 else None
+            said_killed, killed = True, _one_count(deaths)
         if found_hurt:
-            said_hurt, injured = True, hurts.pop() if len(hurts) == 1 else None
+            said_hurt, injured = True, _one_count(hurts)
         found = casualties_for(killed, injured, said_killed=said_killed, said_hurt=said_hurt)
         return {**event, "casualties": found.value, "killed": killed, "injured": injured}
 
     return _each(events, text, complete)
+
+
+def _one_count(counts: set[int | None]) -> int | None:
+    """The one number ``counts`` hold besides None (a sentence that states no number), else None."""
+    numbers = counts - {None}
+    return numbers.pop() if len(numbers) == 1 else None
 
 
 def weapons_stated_apart(
@@ -391,7 +400,9 @@ def actor_stated(sentence: str) -> tuple[str, Attribution] | None:
     ``suspected`` when only believed), a suspicion or blame ``suspected`` or ``attributed``."""
     claimed = claim_at(sentence)
     if claimed is not None and (found := _CLAIMER.search(sentence, 0, claimed)):
-        return found["actor"], Attribution.ATTRIBUTED if HEDGED.search(sentence) else Attribution.CLAIMED
+        # "Yemen's Houthi militants": the group is the Houthis, not its country's.
+        actor = _OWNER.sub("", found["actor"]) or found["actor"]
+        return actor, Attribution.ATTRIBUTED if HEDGED.search(sentence) else Attribution.CLAIMED
     if found := _DONE_BY.search(sentence):
         return found["actor"], Attribution.SUSPECTED if _BELIEVED.search(sentence) else Attribution.ATTRIBUTED
     if found := _SUSPECTED_OF.search(sentence):
@@ -417,8 +428,13 @@ def perpetrator_stated_apart(
             if points_away(sentence) or not (stated := actor_stated(sentence)):
                 continue
             actor = resolve_perpetrator(stated[0])
-            if actor is not None and country_code(actor) is None:
-                found.setdefault(normalise_text(actor), (actor, stated[1]))
+            # "Houthi" and "Houthis" in two sentences are one group.
+            if (
+                actor is not None
+                and country_code(actor) is None
+                and not any(fuzzy_equal(actor, seen)[0] for seen, _ in found.values())
+            ):
+                found[normalise_text(actor)] = (actor, stated[1])
         if len(found) != 1:
             return event
         actor, known = next(iter(found.values()))

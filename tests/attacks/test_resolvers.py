@@ -326,6 +326,14 @@ def test_resolve_place(
         ("Rebels regularly target convoys on the road.", True),
         ("The blast killed 40 percent of the passengers on the bus.", False),
         ("Gunmen opened fire on worshippers, who often gather there on Fridays.", False),
+        # dev 140: one attack, told as the latest of a series, is still that attack
+        (
+            "Militants have blown up a crude oil pipeline in the Niger Delta, a youth leader said on Monday, the "
+            "latest in a series of attacks on oil and gas facilities in the restive region.",
+            False,
+        ),
+        ("The bombing was the latest attack in a wave of bombings.", False),
+        ("The region has seen a wave of attacks on oil facilities.", True),
     ],
 )
 def test_is_aggregate(quote: str, expected: bool) -> None:
@@ -726,6 +734,10 @@ def test_refine_event_leaves_an_event_it_cannot_improve_as_it_is() -> None:
         ("A drone exploded near the base.", ["drone"]),
         ("Shells exploded in the market.", ["indirect_fire"]),
         ("The missile blast shattered windows.", ["missile"]),
+        # dev 140's gold: what is blown up is a blast's (G2c)
+        ("Militants have blown up a crude oil pipeline.", ["explosive"]),
+        ("The bomber blew himself up at the gate.", ["explosive"]),
+        ("A drone blew up a fuel depot.", ["drone"]),
     ],
 )
 def test_stated_weapons(evidence: str, expected: list[str]) -> None:

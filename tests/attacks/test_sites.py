@@ -145,6 +145,27 @@ def test_is_area_in_text(place: str, text: str, area: bool) -> None:
             None,
             id="dev 119 a people's adjective as the site",
         ),
+        pytest.param(
+            _event("Bastille Day ceremonies", "Nice"),
+            "A truck drove into a crowd at Bastille Day ceremonies late Thursday in Nice, France.",
+            "Nice",
+            None,
+            id="dev 141 an occasion as the site: its town is",
+        ),
+        pytest.param(
+            _event("Independence Day parade", "Narathiwat"),
+            NARATHIWAT + " A bomb hit the Independence Day parade.",
+            None,
+            "Narathiwat",
+            id="an occasion beside a province: no site",
+        ),
+        pytest.param(
+            _event("Festival Square", "Nice"),
+            "A truck drove into a crowd at Festival Square in Nice.",
+            "Festival Square",
+            "Nice",
+            id="a place named for an occasion stays",
+        ),
     ],
 )
 def test_ground_site(event: dict[str, Any], text: str, site: str | None, area: str | None) -> None:

@@ -127,6 +127,26 @@ def test_casualties_stated_apart_reads_only_what_a_lone_event_leaves_unsaid() ->
     assert event["killed"] == 4, "a stated count is kept, not replaced by another sentence's"
 
 
+@pytest.mark.parametrize(
+    ("rest", "killed"),
+    [
+        pytest.param(
+            "Terrorists kill 148 people in university attack. As many as 148 people were killed on Thursday.",
+            148,
+            id="dev 147: the number beside a death with none",
+        ),
+        pytest.param("Three people died. Officials said five people died.", None, id="two numbers: none"),
+        pytest.param("People were killed in the stampede that followed.", None, id="no number anywhere"),
+    ],
+)
+def test_casualties_stated_apart_counts_a_death_its_evidence_left_uncounted(rest: str, killed: int | None) -> None:
+    """G4: the toll is what the article states. Evidence that says people died ("the massacre") with no number
+    takes the one number the article's other sentences give."""
+    massacre = {**KILLED_ONLY, "killed": None, "evidence": ["Survivors of the massacre gathered."]}
+    (event,) = casualties_stated_apart([massacre], f"Gunmen attacked a bar on Sunday. {rest}", dt.date(2020, 2, 17))
+    assert (event["casualties"], event["killed"]) == ("killed", killed)
+
+
 # Published Friday 2008-10-10.
 UNDATED = {"date": None, "location": {"site": "Tintaypunco", "country": "Peru"}, "evidence": ["Rebels ambushed."]}
 
@@ -521,6 +541,15 @@ def test_country_stated_apart_reads_only_a_lone_event() -> None:
         pytest.param(
             "Officials blamed the attack on the Crimson Front.", ("Crimson Front", Attribution.ATTRIBUTED), id="blamed"
         ),
+        pytest.param(
+            "Initial investigation indicates a drone attack, while Yemen's Houthi militants have announced a strike "
+            "deep in Emirati territory.",
+            ("Houthi", Attribution.CLAIMED),
+            id="dev 138: a group announcing its strike claims it, not its country",
+        ),
+        pytest.param(
+            "Police announced an investigation into the attack.", None, id="an announcement of no attack of its own"
+        ),
         pytest.param("No group has claimed responsibility.", None, id="no claim"),
         pytest.param("Gunmen killed five people in the village.", None, id="no group named"),
     ],
@@ -552,6 +581,12 @@ def _unclaimed(perpetrator: str | None = None) -> dict[str, Any]:
         ),
         pytest.param(
             "Last year the Pakistani Taliban claimed an attack on the same post.", None, "none", id="another time"
+        ),
+        pytest.param(
+            "Yemen's Houthi militants announced a strike. Media said the Houthis had announced a military operation.",
+            "Houthi",
+            "claimed",
+            id="dev 138: one group written twice, singular and plural",
         ),
     ],
 )
