@@ -505,11 +505,6 @@ _WORD = re.compile(r"[a-z0-9](?:[a-z0-9'-]|,(?=\d))*|,")
 _NEGATIONS = frozenset({"no", "not", "without", "nobody", "none"})
 
 
-def said_no(text: str) -> bool:
-    """Whether any word of ``text`` is a negation ("no", "not", "without", "nobody", "none")."""
-    return bool(_NEGATIONS & set(_WORD.findall(text.lower())))
-
-
 def _count_near(words: Sequence[str], at: int) -> int | bool | None:
     """The number that goes with the casualty word at ``at``: after a verb ("killing two",
     "killed 3 people"), else before a participle ("two soldiers were killed").
@@ -534,7 +529,8 @@ def _count_near(words: Sequence[str], at: int) -> int | bool | None:
         return None
     start = max(0, at - 3)
     for offset, back in reversed(list(enumerate(words[start:at], start))):
-        if _KILL.match(back) or _HURT.match(back):
+        # "killed eight people and injured others" (dev 120): the eight are the killed, told before the "and".
+        if _KILL.match(back) or _HURT.match(back) or back in ("and", "but", ","):
             break
         if _number(back) is not None:
             # "one of the dead was a British tourist" (dev 119): a part of the toll, not the toll.
@@ -715,6 +711,19 @@ _DESCRIBED_LABEL = re.compile(
 )
 
 
+# "at least two soldiers", "4 people": a counted group of people is a toll or a party, not a name.
+_COUNTED = re.compile(
+    r"^(?:(?:at least|more than|nearly|about|around|some|up to)\s+)?(?:\d+|" + "|".join(NUMBER_WORDS) + r")\s+\w+"
+)
+
+
+def _only_labels(normalised: str) -> bool:
+    """Whether a list ("four gunmen and at least two soldiers", dev 144's answer) holds only descriptors and counted
+    people: what the small model writes when it puts the attack's parties, not its actor, in the field."""
+    parts = [part.strip() for part in re.split(r"\s*,\s*|\s+and\s+", normalised) if part.strip()]
+    return len(parts) > 1 and all(_DESCRIBED_LABEL.match(part) or _COUNTED.match(part) for part in parts)
+
+
 def resolve_perpetrator(attacker: str | None, evidence: Sequence[str] = ()) -> str | None:
     """The attacker as named, or null for a generic descriptor ("gunmen", "men dressed in police uniforms") or a
     speaker ("Iraqi official", or a name the evidence calls a speaker: :func:`named_as_speaker`)."""
@@ -724,7 +733,9 @@ def resolve_perpetrator(attacker: str | None, evidence: Sequence[str] = ()) -> s
     normalised = normalise_text(attacker)
     words = normalised.split()
     # A label alone ("unknown gunmen") is the label with nothing after it.
-    if not words or _DESCRIBED_LABEL.match(normalised) or any(w in _SPEAKERS for w in words):
+    if not words or _DESCRIBED_LABEL.match(normalised) or _only_labels(attacker.lower()):
+        return None
+    if any(w in _SPEAKERS for w in words):
         return None
     if named_as_speaker(attacker, evidence):
         return None

@@ -55,7 +55,6 @@ from extractor.attacks.resolvers import (
     resolve_casualties,
     resolve_date,
     resolve_perpetrator,
-    said_no,
     stated_weapons,
     states_an_act,
 )
@@ -92,9 +91,24 @@ def on_its_day(sentence: str, event: dict[str, Any], published: dt.date | None) 
     return day is None or day.isoformat() == event.get("date")
 
 
+# A negation up to eight words before a word of death or injury ("No civilians were believed to have been killed",
+# dev 012; "No fatalities"): it may deny the toll the rest of the sentence seems to state.
+_DENIED_TOLL = re.compile(
+    r"\b(?:no|not|without|nobody|none)\b(?:\W+\w+){0,8}?\W+(?:kill\w*|dead|died|deaths?|fatalit\w+|lives|slain|injur\w*"
+    r"|wound\w*|hurt|casualt\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def denies_a_toll(sentence: str) -> bool:
+    """Whether ``sentence`` has a negation near a word of death or injury. "'No significant' damage was done to the
+    area, later adding that three people were killed" (dev 138) denies damage, not its toll."""
+    return _DENIED_TOLL.search(sentence) is not None
+
+
 def states_its_details(sentence: str, event: dict[str, Any], published: dt.date | None) -> bool:
-    """Whether ``sentence`` may state ``event``'s toll or weapons: about it, on no other day, denying nothing."""
-    return not (points_elsewhere(sentence, event) or said_no(sentence)) and on_its_day(sentence, event, published)
+    """Whether ``sentence`` may state ``event``'s toll or weapons: about it, on no other day, denying no toll."""
+    return not (points_elsewhere(sentence, event) or denies_a_toll(sentence)) and on_its_day(sentence, event, published)
 
 
 def readable_sentences(text: str) -> list[str]:
@@ -389,6 +403,14 @@ _SUSPECTED_OF = re.compile(
     rf"\bsuspect(?:s|ed)?\s+(?:that\s+)?(?:the\s+)?(?P<actor>{_ACTOR})\s+(?:was|were|is|are|of|had|to)\b"
     rf"|\bblam(?:ed|es|ing)\s+(?:the\s+(?:attack|bombing|blast|strike|killings?)\s+)?on\s+{_MEMBERS}(?P<blamed>{_ACTOR})"
 )
+# "suggested the Islamist militant group Jaish-e-Mohammed was to blame" (dev 144's gold: suspected, R8-B1).
+_TO_BLAME = re.compile(
+    rf"(?P<actor>{_ACTOR})\s+(?:was|were|is|are)\s+(?:(?:likely|probably|possibly|believed|thought|suspected)\s+)?"
+    r"(?:to\s+)?(?:to blame|behind\s+the\s+(?:attack|bombing|blast|strike|assault|killings?|shooting|raid))\b"
+)
+_TENTATIVE = re.compile(
+    r"\b(?:suggest\w*|believ\w*|suspect\w*|likely|probably|possibly|may|might|could|thought|presumed)\b", re.IGNORECASE
+)
 # "The Pakistani Taliban have reportedly claimed the attack." (dev 041): the name right before the claim.
 _CLAIMER = re.compile(rf"(?:^|[^\w'’-])(?:[Tt]he\s+)?(?P<actor>{_ACTOR})\s+(?:\w+\s+){{0,2}}$")
 _BELIEVED = re.compile(r"\b(?:believed|suspected|likely|probably|thought|presumed)\b", re.IGNORECASE)
@@ -409,6 +431,8 @@ def actor_stated(sentence: str) -> tuple[str, Attribution] | None:
         if found["actor"]:
             return found["actor"], Attribution.SUSPECTED
         return found["blamed"], Attribution.SUSPECTED if _BELIEVED.search(sentence) else Attribution.ATTRIBUTED
+    if found := _TO_BLAME.search(sentence):
+        return found["actor"], Attribution.SUSPECTED if _TENTATIVE.search(sentence) else Attribution.ATTRIBUTED
     return None
 
 

@@ -158,6 +158,9 @@ def test_resolve_date(when: str | None, published: dt.date | None, expected: dt.
         ("12 people were killed, officials said", None, None, (Casualties.KILLED, 12, None)),
         ("two children and a woman were killed, five civilians hurt", 3, None, (Casualties.KILLED_AND_INJURED, 3, 5)),
         ("the attacks killed 1,200 people", None, None, (Casualties.KILLED, 1200, None)),
+        # dev 120: the number before an "and" is the clause's before it, not the injured's
+        ("killed eight people and injured others", None, None, (Casualties.KILLED_AND_INJURED, 8, None)),
+        ("5 killed and 10 injured", None, None, (Casualties.KILLED_AND_INJURED, 5, 10)),
         # no phrase: the model's counts decide, consistently
         (None, 4, None, (Casualties.KILLED, 4, None)),
         (None, 0, 0, (Casualties.NONE, 0, 0)),
@@ -211,6 +214,10 @@ def test_named_as_speaker(name: str, evidence: list[str], speaker: bool) -> None
         ("Assailants driving a Lada", None),
         ("Five men dressed in police uniforms", None),
         ("armed men on motorbikes", None),
+        # dev 144: the parties to the attack listed, descriptors and counted people, name no actor
+        ("Four gunmen and at least two soldiers", None),
+        ("gunmen, 3 soldiers and two civilians", None),
+        ("gunmen and al-Shabaab", "gunmen and al-Shabaab"),
         # ... but whom they belong to is read elsewhere, and a name stays a name
         ("militants linked to al-Qaeda", "militants linked to al-Qaeda"),
         ("Islamic State militants", "Islamic State militants"),

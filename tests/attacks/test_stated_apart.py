@@ -67,6 +67,15 @@ KILLED_ONLY = {"date": "2020-02-16", "casualties": "killed", "killed": 4, "injur
         ),
         pytest.param("Bombings have wounded 450 people since January.", "killed", None, id="a tally"),
         pytest.param("Mourners gathered on Monday.", "killed", None, id="no injury stated"),
+        pytest.param(
+            "Police said no significant damage was done to the area, later adding that six people were wounded.",
+            "killed_and_injured",
+            6,
+            id="dev 138: a negation of damage, far from the toll, denies no toll",
+        ),
+        pytest.param(
+            "No fatalities were confirmed, but four soldiers were wounded.", "killed", None, id="a denial beside a toll"
+        ),
     ],
 )
 def test_casualties_stated_apart(rest: str, casualties: str, injured: int | None) -> None:
@@ -549,6 +558,16 @@ def test_country_stated_apart_reads_only_a_lone_event() -> None:
         ),
         pytest.param(
             "Police announced an investigation into the attack.", None, id="an announcement of no attack of its own"
+        ),
+        pytest.param(
+            "Some Indian security officials suggested the Islamist militant group Jaish-e-Mohammed was to blame.",
+            ("Jaish-e-Mohammed", Attribution.SUSPECTED),
+            id="dev 144: a tentative naming (R8-B1)",
+        ),
+        pytest.param(
+            "Officials said the Crimson Front was behind the attack.",
+            ("Crimson Front", Attribution.ATTRIBUTED),
+            id="behind the attack",
         ),
         pytest.param("No group has claimed responsibility.", None, id="no claim"),
         pytest.param("Gunmen killed five people in the village.", None, id="no group named"),
