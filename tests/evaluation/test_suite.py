@@ -222,7 +222,9 @@ def test_a_split_at_a_round_is_the_split_as_it_stood_then() -> None:
     dev, first = select_split(articles, "dev", CORPUS), select_split(articles, "dev@1", CORPUS)
     assert len(first) == 18 and {a.meta.round for a in first} == {1}
     assert len(dev) > len(first) and {a.id for a in first} < {a.id for a in dev}
-    assert select_split(articles, "dev@8", CORPUS) == dev
+    assert select_split(articles, "dev@9", CORPUS) == dev
+    # The README's dev (86) figures before the round-8 rules stop are the articles dev held before round 9.
+    assert len(select_split(articles, "dev@8", CORPUS)) == 86
     # The README's dev (76) figures before the round-8 stop are the articles dev held before round 8.
     assert len(select_split(articles, "dev@7", CORPUS)) == 76
     # The README's dev (56) figures before the round-7 stop are the articles dev held before round 7.
@@ -246,13 +248,15 @@ def test_a_split_hash_round_is_only_the_articles_of_that_round() -> None:
     second, first = select_split(articles, "dev#2", CORPUS), select_split(articles, "dev@1", CORPUS)
     fourth, fifth = select_split(articles, "dev#4", CORPUS), select_split(articles, "dev#5", CORPUS)
     seventh, eighth = select_split(articles, "dev#7", CORPUS), select_split(articles, "dev#8", CORPUS)
+    ninth = select_split(articles, "dev#9", CORPUS)
     assert second and {a.meta.round for a in second} == {2}
     assert len(fourth) == 16 and {a.meta.round for a in fourth} == {4}
     assert len(fifth) == 10 and {a.meta.round for a in fifth} == {5}
     assert len(seventh) == 20 and {a.meta.round for a in seventh} == {7}
     assert len(eighth) == 10 and {a.meta.round for a in eighth} == {8}
+    assert len(ninth) == 6 and {a.meta.round for a in ninth} == {9}
     assert [a.id for a in select_split(articles, "dev", CORPUS)] == sorted(
-        [a.id for a in first + second + fourth + fifth + seventh + eighth], key=[a.id for a in articles].index
+        [a.id for a in first + second + fourth + fifth + seventh + eighth + ninth], key=[a.id for a in articles].index
     )
     latest = select_split(articles, "test#3", CORPUS)
     assert latest and {a.meta.round for a in latest} == {3} and {a.meta.split for a in latest} == {"test"}
