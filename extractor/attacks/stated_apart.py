@@ -406,7 +406,7 @@ _SUSPECTED_OF = re.compile(
 # "suggested the Islamist militant group Jaish-e-Mohammed was to blame" (dev 144's gold: suspected, R8-B1).
 _TO_BLAME = re.compile(
     rf"(?P<actor>{_ACTOR})\s+(?:was|were|is|are)\s+(?:(?:likely|probably|possibly|believed|thought|suspected)\s+)?"
-    r"(?:to\s+)?(?:to blame|behind\s+the\s+(?:attack|bombing|blast|strike|assault|killings?|shooting|raid))\b"
+    r"(?:to blame|behind\s+the\s+(?:attack|bombing|blast|strike|assault|killings?|shooting|raid))\b"
 )
 _TENTATIVE = re.compile(
     r"\b(?:suggest\w*|believ\w*|suspect\w*|likely|probably|possibly|may|might|could|thought|presumed)\b", re.IGNORECASE
