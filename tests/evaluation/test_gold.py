@@ -299,6 +299,15 @@ def test_evidence_must_be_an_exact_substring(tmp_path: Path) -> None:
     only_problem(problems_of(tmp_path, doc), "e2", "not an exact substring", "Ain al-Asad  air base")
 
 
+def test_evidence_holds_no_more_quotes_than_the_schema_takes(tmp_path: Path) -> None:
+    """A gold answer shown as a few-shot example must validate as the schema's answer (round 9 first had four)."""
+    quotes = ["The group also fired rockets", "at Ain al-Asad air base", "on Sunday", "fired rockets at Ain al-Asad"]
+    only_problem(
+        problems_of(tmp_path, set_path(base_doc(), 1, "evidence", quotes)), "e2", "4 evidence quotes", "at most 3"
+    )
+    assert problems_of(tmp_path, set_path(base_doc(), 1, "evidence", quotes[:3])) == []
+
+
 def test_empty_evidence_quote_is_not_a_substring(tmp_path: Path) -> None:
     doc = set_path(base_doc(), 1, "evidence", [""])
     only_problem(problems_of(tmp_path, doc), "e2", "not an exact substring")
