@@ -776,7 +776,7 @@ def resolve_attribution(perpetrator: str | None, evidence: Iterable[str]) -> Att
 
 _IN_AREA = re.compile(r"^(?P<site>.+?),?\s+in\s+(?:(?P<owner>[\w\s-]+?)'s\s+)?(?P<area>.+)$", re.IGNORECASE)
 AREA_KINDS = "province|governorate|region|state|district|oblast|county|local government area"
-_AREA_WORDS = re.compile(rf"\b({AREA_KINDS})$", re.IGNORECASE)
+AREA_WORDS = re.compile(rf"\b({AREA_KINDS})$", re.IGNORECASE)
 _TOWN_WORDS = re.compile(r"\b(township|town|village|municipality|community)$", re.IGNORECASE)
 # "western Iraq", "southeastern Syria": a direction word opening an area described around a named place.
 DIRECTION = re.compile(r"^(?:north|south|east|west|northeast|northwest|southeast|southwest|central)(?:ern)?\s+", re.I)
@@ -814,14 +814,14 @@ def resolve_place(site: str | None, area: str | None, country: str | None) -> tu
             site = split["site"].strip()
             country = country or (split["owner"].strip() if split["owner"] else None)
             tail = split["area"].strip()
-            if _AREA_WORDS.search(tail) or DIRECTION.match(tail):
+            if AREA_WORDS.search(tail) or DIRECTION.match(tail):
                 area = area or tail
             elif country is None:
                 country = tail
             elif area is None and not fuzzy_equal(tail, country)[0]:
                 area = tail
     # G3: "southern El Fasher" is a site (a part of the town), so only an area word moves a site.
-    if site and _AREA_WORDS.search(site):
+    if site and AREA_WORDS.search(site):
         area = area or site
         site = None
     if site and country and normalise_text(site) == normalise_text(country):

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from extractor.attacks.countries import continent_named, country_code, is_demonym, town_countries
-from extractor.attacks.resolvers import AREA_KINDS, names_one_place, states_an_act
+from extractor.attacks.resolvers import AREA_KINDS, AREA_WORDS, names_one_place, states_an_act
 from extractor.comparators import normalise_text
 from extractor.extraction.citations import sentence_spans
 
@@ -153,7 +153,6 @@ def in_a_group_name(site: str, text: str) -> bool:
 _OCCASION = re.compile(
     r"\b(?:ceremon(?:y|ies)|celebrations?|festivities|commemorations?|festivals?|parades?|holidays?)$", re.IGNORECASE
 )
-_AREA_NAMED = re.compile(rf"\b(?:{AREA_KINDS})$", re.IGNORECASE)
 
 
 def names_an_occasion(site: str) -> bool:
@@ -165,7 +164,7 @@ def _site_as_written(site: str, area: Any, perpetrator: str | None, text: str) -
     """(site, area) once the site is read as the article writes it (see the module)."""
     if names_an_occasion(site):
         # The occasion's town, written as the area ("in Nice"), is the site; a province stays the area.
-        if area and not _AREA_NAMED.search(str(area)) and not is_area_in_text(str(area), text):
+        if area and not AREA_WORDS.search(str(area)) and not is_area_in_text(str(area), text):
             return area, None
         return None, area
     if (

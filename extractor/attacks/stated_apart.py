@@ -408,12 +408,13 @@ _TO_BLAME = re.compile(
     rf"(?P<actor>{_ACTOR})\s+(?:was|were|is|are)\s+(?:(?:likely|probably|possibly|believed|thought|suspected)\s+)?"
     r"(?:to blame|behind\s+the\s+(?:attack|bombing|blast|strike|assault|killings?|shooting|raid))\b"
 )
-_TENTATIVE = re.compile(
-    r"\b(?:suggest\w*|believ\w*|suspect\w*|likely|probably|possibly|may|might|could|thought|presumed)\b", re.IGNORECASE
-)
 # "The Pakistani Taliban have reportedly claimed the attack." (dev 041): the name right before the claim.
 _CLAIMER = re.compile(rf"(?:^|[^\w'’-])(?:[Tt]he\s+)?(?P<actor>{_ACTOR})\s+(?:\w+\s+){{0,2}}$")
 _BELIEVED = re.compile(r"\b(?:believed|suspected|likely|probably|thought|presumed)\b", re.IGNORECASE)
+# A naming that is only put forward ("suggested ... was to blame"): belief words and the modal verbs.
+_TENTATIVE = re.compile(
+    rf"{_BELIEVED.pattern}|\b(?:suggest\w*|believ\w*|suspect\w*|possibly|may|might|could)\b", re.IGNORECASE
+)
 
 
 def actor_stated(sentence: str) -> tuple[str, Attribution] | None:

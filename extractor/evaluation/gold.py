@@ -236,11 +236,19 @@ def check_gold(
     Paths the schema lacks are ignored in both.
     """
     leaves = schema_fields(event_model)
+    # The gold is also an answer: a retrieved few-shot example shows it as the schema's answer (examples.py), so it
+    # may hold no more quotes than the schema takes.
+    evidence = leaves.get(EVIDENCE)
+    most = (
+        next((m.max_length for m in evidence.metadata if isinstance(m, annotated_types.MaxLen)), None)
+        if evidence
+        else None
+    )
     problems = _duplicate_ids(gold)
     for event in gold.events:
         where = f"{gold.article}: {event.id}"
         problems += _missing_fields(event, leaves, where)
-        problems += _evidence_problems(event, article_text, where, leaves)
+        problems += _evidence_problems(event, article_text, where, most)
         problems += _empty_required(event, _required_paths(leaves, required_fields), where)
         problems += _dates_after_publication(event, gold.published, leaves, where)
     problems += _same_event_twice(gold, [p for p in same_event_fields if p in leaves], leaves)
@@ -257,7 +265,7 @@ def _missing_fields(event: GoldEvent, leaves: Mapping[str, FieldInfo], where: st
     return [f"{where}: missing field {path!r} (write null or [] when the article does not say)" for path in missing]
 
 
-def _evidence_problems(event: GoldEvent, article_text: str, where: str, leaves: Mapping[str, FieldInfo]) -> list[str]:
+def _evidence_problems(event: GoldEvent, article_text: str, where: str, most: int | None) -> list[str]:
     if not event.evidence:
         return [f"{where}: no evidence quote (every event needs at least one)"]
     problems = [
@@ -265,12 +273,8 @@ def _evidence_problems(event: GoldEvent, article_text: str, where: str, leaves: 
         for quote in event.evidence
         if not quote or quote not in article_text
     ]
-    # The gold is also an answer: a retrieved few-shot example shows it as the schema's answer (examples.py), so it
-    # may hold no more quotes than the schema takes.
-    info = leaves.get(EVIDENCE)
-    limit = next((m.max_length for m in info.metadata if isinstance(m, annotated_types.MaxLen)), None) if info else None
-    if limit is not None and len(event.evidence) > limit:
-        problems.append(f"{where}: {len(event.evidence)} evidence quotes; the schema's answer takes at most {limit}")
+    if most is not None and len(event.evidence) > most:
+        problems.append(f"{where}: {len(event.evidence)} evidence quotes; the schema's answer takes at most {most}")
     return problems
 
 
