@@ -381,15 +381,32 @@ def ground_country(event: dict[str, Any], named: Mapping[str, str], text: str) -
             location["country"], code = str(location[key]), place_code
         if place_code is not None:
             location[key] = None
+    location["country"] = as_written(location.get("country"), named, text)
     if location == event.get("location"):
         return event
     return {**event, "location": location}
 
 
+def as_written(country: str | None, named: Mapping[str, str], text: str) -> str | None:
+    """``country`` as the article writes it, when it writes that country under another of its names (dev 153:
+    "USA" answered, "U.S. soil" written; R9-C3). The guideline's country is a place the text gives, and a
+    name it never writes is matched by no reader's label; one the article writes stays as answered."""
+    code = country_code(country)
+    if country is None or code is None or code not in named:
+        return country
+    written = {normalise_text(form) for found, form in countries_named(text) if found == code}
+    return country if normalise_text(country) in written else named[code]
+
+
 def ground_countries(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     """Each event's country checked against the countries ``text`` names (:func:`ground_country`)."""
+    named = named_countries(text)
+    return [ground_country(event, named, text) for event in events]
+
+
+def named_countries(text: str) -> dict[str, str]:
+    """The code of each country ``text`` names → the form it writes most (the first, on a tie)."""
     forms: dict[str, Counter[str]] = {}
     for code, form in countries_named(text):
         forms.setdefault(code, Counter())[form] += 1
-    named = {code: counter.most_common(1)[0][0] for code, counter in forms.items()}
-    return [ground_country(event, named, text) for event in events]
+    return {code: counter.most_common(1)[0][0] for code, counter in forms.items()}

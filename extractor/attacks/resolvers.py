@@ -198,7 +198,7 @@ _WEEKDAY = re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b")
 _DAYS_AGO = re.compile(r"\b(\w+) days? ago\b")
 # The day of publication, and the day before it (G5: in the writer's voice).
 _TODAY = re.compile(r"\b(today|tonight|this (morning|afternoon|evening))\b")
-_YESTERDAY = re.compile(r"\b(yesterday|last night|overnight)\b")
+_YESTERDAY = re.compile(r"\b(yesterday|last (?:night|evening)|overnight)\b")
 # A weekday counted from another event ("the previous Thursday", "a day later") has no day
 # of its own that code can pin (G5, S5): the date stays null.
 _RELATIVE = re.compile(r"\b(previous|following|next|since|until)\b")
@@ -331,7 +331,7 @@ def states_an_act(quote: str) -> bool:
 # A time in the evidence: a weekday (with its part of the day), a day relative to publication, a month and day.
 _TIME_WORDS = re.compile(
     rf"\b((?:late |early |overnight )?(?:last )?(?:{'|'.join(_WEEKDAYS)})(?: (?:morning|afternoon|evening|night))?"
-    rf"|yesterday|last night|overnight|today|tonight|this (?:morning|afternoon|evening)"
+    rf"|yesterday|last (?:night|evening)|overnight|today|tonight|this (?:morning|afternoon|evening)"
     rf"|(?:{_MONTH})\.? \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH}))\b"
 )
 # A time that says when something was said ("local medics said on Tuesday", "Africom said in a statement on
@@ -384,8 +384,10 @@ def day_of_attack(stated: dt.date, evidence: Sequence[str], published: dt.date |
     return stated
 
 
-# A page's own date line: the date alone on its line, maybe after a word or two ("Published:", "Updated").
+# A page's own date line: the date alone on its line, maybe after a word or two ("Published:", "Updated"), and
+# maybe with the time of day it was posted (dev 148: "27 Nov 2008 2:51 PM"), which is no word of the line's.
 _DATE_LINE_WORDS = 2
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?\s?m\b\.?)?", re.IGNORECASE)
 
 
 def only_as_date_line(when: str, text: str) -> bool:
@@ -394,21 +396,22 @@ def only_as_date_line(when: str, text: str) -> bool:
 
     A date line says when the page was written, as the prompt's publication date does; it is no time the
     article gives for the attack (the annotators' reading, G5)."""
-    wanted = normalise_text(when)
-    lines = [normalise_text(line) for line in text.splitlines()]
+    wanted = normalise_text(_CLOCK.sub(" ", when))
+    lines = [normalise_text(_CLOCK.sub(" ", line)) for line in text.splitlines()]
     holding = [line for line in lines if wanted in line]
     return bool(holding) and all(len(line.replace(wanted, " ").split()) <= _DATE_LINE_WORDS for line in holding)
 
 
 # Where a page writes its own date, beside a date line: a wire dateline's end, before the dash the story starts
-# with ("KINGSTON, Jamaica, Monday December 11, 2017 – Two people were killed"), and a credit line's, after the dash
-# that starts it ("– AFP, April 6, 2020.").
-_DATELINE_END = re.compile(r"^\s*[–—-]\s")
+# with ("KINGSTON, Jamaica, Monday December 11, 2017 – Two people were killed"; typed as two hyphens in dev 152's
+# "4 September 2004 -- More details are emerging"), and a credit line's, after the dash that starts it ("– AFP,
+# April 6, 2020.").
+_DATELINE_END = re.compile(r"^\s*(?:[–—]|--?)\s")
 _CREDIT_LINE = re.compile(r"\s[–—-][^–—-]{0,40}$")
 
 
 def _page_date_at(line: str, start: int, end: int) -> bool:
-    before, after = line[:start], line[end:]
+    before, after = _CLOCK.sub(" ", line[:start]), _CLOCK.sub(" ", line[end:])
     if len(_WORD.findall(before.lower())) + len(_WORD.findall(after.lower())) <= _DATE_LINE_WORDS:
         return True
     return bool(_DATELINE_END.match(after)) or (bool(_CREDIT_LINE.search(before)) and not re.search(r"\w", after))

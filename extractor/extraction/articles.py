@@ -57,7 +57,7 @@ class ArticleMeta:
 class Removal:
     """A deleted piece of debris, kept so a reviewer can see exactly what the model was not shown."""
 
-    kind: str  # "template" | "app_promo" | "image_credit" | "date_line" | "duplicate_body"
+    kind: str  # "template" | "app_promo" | "site_notice" | "image_credit" | "date_line" | "duplicate_body"
     start: int
     end: int
 
@@ -126,6 +126,15 @@ _PROMO_CAPS = re.compile(r"\b(?:CLICK|TAP) HERE\b|\b(?:DOWNLOAD|GET|INSTALL)\b.*
 _PROMO_ANY = re.compile(
     r"(?:click|tap) here\b|(?:download|get|install) (?:the|our)\b.{0,80}\bapps?[.!]?\Z|.*\badd to home ?screen\b", re.I
 )
+# A page's notice to its reader, not the story's words (dev 149: "We’re sorry, this feature is currently unavailable.
+# We’re working to restore it. Please try again later.", which the model quoted as an attack's only evidence, and
+# "This was published 8 years ago" above the byline).
+_NOTICE = re.compile(
+    r"(?:we(?:'|’)re|we are) sorry\b.*\b(?:unavailable|try again later)\b.*"
+    r"|this (?:article |story |page )?was (?:first )?published (?:more than |over )?(?:\d+|an?|one) "
+    r"(?:years?|months?|weeks?|days?|hours?) ago\.?",
+    re.I,
+)
 _DATE_MARKER = re.compile(r"\s*date:?[ \t]+([0-9]{4}-[0-9]{2}-[0-9]{2})(?!\S)[ \t]*(?:\r?\n)?", re.I)
 _CREDIT_LEAD = re.compile(
     r"\(?(?:(?:file |representational |representative )?(?:image|photo|picture|pic|photograph)s?(?: credit)?"
@@ -193,6 +202,14 @@ def _is_app_promo(line: str) -> bool:
 
 def _find_app_promos(text: str) -> list[_Span]:
     return [(start, stop) for start, end, stop in _lines(text) if _is_app_promo(text[start:end].strip())]
+
+
+def _find_site_notices(text: str) -> list[_Span]:
+    return [
+        (start, stop)
+        for start, end, stop in _lines(text)
+        if len(text[start:end].strip()) <= _MAX_CAPTION and _NOTICE.fullmatch(text[start:end].strip())
+    ]
 
 
 def _date_marker(text: str) -> tuple[int, datetime.date] | None:
@@ -358,6 +375,7 @@ def _find_excess_whitespace(text: str) -> list[_Span]:
 _RULES: tuple[tuple[str, Callable[[str], list[_Span]]], ...] = (
     ("template", _find_templates),
     ("app_promo", _find_app_promos),
+    ("site_notice", _find_site_notices),
     ("date_line", _find_date_line),
     ("image_credit", _find_image_credits),
     ("duplicate_body", _find_duplicate_body),

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from extractor.attacks.countries import (
+    as_written,
     countries_named,
     country_code,
     country_display,
@@ -15,6 +16,7 @@ from extractor.attacks.countries import (
     ground_countries,
     is_demonym,
     is_sub_national,
+    named_countries,
     placed_country,
     sole_subdivision_country,
     sub_national_areas,
@@ -189,6 +191,31 @@ def test_a_site_naming_another_country_is_no_site() -> None:
 def test_the_article_form_of_the_country_is_written() -> None:
     text = "ADF rebels attacked Mukondi in the DRC. The DRC army said the Democratic Republic of Congo would respond."
     assert located(ground_countries([event("Mukondi", None, "North Kivu")], text)) == [("Mukondi", None, "DRC")]
+
+
+VEGAS = "A gunman opened fire on a crowd in Las Vegas, the deadliest attack on U.S. soil since September 11, 2001."
+
+
+@pytest.mark.parametrize(
+    ("country", "text", "expected"),
+    [
+        pytest.param("USA", VEGAS, "U.S.", id="dev 153: the article writes U.S."),
+        pytest.param("United States", VEGAS, "U.S.", id="nor United States"),
+        pytest.param("U.S.", VEGAS, "U.S.", id="as written"),
+        pytest.param("USA", f"{VEGAS} The United States mourned. The United States flag.", "United States", id="most"),
+        pytest.param("USA", "A gunman opened fire in Las Vegas.", "USA", id="no name of it written: as answered"),
+        pytest.param("Mandalay Bay", VEGAS, "Mandalay Bay", id="no country"),
+        pytest.param(None, VEGAS, None, id="none"),
+    ],
+)
+def test_as_written(country: str | None, text: str, expected: str | None) -> None:
+    """R9-C3: the country as the article writes it, when it writes that country under another name."""
+    assert as_written(country, named_countries(text), text) == expected
+
+
+def test_a_country_answered_under_a_name_the_article_never_writes_is_written_as_the_article_does() -> None:
+    answered = event("Mandalay Bay", "Las Vegas", "USA", evidence=VEGAS)
+    assert located(ground_countries([answered], VEGAS)) == [("Mandalay Bay", "Las Vegas", "U.S.")]
 
 
 @pytest.mark.parametrize(

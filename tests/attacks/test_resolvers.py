@@ -88,6 +88,8 @@ MONDAY = dt.date(2023, 10, 23)
         # G5: "Yesterday", "last night", "overnight" are the day before publication
         ("yesterday", THURSDAY, dt.date(2024, 3, 13)),
         ("last night", THURSDAY, dt.date(2024, 3, 13)),
+        # dev 153: "opened fire ... on a crowd at a country-music concert in Las Vegas last evening" (R9-C2)
+        ("last evening", THURSDAY, dt.date(2024, 3, 13)),
         ("overnight", THURSDAY, dt.date(2024, 3, 13)),
         # date_text examples: "this morning"
         ("this morning", THURSDAY, THURSDAY),
@@ -1277,6 +1279,14 @@ def test_a_statement_day_stays_without_a_publication_date() -> None:
     assert undate_statement_day(event, event["evidence"][0], None) is event
 
 
+MUMBAI = (
+    "ASIA: Mumbai landmarks targeted in attacks\n\n\n27 Nov 2008 2:51 PM\n\nNEW DELHI, Nov 27 AFP - Gunmen chose some "
+    "of Mumbai's best-known landmarks as the focus of their coordinated attacks in the city on Wednesday."
+)
+BESLAN = (
+    "4 September 2004 -- More details are emerging from southern Russia where a hostage crisis at a school came to a "
+    "bloody end yesterday."
+)
 CAIRO = (
     "Coptic Church Bombing: 'Deadliest Attack' on Egyptian Christians\n\nMonday, December 12, 2016\n\n"
     "(Worthy News) - A bombing at a Coptic cathedral in Egypt has killed at least 25 people during Sunday mass."
@@ -1293,6 +1303,9 @@ CAIRO = (
             "December 12", "December 12\nGunmen attacked the village on December 12.", False, id="in a sentence too"
         ),
         pytest.param("December 13", CAIRO, False, id="not written at all"),
+        pytest.param("27 Nov 2008", MUMBAI, True, id="dev 148: with the time it was posted (R9-C1)"),
+        pytest.param("Nov 27", MUMBAI, False, id="dev 148: a wire dateline is no date line"),
+        pytest.param("Wed, 2021-02-03 17:31", "Wed, 2021-02-03 17:31\nA landmine.", True, id="dev 084: time copied"),
     ],
 )
 def test_only_as_date_line(when: str, text: str, date_line: bool) -> None:
@@ -1339,6 +1352,9 @@ AMCHIDE = (
             "April 6, 2020", f"{AMCHIDE}\nThe bombers struck on April 6, 2020 at night.", False, id="and in a sentence"
         ),
         pytest.param("April 5, 2020", AMCHIDE, False, id="not written"),
+        pytest.param("27 Nov 2008", MUMBAI, True, id="dev 148: a date line with the time it was posted (R9-C1)"),
+        pytest.param("4 September 2004", BESLAN, True, id="dev 152: a dateline ended by two hyphens (R9-C1)"),
+        pytest.param("4 September 2004", f"{BESLAN} It began on 4 September 2004.", False, id="and in a sentence"),
     ],
 )
 def test_written_only_as_page_date(when: str, text: str, page_date: bool) -> None:

@@ -619,3 +619,40 @@ def test_perpetrator_stated_apart_keeps_the_one_answered() -> None:
     text = "Militants attacked a checkpoint in Mattani. The Pakistani Taliban claimed the attack."
     event = _unclaimed("Lashkar-e-Jhangvi")
     assert perpetrator_stated_apart([event], text, dt.date(2012, 10, 15)) == [event]
+
+
+@pytest.mark.parametrize(
+    ("text", "event", "published", "expected"),
+    [
+        pytest.param(
+            "ASIA: Mumbai landmarks targeted in attacks\n\n\n27 Nov 2008 2:51 PM\n\nNEW DELHI, Nov 27 AFP - Gunmen "
+            "stormed the Oberoi Trident Hotel late on Wednesday evening.",
+            {
+                "date_text": "27 Nov 2008",
+                "date": "2008-11-27",
+                "evidence": ["Gunmen stormed the Oberoi Trident Hotel late on Wednesday evening."],
+            },
+            dt.date(2008, 11, 27),
+            "2008-11-26",
+            id="dev 148: a date line with the time it was posted",
+        ),
+        pytest.param(
+            "4 September 2004 -- More details are emerging from southern Russia where a hostage crisis at a school "
+            "came to a bloody end yesterday.",
+            {
+                "date_text": "4 September 2004",
+                "date": "2004-09-04",
+                "evidence": ["a hostage crisis at a school came to a bloody end yesterday"],
+            },
+            dt.date(2004, 9, 4),
+            "2004-09-03",
+            id="dev 152: a dateline ended by two hyphens",
+        ),
+    ],
+)
+def test_day_over_page_date_reads_a_posted_time_and_a_double_hyphen(
+    text: str, event: dict[str, object], published: dt.date, expected: str
+) -> None:
+    """R9-C1: "27 Nov 2008 2:51 PM" is a date line and "4 September 2004 --" a dateline: the page's own date."""
+    (dated,) = day_over_page_date([event], text, published)
+    assert dated["date"] == expected

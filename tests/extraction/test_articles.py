@@ -26,7 +26,7 @@ from extractor.extraction.articles import (
 )
 
 SEEDS = Path(__file__).parents[2] / "evals/attacks/articles"
-KINDS = {"template", "app_promo", "image_credit", "date_line", "duplicate_body"}
+KINDS = {"template", "app_promo", "site_notice", "image_credit", "date_line", "duplicate_body"}
 TWO_BLANK_LINES = re.compile(r"\n[^\S\n]*\n[^\S\n]*\n")
 
 
@@ -115,6 +115,32 @@ def test_a_pin_to_home_screen_prompt_goes_before_the_body() -> None:
     assert article.text.startswith("OUAGADOUGOU: Nine people have been killed in two attacks")
     assert "".join(removed(article, "app_promo")).count("Add to homescreen") == 2
     assert_maps_back(article, "Six people were killed by armed men overnight Saturday at Pissele")
+
+
+def test_a_site_notice_goes() -> None:
+    # Dev 149 (The Sydney Morning Herald): a video player's apology and the page's age above the byline; the model
+    # quoted the apology as the Bataclan attack's only evidence, and the event was dropped as stating no act.
+    article = load_article(SEEDS / "149_137bdc6b6fbfe4a6.txt")
+    assert removed(article, "site_notice") == [
+        "We’re sorry, this feature is currently unavailable. We’re working to restore it. Please try again later.\n",
+        "This was published 8 years ago\n",
+    ]
+    assert "sorry" not in article.text
+    assert_maps_back(article, "Benjamin Cazenoves was one of hundreds of music fans")
+
+
+@pytest.mark.parametrize(
+    ("line", "notice"),
+    [
+        ("This story was first published 3 days ago.", True),
+        ("We are sorry, this video is not available. Please try again later.", True),
+        ("“We are sorry for what happened,” the commander said, and the army would try again later.", False),
+        ("This was published 8 years ago by a group that attacked the town.", False),
+    ],
+)
+def test_site_notice_is_a_whole_line(line: str, notice: bool) -> None:
+    article = clean_text(f"Gunmen killed two people.\n{line}\nPolice said.")
+    assert (line not in article.text) is notice
 
 
 def test_image_caption_and_credit_go_but_subhead_and_title_stay(seeds: dict[str, Article]) -> None:
