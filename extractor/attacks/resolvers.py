@@ -1404,6 +1404,40 @@ def drop_unacted(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [event for event in events if _any_quote_reports(_ACT, event.get("evidence") or [])]
 
 
+# People answering an attack: a rally, a vigil, a funeral, words of condemnation or mourning.
+_REACTION = re.compile(
+    r"\b(?:condemn\w*|protest\w*|rall(?:y|ies|ied)|demonstrat\w*|vigils?|mourn\w*|tributes?|funerals?|candles?"
+    r"|slogans?)\b",
+    re.IGNORECASE,
+)
+# An act and the place it is written in ("a suicide bombing in Quetta that killed dozens").
+_ACT_IN = re.compile(rf"\b(?:{_ACT_WORDS})\s+(?:\w+\s+)?(?:in|at)\s+(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)")
+
+
+def reacts_to_an_attack_elsewhere(quote: str, site: str) -> bool:
+    """Whether ``quote`` tells people answering an attack it places somewhere other than ``site`` (dev 151:
+    "Pakistani journalists chant slogans during a demonstration to condemn a suicide bombing in Quetta that killed
+    dozens of people including some journalists, in Karachi, Pakistan, Monday"): ``site`` is where they gathered,
+    no place attacked (R9-C5)."""
+    if not _REACTION.search(quote):
+        return False
+    places = [m["place"] for m in _ACT_IN.finditer(quote)]
+    return bool(places) and not any(names_one_place(place, site) for place in places)
+
+
+def drop_reactions(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``events`` without those every quote of which tells people answering an attack placed elsewhere than the
+    event's site (:func:`reacts_to_an_attack_elsewhere`): a rally against a bombing is no bombing where it
+    gathers (the guideline's event is the act of violence)."""
+
+    def elsewhere(event: Mapping[str, Any]) -> bool:
+        site = (event.get("location") or {}).get("site")
+        quotes = [str(q) for q in event.get("evidence") or [] if str(q).strip()]
+        return bool(site and quotes) and all(reacts_to_an_attack_elsewhere(q, str(site)) for q in quotes)
+
+    return [event for event in events if not elsewhere(event)]
+
+
 def settle_events(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One article's events as the guideline counts them: an event whose every quote is a statistic over many
     attacks dropped (:func:`is_aggregate`; S3, a campaign is no event), one incident listed twice merged

@@ -23,6 +23,7 @@ from extractor.attacks.resolvers import (
     day_of_attack,
     deduplicate,
     derive_stated,
+    drop_reactions,
     drop_unacted,
     ground_weapons,
     is_aggregate,
@@ -31,6 +32,7 @@ from extractor.attacks.resolvers import (
     own_counts,
     own_site,
     own_targets,
+    reacts_to_an_attack_elsewhere,
     refine_event,
     refine_placed,
     refine_stated,
@@ -1379,3 +1381,48 @@ def test_written_only_as_page_date(when: str, text: str, page_date: bool) -> Non
 def test_copies_page_date(date_text: str, date: str | None, text: str, copied: bool) -> None:
     event = {"date_text": date_text, "date": date, "evidence": ["Gunmen opened fire on mourners."]}
     assert copies_page_date(event, text, dt.date(2017, 12, 11)) is copied
+
+
+KARACHI = (
+    "Pakistani journalists chant slogans during a demonstration to condemn a suicide bombing in Quetta that killed "
+    "dozens of people including some journalists, in Karachi, Pakistan, Monday."
+)
+
+
+@pytest.mark.parametrize(
+    ("quote", "site", "elsewhere"),
+    [
+        pytest.param(KARACHI, "Karachi", True, id="dev 151: a demonstration in Karachi against a bombing in Quetta"),
+        pytest.param(
+            "People rally to condemn a bombing in Quetta that killed dozens of people, in Lahore, Pakistan, Monday.",
+            "Lahore",
+            True,
+            id="dev 151: a rally",
+        ),
+        pytest.param(KARACHI, "Quetta", False, id="the bombing's own place"),
+        pytest.param(KARACHI, "Quetta city", False, id="the bombing's place, named longer"),
+        pytest.param(
+            "People comfort a man mourning the death of a family member who was killed in suicide bombing, at a "
+            "funeral in Quetta, Pakistan, Monday.",
+            "Quetta",
+            False,
+            id="dev 151: a funeral, the act placed nowhere",
+        ),
+        pytest.param(
+            "A suicide bomber struck a rally in Lahore, killing 20.", "Lahore", False, id="an attack on a rally"
+        ),
+        pytest.param(
+            "A suicide bomber killed 20 in Quetta, police in Karachi said.", "Karachi", False, id="no reaction"
+        ),
+    ],
+)
+def test_reacts_to_an_attack_elsewhere(quote: str, site: str, elsewhere: bool) -> None:
+    """R9-C5: people answering an attack where they gather tell no attack there."""
+    assert reacts_to_an_attack_elsewhere(quote, site) is elsewhere
+
+
+def test_drop_reactions_keeps_an_event_one_of_whose_quotes_tells_an_act_there() -> None:
+    rally = {"location": {"site": "Karachi"}, "evidence": [KARACHI]}
+    attacked = {"location": {"site": "Karachi"}, "evidence": [KARACHI, "Gunmen opened fire on the rally in Karachi."]}
+    unsited = {"location": {"site": None}, "evidence": [KARACHI]}
+    assert drop_reactions([rally, attacked, unsited]) == [attacked, unsited]
