@@ -329,10 +329,12 @@ def states_an_act(quote: str) -> bool:
 
 
 # A time in the evidence: a weekday (with its part of the day), a day relative to publication, a month and day.
+# A day's year, when written with it: "September 20, 2019" above dev 158's story of March 2015 is no day of it.
+_YEAR = r"(?:,? \d{4})?"
 _TIME_WORDS = re.compile(
     rf"\b((?:late |early |overnight )?(?:last )?(?:{'|'.join(_WEEKDAYS)})(?: (?:morning|afternoon|evening|night))?"
     rf"|yesterday|last (?:night|evening)|overnight|today|tonight|this (?:morning|afternoon|evening)"
-    rf"|(?:{_MONTH})\.? \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH}))\b"
+    rf"|(?:{_MONTH})\.? \d{{1,2}}(?:st|nd|rd|th)?{_YEAR}|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH}){_YEAR})\b"
 )
 # A time that says when something was said ("local medics said on Tuesday", "Africom said in a statement on
 # Thursday", seed 000's "In a statement Monday, Rasoul said"): a reporting verb (or "statement") at most five words

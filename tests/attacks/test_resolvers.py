@@ -17,6 +17,7 @@ from extractor.attacks.resolvers import (
     PlacedEvents,
     PlacedStatements,
     StatedEvent,
+    acted_days,
     copies_page_date,
     count_stated_weapons,
     covers_place,
@@ -1426,3 +1427,22 @@ def test_drop_reactions_keeps_an_event_one_of_whose_quotes_tells_an_act_there() 
     attacked = {"location": {"site": "Karachi"}, "evidence": [KARACHI, "Gunmen opened fire on the rally in Karachi."]}
     unsited = {"location": {"site": None}, "evidence": [KARACHI]}
     assert drop_reactions([rally, attacked, unsited]) == [attacked, unsited]
+
+
+BARDO_DAY = dt.date(2015, 3, 18)
+
+
+@pytest.mark.parametrize(
+    ("quote", "days"),
+    [
+        pytest.param("September 20, 2019", set(), id="dev 158: the page's clock, a day after publication: none"),
+        pytest.param("Gunmen attacked on March 17, 2015.", {dt.date(2015, 3, 17)}, id="a day with its year"),
+        pytest.param("Gunmen attacked on 17 March 2015.", {dt.date(2015, 3, 17)}, id="day first, with its year"),
+        pytest.param("Gunmen attacked on March 17.", {dt.date(2015, 3, 17)}, id="no year: publication's"),
+        pytest.param("Gunmen attacked on March 17, 2014.", {dt.date(2014, 3, 17)}, id="the year written wins"),
+        pytest.param("Police said on Tuesday gunmen attacked.", set(), id="a statement's day"),
+    ],
+)
+def test_acted_days_reads_a_days_year(quote: str, days: set[dt.date]) -> None:
+    """G5: a day written with its year is that year's; one after publication is no day of the attack."""
+    assert acted_days(quote, BARDO_DAY) == days
