@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from extractor.attacks.countries import is_demonym
 from extractor.attacks.resolvers import GENERIC_ACTORS, claim_at, resolve_attribution
 from extractor.attacks.schemas import Attribution
 from extractor.extraction.citations import sentence_spans
@@ -77,9 +78,13 @@ def _without_perpetrators(
 
 
 def drop_descriptor_perpetrators(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:
-    """Each event without a perpetrator that is common words (:func:`common_descriptor`); run after
-    :func:`name_perpetrators`, which gives a descriptor the name the article writes beside it."""
-    return _without_perpetrators(events, lambda perpetrator, _event: common_descriptor(perpetrator, text))
+    """Each event without a perpetrator that is common words (:func:`common_descriptor`) or a people's adjective
+    alone (dev 159: "Indonesian"; R6-A2: a label qualified only by a nationality names no actor, and the adjective
+    alone is less); run after :func:`name_perpetrators`, which gives a descriptor the name the article writes
+    beside it."""
+    return _without_perpetrators(
+        events, lambda perpetrator, _event: common_descriptor(perpetrator, text) or is_demonym(perpetrator)
+    )
 
 
 # The words after which a sentence names who was harmed: "killed one army ranger", "claimed the lives of

@@ -1247,7 +1247,9 @@ def retells(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     southeastern Turkey on Friday night"). The guideline gives one event per attacker, place and day, and an
     event's evidence is the sentences that report it (E1): quotes that are all another event's report no place
     of their own, so no second attack. Quotes of its own keep it apart (a "second strike" told in its own
-    sentence stays, G5).
+    sentence stays, G5). An area ``a`` gives where ``b`` gives none is ``b``'s too when one of ``b``'s quotes
+    writes it (dev 155: "Attackers kill 14 in San Bernardino", answered once at the Inland Regional Center and
+    once at San Bernardino with no site, from the same three quotes).
     """
     la, lb = a["location"], b["location"]
     if own_site(a):
@@ -1260,11 +1262,20 @@ def retells(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
         return False
     return (
         (a.get("date") is None or a.get("date") == b.get("date"))
-        and (not la.get("area") or (bool(lb.get("area")) and _agree(la["area"], lb["area"], "location.area")))
+        and (
+            not la.get("area")
+            or (_agree(la["area"], lb["area"], "location.area") if lb.get("area") else _writes(b, la["area"]))
+        )
         and _agree(la.get("country"), lb.get("country"), "location.country")
         and _agree(a.get("perpetrator"), b.get("perpetrator"), "perpetrator")
         and _agree(a.get("target"), b.get("target"), "target")
     )
+
+
+def _writes(event: Mapping[str, Any], place: str) -> bool:
+    """Whether one of ``event``'s quotes writes ``place``."""
+    name = f" {normalise_text(place)} "
+    return any(name in f" {normalise_text(str(quote))} " for quote in event.get("evidence") or [])
 
 
 def own_site(event: Mapping[str, Any]) -> str | None:

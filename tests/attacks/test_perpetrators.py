@@ -111,6 +111,17 @@ def test_a_descriptor_is_no_perpetrator_and_a_named_one_stays() -> None:
     ]
 
 
+def test_a_peoples_adjective_alone_is_no_perpetrator() -> None:
+    # Dev 159: "Indonesian" answered as the attacker of the Jakarta attack (R6-A2).
+    adjective = {"perpetrator": "Indonesian", "attribution": "claimed", "evidence": []}
+    named = {"perpetrator": "Indonesian Mujahideen", "attribution": "claimed", "evidence": []}
+    text = "Indonesian police said the attackers struck a police post."
+    assert drop_descriptor_perpetrators([adjective, named], text) == [
+        {"perpetrator": None, "attribution": "none", "evidence": []},
+        named,
+    ]
+
+
 def test_a_descriptor_the_article_names_keeps_the_name() -> None:
     # The appositive rule runs first (the task's order): "an armed group, Ansar al-Sunna" is Ansar al-Sunna.
     event = {"perpetrator": "armed group", "attribution": "attributed", "evidence": []}

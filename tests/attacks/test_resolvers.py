@@ -476,6 +476,26 @@ def test_retells_an_event_with_nothing_of_its_own(other: dict[str, Any], retold:
         assert (kept[0]["date"], kept[0]["injured"]) == ("2024-03-12", 3)
 
 
+SAN_BERNARDINO = "Attackers kill 14 in San Bernardino; police kill two suspects"
+
+
+@pytest.mark.parametrize(
+    ("area", "retold"),
+    [
+        pytest.param("San Bernardino", True, id="dev 155: the city a shared quote writes"),
+        pytest.param("Riverside County", False, id="an area no quote writes"),
+    ],
+)
+def test_an_area_the_sited_event_leaves_unstated_retells_it_when_its_quotes_write_it(area: str, retold: bool) -> None:
+    """Dev 155: the one attack answered at its site (no area) and again at its city (no site), from the same quotes."""
+    quotes = [SAN_BERNARDINO, "Officials say 17 wounded at Inland Regional Center"]
+    common = {"evidence": quotes, "when": None, "country": "U.S.", "attacker": None, "weapons": ["small_arms"]}
+    [sited] = resolve_article([answer(**common, site="Inland Regional Center")], THURSDAY)
+    [unsited] = resolve_article([answer(**common, site=None, area=area)], THURSDAY)
+    assert retells(unsited, sited) is retold
+    assert len(told_once([sited, unsited])) == (1 if retold else 2)
+
+
 CAPTION = "The police chief addresses a press conference at the Tarn office on Wednesday."
 
 
