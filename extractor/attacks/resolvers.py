@@ -1247,9 +1247,10 @@ def retells(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     southeastern Turkey on Friday night"). The guideline gives one event per attacker, place and day, and an
     event's evidence is the sentences that report it (E1): quotes that are all another event's report no place
     of their own, so no second attack. Quotes of its own keep it apart (a "second strike" told in its own
-    sentence stays, G5). An area ``a`` gives where ``b`` gives none is ``b``'s too when one of ``b``'s quotes
-    writes it (dev 155: "Attackers kill 14 in San Bernardino", answered once at the Inland Regional Center and
-    once at San Bernardino with no site, from the same three quotes).
+    sentence stays, G5). The area of an ``a`` with no site at all, where ``b`` gives none, is ``b``'s too when one
+    of ``b``'s quotes writes it (dev 155: "Attackers kill 14 in San Bernardino", answered once at the Inland
+    Regional Center and once at San Bernardino with no site, from the same three quotes); an ``a`` that names a
+    site, even one its quotes do not write, keeps its area apart (dev 008: Bulaburin and Kofa, both in Borno).
     """
     la, lb = a["location"], b["location"]
     if own_site(a):
@@ -1264,7 +1265,11 @@ def retells(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
         (a.get("date") is None or a.get("date") == b.get("date"))
         and (
             not la.get("area")
-            or (_agree(la["area"], lb["area"], "location.area") if lb.get("area") else _writes(b, la["area"]))
+            or (
+                _agree(la["area"], lb["area"], "location.area")
+                if lb.get("area")
+                else not la.get("site") and _writes(b, la["area"])
+            )
         )
         and _agree(la.get("country"), lb.get("country"), "location.country")
         and _agree(a.get("perpetrator"), b.get("perpetrator"), "perpetrator")

@@ -494,6 +494,9 @@ def test_an_area_the_sited_event_leaves_unstated_retells_it_when_its_quotes_writ
     [unsited] = resolve_article([answer(**common, site=None, area=area)], THURSDAY)
     assert retells(unsited, sited) is retold
     assert len(told_once([sited, unsited])) == (1 if retold else 2)
+    # Dev 008: an event that names a site, though its quotes do not write it, keeps its area apart.
+    [named] = resolve_article([answer(**common, site="Redlands", area=area)], THURSDAY)
+    assert not retells(named, sited)
 
 
 CAPTION = "The police chief addresses a press conference at the Tarn office on Wednesday."
