@@ -211,6 +211,17 @@ def described_place(area: str) -> bool:
     return stripped[:1].islower() and _AREA_OPENINGS.match(stripped) is None
 
 
+# What a people's adjective makes of a country: "Tunisian state", "Iraqi soil", "Syrian territory".
+_OF_A_COUNTRY = frozenset({"state", "soil", "territory", "government", "nation"})
+
+
+def names_a_country(area: str) -> bool:
+    """Whether ``area`` is a country named through its people's adjective ("Tunisian state", dev 158's answer):
+    the country, no sub-national area (G3)."""
+    words = area.split()
+    return len(words) == 2 and is_demonym(words[0]) and words[1].lower() in _OF_A_COUNTRY
+
+
 def is_sub_national(area: str | None, country: str | None) -> bool:
     """Whether ``area`` can be the guideline's area, the sub-national area an attack is in (G3): not a part of a
     continent ("Central Asia", dev 131), nor a part of a town, which is no area (G3: "a part of the town that is the
@@ -220,7 +231,7 @@ def is_sub_national(area: str | None, country: str | None) -> bool:
     if not area:
         return True
     stripped = area.strip()
-    if _continents().search(stripped) or described_place(stripped):
+    if _continents().search(stripped) or described_place(stripped) or names_a_country(stripped):
         return False
     found = DIRECTION.match(stripped)
     if found is None:

@@ -313,6 +313,10 @@ def test_names_iso_lacks_are_countries(name: str, code: str, shown: str) -> None
         # a part of a continent (dev 131) is wider than a country
         ("Central Asia", "Uzbekistan", False),
         ("West Africa", "Mali", False),
+        # a country through its people's adjective (dev 158: "Tunisian state") is the country, no area (G3)
+        ("Tunisian state", "Tunisia", False),
+        ("Iraqi soil", "Iraq", False),
+        ("Sinai state", "Egypt", True),
         # a part of a town in the event's country is no area (G3; dev 123, 135)
         ("central Moscow", "Russia", False),
         ("east Kingston", "Jamaica", False),
