@@ -92,7 +92,8 @@ SplitOpt = Annotated[
     typer.Option(
         "--split",
         help="Evaluate one split of the corpus (seeds, dev, test; dev@1: dev as it stood at collection round 1; "
-        "test#3: only the test articles collected at round 3); default: all of it.",
+        "test#3: only the test articles collected at round 3; 'dev>7': the dev articles collected after round 7); "
+        "default: all of it.",
     ),
 ]
 RecordOpt = Annotated[bool, typer.Option("--record", help="Record the cassettes that are missing.")]

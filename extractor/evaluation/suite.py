@@ -138,7 +138,9 @@ def select_split(articles: Sequence[Article], split: str | None, corpus_dir: Pat
 
     ``NAME@N`` is the split as it stood at collection round N (the manifest's ``round``): the dev
     that a version tried before the split grew was chosen against. ``NAME#N`` is only the articles
-    collected at round N: a round no version was built on tells whether a lead carries over.
+    collected at round N: a round no version was built on tells whether a lead carries over. ``NAME>N``
+    is the articles collected after round N: every round added since the versions of round N's time
+    were written, pooled.
     """
     if split is None or split == ALL_SPLITS:
         return list(articles)
@@ -147,8 +149,10 @@ def select_split(articles: Sequence[Article], split: str | None, corpus_dir: Pat
         raise InputError(f"--split {split!r}: the round after {mark!r} must be a whole number from 1")
     last = int(number) if mark else None
 
-    def collected(round_: int) -> bool:  # "#N": round N only; "@N": round N and those before it
-        return last is None or (round_ == last if mark == "#" else round_ <= last)
+    def collected(round_: int) -> bool:  # "#N": round N only; "@N": round N and those before; ">N": those after
+        if last is None:
+            return True
+        return round_ == last if mark == "#" else round_ > last if mark == ">" else round_ <= last
 
     chosen = [a for a in articles if a.meta.split == name and collected(a.meta.round)]
     if not chosen:
@@ -161,8 +165,9 @@ def select_split(articles: Sequence[Article], split: str | None, corpus_dir: Pat
 
 
 def _split_parts(split: str) -> tuple[str, str, str]:
-    """``dev@1`` -> ("dev", "@", "1"); ``test#3`` -> ("test", "#", "3"); ``dev`` -> ("dev", "", "")."""
-    return split.partition("#" if "#" in split else "@")
+    """``dev@1`` -> ("dev", "@", "1"); ``test#3`` -> ("test", "#", "3"); ``dev>7`` -> ("dev", ">", "7");
+    ``dev`` -> ("dev", "", "")."""
+    return split.partition(next((mark for mark in "#>" if mark in split), "@"))
 
 
 def split_name(split: str) -> str:
