@@ -1277,10 +1277,11 @@ def retells(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     )
 
 
-def _writes(event: Mapping[str, Any], place: str) -> bool:
-    """Whether one of ``event``'s quotes writes ``place``."""
+def _writes(event: Mapping[str, Any], place: str, *, about_an_act: bool = False) -> bool:
+    """Whether one of ``event``'s quotes (of those that name an act, with ``about_an_act``) writes ``place``."""
     name = f" {normalise_text(place)} "
-    return any(name in f" {normalise_text(str(quote))} " for quote in event.get("evidence") or [])
+    quotes = (str(quote) for quote in event.get("evidence") or [])
+    return any(name in f" {normalise_text(quote)} " for quote in quotes if not about_an_act or states_an_act(quote))
 
 
 def own_site(event: Mapping[str, Any]) -> str | None:
@@ -1295,9 +1296,7 @@ def own_site(event: Mapping[str, Any]) -> str | None:
     site = event["location"].get("site")
     if not site:
         return None
-    name = f" {normalise_text(site)} "
-    quoted = (quote for quote in event.get("evidence") or [] if states_an_act(quote))
-    return site if any(name in f" {normalise_text(quote)} " for quote in quoted) else None
+    return site if _writes(event, site, about_an_act=True) else None
 
 
 def told_once(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
