@@ -204,12 +204,12 @@ def _find_app_promos(text: str) -> list[_Span]:
     return [(start, stop) for start, end, stop in _lines(text) if _is_app_promo(text[start:end].strip())]
 
 
+def _is_site_notice(line: str) -> bool:
+    return len(line) <= _MAX_CAPTION and _NOTICE.fullmatch(line) is not None
+
+
 def _find_site_notices(text: str) -> list[_Span]:
-    return [
-        (start, stop)
-        for start, end, stop in _lines(text)
-        if len(text[start:end].strip()) <= _MAX_CAPTION and _NOTICE.fullmatch(text[start:end].strip())
-    ]
+    return [(start, stop) for start, end, stop in _lines(text) if _is_site_notice(text[start:end].strip())]
 
 
 def _date_marker(text: str) -> tuple[int, datetime.date] | None:
