@@ -44,6 +44,7 @@ from extractor.attacks.resolvers import (
     StatedEvent,
     count_stated_weapons,
     covers_place,
+    drop_aftermath_places,
     drop_reactions,
     drop_unacted,
     ground_weapons,
@@ -223,8 +224,10 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     # The injection guard first: an event or quote that only an instruction to the model states is gone before
     # its country and perpetrator are read against the text; so is an event only a photo caption states, or one
     # that names no act of violence.
-    guarded = drop_reactions(
-        drop_unacted(drop_photo_events(guard_events(events, text, published), text, article.cleaned.captions))
+    guarded = drop_aftermath_places(
+        drop_reactions(
+            drop_unacted(drop_photo_events(guard_events(events, text, published), text, article.cleaned.captions))
+        )
     )
     placed = ground_countries(ground_sites(guarded, text), text)
     # A descriptor gets the article's name for it before common words are dropped as no name.

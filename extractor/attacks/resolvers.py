@@ -1455,6 +1455,69 @@ def drop_reactions(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [event for event in events if not elsewhere(event)]
 
 
+# What is done after an attack at a place that is not its site (dev 155, 156, 161, 165; ANNOTATION R11-C1): a suspect
+# caught or a house watched there, a vehicle found there, the wounded treated there, people fleeing there. "Raided" is
+# not among them (a raid is an attack), nor is "found" where bodies are.
+_AFTERMATH = re.compile(
+    r"\b(?:arrest(?:ed)?|apprehended|detained|captured|caught|nabbed|found|discovered|located|staked\s+out|watched"
+    r"|searched|treated|taken\s+to|rushed\s+to|admitted\s+to|evacuated\s+to|airlifted\s+to|fled|escaped|jumped"
+    r"|hid|hiding|sheltered|took\s+refuge)\b",
+    re.IGNORECASE,
+)
+_REMAINS = re.compile(r"\b(?:bod(?:y|ies)|corpses?|remains|dead)\b", re.IGNORECASE)
+_CARE = re.compile(r"\s*(?:hospital|clinic|medical\s+cent(?:er|re)|morgue|mortuary)\b", re.IGNORECASE)
+# An aftermath verb reaches the place it names within a clause: a few words, no stop between.
+_CLAUSE_REACH = 60
+
+
+def _site_mentions(quote: str, site: str) -> list[re.Match[str]]:
+    """Where ``quote`` writes ``site`` (or the part of it before a comma: "Shelby, N.C." as "Shelby")."""
+    name = site.split(",", maxsplit=1)[0].strip()
+    if len(name) < 3:
+        return []
+    return list(re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", quote, re.IGNORECASE))
+
+
+def _acts(text: str) -> bool:
+    return re.search(rf"\b(?:{_ACT_WORDS})\b", text, re.IGNORECASE) is not None
+
+
+def _aftermath_mention(quote: str, mention: re.Match[str]) -> bool:
+    before = quote[max(0, mention.start() - _CLAUSE_REACH) : mention.start()]
+    clause = re.split(r"[.;:!?]|\band\b|\bbut\b|\bwhere\b|\bthat\b|\bwhich\b", before)[-1]
+    if _CARE.match(quote, mention.end()):
+        # "the head of Yalgado Ouedraogo hospital", not "gunmen attacked the Yalgado hospital".
+        return not _acts(re.split(r"[,\"'‘’“”]", clause)[-1])
+    verbs = list(_AFTERMATH.finditer(clause))
+    if not verbs or _REMAINS.search(quote):
+        return False
+    return not _acts(clause[verbs[-1].end() :])
+
+
+def tells_only_aftermath_at(quote: str, site: str) -> bool:
+    """Whether ``quote`` writes ``site`` and only as where something was done after an attack, never as where one
+    happened (dev 156: "A second van linked to the attack has been found in the small town of Vic"; 165: "was
+    apprehended Thursday in Shelby, N.C."; 161: "the head of Yalgado Ouedraogo hospital"): a place a suspect was
+    caught, a vehicle found, the wounded treated or people fled to is no site attacked (R11-C1)."""
+    mentions = _site_mentions(quote, site)
+    return bool(mentions) and all(_aftermath_mention(quote, m) for m in mentions)
+
+
+def drop_aftermath_places(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``events`` without those whose site every quote writing it writes as an attack's aftermath
+    (:func:`tells_only_aftermath_at`); an event kept when no quote writes its site, or one writes it otherwise."""
+
+    def aftermath(event: Mapping[str, Any]) -> bool:
+        site = (event.get("location") or {}).get("site")
+        if not site:
+            return False
+        quotes = [str(q) for q in event.get("evidence") or []]
+        writing = [q for q in quotes if _site_mentions(q, str(site))]
+        return bool(writing) and all(tells_only_aftermath_at(q, str(site)) for q in writing)
+
+    return [event for event in events if not aftermath(event)]
+
+
 def settle_events(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One article's events as the guideline counts them: an event whose every quote is a statistic over many
     attacks dropped (:func:`is_aggregate`; S3, a campaign is no event), one incident listed twice merged

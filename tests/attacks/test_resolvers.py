@@ -24,6 +24,7 @@ from extractor.attacks.resolvers import (
     day_of_attack,
     deduplicate,
     derive_stated,
+    drop_aftermath_places,
     drop_reactions,
     drop_unacted,
     ground_weapons,
@@ -51,6 +52,7 @@ from extractor.attacks.resolvers import (
     settle_events,
     stated_weapon_counts,
     stated_weapons,
+    tells_only_aftermath_at,
     told_once,
     undate_publication_copy,
     undate_statement_day,
@@ -1450,6 +1452,90 @@ def test_drop_reactions_keeps_an_event_one_of_whose_quotes_tells_an_act_there() 
     attacked = {"location": {"site": "Karachi"}, "evidence": [KARACHI, "Gunmen opened fire on the rally in Karachi."]}
     unsited = {"location": {"site": None}, "evidence": [KARACHI]}
     assert drop_reactions([rally, attacked, unsited]) == [attacked, unsited]
+
+
+VIC = (
+    "A man has been arrested in connection with the van attack, local police confirmed on Thursday evening. A second "
+    "van linked to the attack has been found in the small town of Vic in Catalonia."
+)
+YALGADO = (
+    "'For the dead, we do not have a precise figure, but there are at least 20 dead,' said Robert Sangare, the head of "
+    "Yalgado Ouedraogo hospital."
+)
+
+
+@pytest.mark.parametrize(
+    ("quote", "site", "aftermath"),
+    [
+        pytest.param(VIC, "Vic", True, id="dev 156: a second van found in Vic"),
+        pytest.param(
+            "Roof, who had joined them in prayer, was apprehended Thursday in Shelby, N.C., about four hours away.",
+            "Shelby, N.C.",
+            True,
+            id="dev 165: the suspect caught in Shelby",
+        ),
+        pytest.param(
+            "Police staked out a house in nearby Redlands and chased the two suspects",
+            "Redlands",
+            True,
+            id="dev 155: a house staked out in Redlands",
+        ),
+        pytest.param(YALGADO, "Yalgado Ouedraogo", True, id="dev 161: the hospital the wounded were taken to"),
+        pytest.param(
+            "Some people jumped into the adjacent Bosphorus waterway to save themselves after the attacker began "
+            "shooting at random in the Reina nightclub.",
+            "Bosphorus waterway",
+            True,
+            id="dev 145: the water people fled into",
+        ),
+        pytest.param(
+            "Some people jumped into the adjacent Bosphorus waterway to save themselves after the attacker began "
+            "shooting at random in the Reina nightclub.",
+            "Reina nightclub",
+            False,
+            id="the attack's own site in the same sentence",
+        ),
+        pytest.param(
+            "Gunmen attacked the Yalgado Ouedraogo hospital, killing two guards.",
+            "Yalgado Ouedraogo",
+            False,
+            id="a hospital attacked",
+        ),
+        pytest.param(
+            "The bodies of 12 villagers were found in Kofa after the gunmen left.",
+            "Kofa",
+            False,
+            id="bodies found where they were killed",
+        ),
+        pytest.param(
+            "Troops raided a compound in Kofa, killing three.", "Kofa", False, id="a raid is an attack, no aftermath"
+        ),
+        pytest.param(
+            "A suspect was arrested after gunmen opened fire in Kofa.",
+            "Kofa",
+            False,
+            id="an arrest, the act written in between",
+        ),
+        pytest.param(VIC, "Barcelona", False, id="the site not written"),
+        pytest.param(
+            "A second van was found in Vic, and a bomb exploded in Vic an hour later.",
+            "Vic",
+            False,
+            id="the same place also written as attacked",
+        ),
+    ],
+)
+def test_tells_only_aftermath_at(quote: str, site: str, aftermath: bool) -> None:
+    """R11-C1: a place named only where a suspect was caught, a vehicle found or the wounded treated is no site."""
+    assert tells_only_aftermath_at(quote, site) is aftermath
+
+
+def test_drop_aftermath_places_keeps_an_event_a_quote_of_which_tells_an_attack_at_its_site() -> None:
+    found = {"location": {"site": "Vic"}, "evidence": [VIC, "The van attack in Barcelona killed 13."]}
+    attacked = {"location": {"site": "Vic"}, "evidence": [VIC, "A bomb exploded in Vic."]}
+    unwritten = {"location": {"site": "Las Ramblas"}, "evidence": [VIC]}
+    unsited = {"location": {"site": None}, "evidence": [VIC]}
+    assert drop_aftermath_places([found, attacked, unwritten, unsited]) == [attacked, unwritten, unsited]
 
 
 BARDO_DAY = dt.date(2015, 3, 18)
