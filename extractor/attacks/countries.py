@@ -240,13 +240,27 @@ def is_sub_national(area: str | None, country: str | None) -> bool:
     return country_code(rest) is not None or country_code(country) not in town_countries(rest)
 
 
+def names_a_town(area: str | None, country: str | None) -> bool:
+    """Whether ``area`` is only a town of ``country`` the gazetteer knows ("Mumbai", "Las Vegas"): no first-level
+    subdivision of that name ("Kirkuk", "Khost" are provinces too) and no kind word ("Bannu district"). A named
+    site's town is that site's other name, no area (R11-C2: dev 148's "Mumbai", 153's "Las Vegas")."""
+    if not area or _KIND.search(normalise_text(area)):
+        return False
+    code = country_code(country)
+    return code is not None and code in town_countries(area) and normalise_text(area) not in _subdivisions()
+
+
 def sub_national_areas(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each event without an area that is none (:func:`is_sub_national`)."""
+    """Each event without an area that is none (:func:`is_sub_national`), nor a town where the event names a
+    site (:func:`names_a_town`)."""
     kept = []
     for event in events:
         location = event.get("location") or {}
-        sub_national = is_sub_national(location.get("area"), location.get("country"))
-        kept.append(event if sub_national else {**event, "location": {**location, "area": None}})
+        area, country = location.get("area"), location.get("country")
+        town = bool(location.get("site")) and names_a_town(area, country)
+        kept.append(
+            event if is_sub_national(area, country) and not town else {**event, "location": {**location, "area": None}}
+        )
     return kept
 
 

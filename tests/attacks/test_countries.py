@@ -17,6 +17,7 @@ from extractor.attacks.countries import (
     is_demonym,
     is_sub_national,
     named_countries,
+    names_a_town,
     placed_country,
     sole_subdivision_country,
     sub_national_areas,
@@ -345,10 +346,32 @@ def test_is_sub_national(area: str | None, country: str, sub_national: bool) -> 
 def test_sub_national_areas_empties_only_what_is_no_area() -> None:
     moscow = {"location": {"site": "Lubyanka station", "area": "central Moscow", "country": "Russia"}}
     anbar = {"location": {"site": "Ain al-Asad", "area": "Anbar province", "country": "Iraq"}}
-    assert sub_national_areas([moscow, anbar]) == [
+    mumbai = {"location": {"site": "Taj Mahal Hotel", "area": "Mumbai", "country": "India"}}
+    unsited = {"location": {"site": None, "area": "Mumbai", "country": "India"}}
+    assert sub_national_areas([moscow, anbar, mumbai, unsited]) == [
         {"location": {"site": "Lubyanka station", "area": None, "country": "Russia"}},
         anbar,
+        {"location": {"site": "Taj Mahal Hotel", "area": None, "country": "India"}},
+        unsited,
     ]
+
+
+@pytest.mark.parametrize(
+    ("area", "country", "town"),
+    [
+        pytest.param("Mumbai", "India", True, id="dev 148: the city of a named hotel"),
+        pytest.param("Las Vegas", "U.S.", True, id="dev 153"),
+        pytest.param("Kirkuk", "Iraq", False, id="a town and a province of its name (093)"),
+        pytest.param("Khost", "Afghanistan", False, id="a town and a province of its name (020)"),
+        pytest.param("Bannu district", "Pakistan", False, id="a kind word"),
+        pytest.param("Mumbai", "Pakistan", False, id="a town of another country"),
+        pytest.param("northern Gaza", "Palestine", False, id="a described area"),
+        pytest.param(None, "India", False, id="no area"),
+    ],
+)
+def test_names_a_town(area: str | None, country: str, town: bool) -> None:
+    """R11-C2: a town alone is the site's other name, no area; a province of the town's name stays one."""
+    assert names_a_town(area, country) is town
 
 
 @pytest.mark.parametrize(
