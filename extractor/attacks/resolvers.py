@@ -1459,7 +1459,7 @@ def drop_reactions(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 # caught or a house watched there, a vehicle found there, the wounded treated there, people fleeing there. "Raided" is
 # not among them (a raid is an attack), nor is "found" where bodies are.
 _AFTERMATH = re.compile(
-    r"\b(?:arrest(?:ed)?|apprehended|detained|captured|caught|nabbed|found|discovered|located|staked\s+out|watched"
+    r"\b(?:arrest(?:ed)?|apprehended|detained|captured|caught|nabbed|found|discovered|staked\s+out"
     r"|searched|treated|taken\s+to|rushed\s+to|admitted\s+to|evacuated\s+to|airlifted\s+to|fled|escaped|jumped"
     r"|hid|hiding|sheltered|took\s+refuge)\b",
     re.IGNORECASE,

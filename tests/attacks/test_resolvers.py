@@ -1516,6 +1516,12 @@ YALGADO = (
             False,
             id="an arrest, the act written in between",
         ),
+        pytest.param(
+            "A car bomb was triggered 50 meters away from a police station, located in the municipality of Suárez.",
+            "Suárez",
+            False,
+            id="'located in' places the site, it finds nothing",
+        ),
         pytest.param(VIC, "Barcelona", False, id="the site not written"),
         pytest.param(
             "A second van was found in Vic, and a bomb exploded in Vic an hour later.",
