@@ -1478,20 +1478,16 @@ def _site_mentions(quote: str, site: str) -> list[re.Match[str]]:
     return list(re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", quote, re.IGNORECASE))
 
 
-def _acts(text: str) -> bool:
-    return re.search(rf"\b(?:{_ACT_WORDS})\b", text, re.IGNORECASE) is not None
-
-
 def _aftermath_mention(quote: str, mention: re.Match[str]) -> bool:
     before = quote[max(0, mention.start() - _CLAUSE_REACH) : mention.start()]
     clause = re.split(r"[.;:!?]|\band\b|\bbut\b|\bwhere\b|\bthat\b|\bwhich\b", before)[-1]
     if _CARE.match(quote, mention.end()):
         # "the head of Yalgado Ouedraogo hospital", not "gunmen attacked the Yalgado hospital".
-        return not _acts(re.split(r"[,\"'‘’“”]", clause)[-1])
+        return not _ACT.search(re.split(r"[,\"'‘’“”]", clause)[-1])
     verbs = list(_AFTERMATH.finditer(clause))
     if not verbs or _REMAINS.search(quote):
         return False
-    return not _acts(clause[verbs[-1].end() :])
+    return not _ACT.search(clause[verbs[-1].end() :])
 
 
 def tells_only_aftermath_at(quote: str, site: str) -> bool:
