@@ -1456,8 +1456,8 @@ def drop_reactions(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # What is done after an attack at a place that is not its site (dev 155, 156, 161, 165; ANNOTATION R11-C1): a suspect
-# caught or a house watched there, a vehicle found there, the wounded treated there, people fleeing there. "Raided" is
-# not among them (a raid is an attack), nor is "found" where bodies are.
+# caught or a house staked out there, a vehicle found there, the wounded treated there, people fleeing there.
+# "Raided" is not among them (a raid is an attack), nor is "found" where bodies are.
 _AFTERMATH = re.compile(
     r"\b(?:arrest(?:ed)?|apprehended|detained|captured|caught|nabbed|found|discovered|staked\s+out"
     r"|searched|treated|taken\s+to|rushed\s+to|admitted\s+to|evacuated\s+to|airlifted\s+to|fled|escaped|jumped"
