@@ -45,7 +45,9 @@ from extractor.attacks.resolvers import (
     count_stated_weapons,
     covers_place,
     drop_aftermath_places,
+    drop_group_tolls,
     drop_reactions,
+    drop_toll_targets,
     drop_unacted,
     ground_weapons,
     refine_event,
@@ -232,6 +234,8 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     placed = ground_countries(ground_sites(guarded, text), text)
     # A descriptor gets the article's name for it before common words are dropped as no name.
     named = drop_victim_perpetrators(drop_descriptor_perpetrators(name_perpetrators(placed, text), text))
+    # A toll copied into the target goes before the identity rule compares targets.
+    named = drop_toll_targets(named)
     armed = ground_weapons(attribute_from_text(named, text), text)
     undated = (undate_publication_copy(event, text, published) for event in armed)
     # A statement's day goes before the article is read for the attack's own day.
@@ -245,7 +249,7 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     completed = count_stated_weapons(country_in_headline(told_once(completed), article.meta.title, text))
     for complete in (area_stated_apart, perpetrator_stated_apart):
         completed = complete(completed, text, published)
-    return sub_national_areas(completed)
+    return sub_national_areas(drop_group_tolls(completed))
 
 
 def _stated_places(answer: type[BaseModel], event: type[BaseModel], cites: Citing | None = None) -> Resolvers:

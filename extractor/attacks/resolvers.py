@@ -1359,6 +1359,105 @@ def own_targets(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
+# R12-C1: the words of a target that says only that people were hurt, and how many: a count, "people", "others",
+# "men and women", and the toll's own words ("Eight people and injured others").
+_ONLY_PEOPLE = re.compile(
+    r"^(?:(?:\d+|"
+    + "|".join(NUMBER_WORDS)
+    + r"|"
+    + "|".join(sorted(_BOUNDS | _VAGUE))
+    + r"|and|other|others|people|persons?|men|women|children|individuals|injured|wounded|killed|dead|of|the|an?)"
+    r"(?:\s+|$))+$"
+)
+# What the text writes when those people are what the attack was aimed at ("opened fire on about 40 people", dev
+# 128's gold): fire at them, an attack or a vehicle driven into them.
+_AIMED_AT = re.compile(
+    r"\b(?:fir(?:e|ed|ing)\s+(?:on|at|into|upon)|shot\s+at|attack(?:ed|ing)?|target(?:ed|ing)?|"
+    r"(?:drove|driving|ploughed|plowed|rammed|ramming|crashed|crashing)\s+into|stabb(?:ed|ing))\s+$"
+)
+
+
+def names_only_people(target: str | None) -> bool:
+    """Whether ``target`` says no more than that people were attacked ("two people", "people", "nine people, three
+    men and six women"): nothing of who they were or what was struck."""
+    words = normalise_text(str(target or ""))
+    return bool(words) and bool(_ONLY_PEOPLE.match(words))
+
+
+def aimed_at(target: str, evidence: Iterable[str]) -> bool:
+    """Whether one of the quotes writes ``target`` as what the attack was aimed at (:data:`_AIMED_AT` right before
+    its words)."""
+    wanted = f" {normalise_text(target)} "
+    for quote in evidence:
+        said = f" {normalise_text(str(quote))} "
+        at = said.find(wanted)
+        while at >= 0:
+            if _AIMED_AT.search(said[: at + 1]):
+                return True
+            at = said.find(wanted, at + 1)
+    return False
+
+
+def drop_toll_targets(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each event without a target that names only people counted as hurt (:func:`names_only_people`) and that
+    none of its quotes writes as what the attack was aimed at (:func:`aimed_at`).
+
+    The target is who or what was attacked; a small model copies the toll into it ("two people", "Eight people and
+    injured others"), where the text's target is the church, the car or the bus the people were in, or is not
+    stated (T1, T1b). People the text says were fired on ("opened fire on about 40 people") stay the target
+    (R8-B3). Chosen on dev (R12-C1 in ANNOTATION.md).
+    """
+    return [
+        {**event, "target": None}
+        if names_only_people(event.get("target")) and not aimed_at(str(event["target"]), event.get("evidence") or [])
+        else event
+        for event in events
+    ]
+
+
+# R12-C2: a quote that gives its toll for several attacks it says are several ("killed in multiple Boko Haram attacks",
+# "in separate bomb attacks", "a series of explosions ... killing at least 19"). A plural alone is no such word: a
+# headline's "Kabul attacks that left 25 dead" is one attack's toll (dev 017, 074).
+_SEVERAL_ATTACKS = re.compile(
+    r"\b(?:series|string|wave|spate|multiple|several|separate|coordinated|co-ordinated)\s+(?:of\s+)?(?:\w+\s+){0,2}?"
+    r"(?:attacks|bombings|strikes|raids|explosions|blasts|shootings)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_several_attacks(quote: str) -> bool:
+    """Whether ``quote`` tells of more than one attack in words that count them as several ("multiple attacks", "a
+    series of explosions"), not as one of a series (:data:`_ONE_OF_A_SERIES`)."""
+    return bool(_SEVERAL_ATTACKS.search(_ONE_OF_A_SERIES.sub(" ", quote)))
+
+
+def group_tolls(event: Mapping[str, Any]) -> set[str]:
+    """The counts ("killed", "injured") of ``event`` that only quotes telling several attacks give
+    (:func:`tells_several_attacks`): those quotes that state the count at all all tell several attacks. A count
+    no quote states (read from the article's other sentences) is not judged here."""
+    quotes = [str(q) for q in event.get("evidence") or []]
+    grouped = set()
+    for key in ("killed", "injured"):
+        count = event.get(key)
+        if not count:
+            continue
+        stating = [q for q in quotes if _stated_count(q, key) == count]
+        if stating and all(tells_several_attacks(q) for q in stating):
+            grouped.add(key)
+    return grouped
+
+
+def _stated_count(quote: str, key: str) -> int | None:
+    _, killed, injured = resolve_casualties(quote, None, None)
+    return killed if key == "killed" else injured
+
+
+def drop_group_tolls(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each event without a count its quotes give only for several attacks (:func:`group_tolls`): G4 and R5-A1
+    give an incident's one toll to no single attack of it (R12-C2). The outcome its words said stays."""
+    return [_without_counts(event, grouped) if (grouped := group_tolls(event)) else event for event in events]
+
+
 def _without_counts(event: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     """``event`` stating none of the counts ``keys``; the outcome its words said stays."""
     said = Casualties(event["casualties"])

@@ -18,6 +18,7 @@ from extractor.attacks.resolvers import (
     PlacedStatements,
     StatedEvent,
     acted_days,
+    aimed_at,
     copies_page_date,
     count_stated_weapons,
     covers_place,
@@ -25,11 +26,15 @@ from extractor.attacks.resolvers import (
     deduplicate,
     derive_stated,
     drop_aftermath_places,
+    drop_group_tolls,
     drop_reactions,
+    drop_toll_targets,
     drop_unacted,
     ground_weapons,
+    group_tolls,
     is_aggregate,
     named_as_speaker,
+    names_only_people,
     only_as_date_line,
     own_counts,
     own_site,
@@ -53,6 +58,7 @@ from extractor.attacks.resolvers import (
     stated_weapon_counts,
     stated_weapons,
     tells_only_aftermath_at,
+    tells_several_attacks,
     told_once,
     undate_publication_copy,
     undate_statement_day,
@@ -1542,6 +1548,96 @@ def test_drop_aftermath_places_keeps_an_event_a_quote_of_which_tells_an_attack_a
     unwritten = {"location": {"site": "Las Ramblas"}, "evidence": [VIC]}
     unsited = {"location": {"site": None}, "evidence": [VIC]}
     assert drop_aftermath_places([found, attacked, unwritten, unsited]) == [attacked, unwritten, unsited]
+
+
+@pytest.mark.parametrize(
+    ("target", "only_people"),
+    [
+        pytest.param("two people", True, id="dev 034, 163: a count of people"),
+        pytest.param("people", True, id="dev 044"),
+        pytest.param("Eight people and injured others", True, id="dev 120: the toll's own words"),
+        pytest.param("nine people, three men and six women", True, id="dev 165"),
+        pytest.param("at least 14 people and 17 others", True, id="bounds and others"),
+        pytest.param("civilians", False, id="says who they were"),
+        pytest.param("four French tourists", False, id="a count of whom"),
+        pytest.param("One army ranger and four others", False, id="a ranger is somebody"),
+        pytest.param("Mother Emanuel church", False, id="a place"),
+        pytest.param("", False, id="empty"),
+        pytest.param(None, False, id="none"),
+    ],
+)
+def test_names_only_people(target: str | None, only_people: bool) -> None:
+    """R12-C1: a target that says only that people were hurt, and how many."""
+    assert names_only_people(target) is only_people
+
+
+@pytest.mark.parametrize(
+    ("quote", "aimed"),
+    [
+        pytest.param("A gunman opened fire on about 40 people at the mosque.", True, id="dev 128: fire on them"),
+        pytest.param("The van ploughed into about 40 people.", True, id="a vehicle into them"),
+        pytest.param("Militants attacked about 40 people.", True, id="attacked"),
+        pytest.param("The blast killed about 40 people.", False, id="the toll"),
+        pytest.param("About 40 people were wounded when gunmen fired at the bus.", False, id="fire at something else"),
+    ],
+)
+def test_aimed_at(quote: str, aimed: bool) -> None:
+    """R8-B3: people the text writes as what the attack was aimed at are its target."""
+    assert aimed_at("about 40 people", [quote]) is aimed
+
+
+def test_drop_toll_targets_keeps_who_the_attack_was_aimed_at() -> None:
+    toll = {"target": "two people", "evidence": ["A gunman shot dead two people outside the synagogue."]}
+    fired_on = {"target": "about 40 people", "evidence": ["He opened fire on about 40 people."]}
+    named = {"target": "worshippers", "evidence": ["Two worshippers were killed."]}
+    unstated = {"target": None, "evidence": ["Two people were killed."]}
+    assert drop_toll_targets([toll, fired_on, named, unstated]) == [
+        {**toll, "target": None},
+        fired_on,
+        named,
+        unstated,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("quote", "several"),
+    [
+        pytest.param(
+            "At least 12 civilians were killed in multiple Boko Haram attacks targeting two villages",
+            True,
+            id="dev 008",
+        ),
+        pytest.param("Six people have been killed and 15 wounded in separate bomb attacks", True, id="dev 040"),
+        pytest.param("A series of explosions has ripped through a bazaar, killing at least 19", True, id="dev 131"),
+        pytest.param("a wave of coordinated bombings killed 30", True, id="a wave of bombings"),
+        pytest.param(
+            "ISIS claims responsibility for Kabul attacks that left 25 dead", False, id="dev 017: a plural alone"
+        ),
+        pytest.param("Two soldiers killed in PKK attacks in Turkey's southeast", False, id="dev 074"),
+        pytest.param("the latest in a series of attacks on pipelines killed two guards", False, id="one of a series"),
+        pytest.param("A bomb killed 12 soldiers.", False, id="one attack"),
+    ],
+)
+def test_tells_several_attacks(quote: str, several: bool) -> None:
+    """R12-C2: the words that count a toll's attacks as several."""
+    assert tells_several_attacks(quote) is several
+
+
+GROUP_TOLL = "At least 12 civilians were killed in multiple Boko Haram attacks targeting two villages."
+
+
+def test_group_tolls_are_the_counts_only_several_attacks_give() -> None:
+    group = {"killed": 12, "injured": 3, "evidence": [GROUP_TOLL, "Three were wounded in Kofa."]}
+    own = {"killed": 12, "injured": None, "evidence": [GROUP_TOLL, "The attack on Kofa killed 12."]}
+    unquoted = {"killed": 9, "injured": None, "evidence": [GROUP_TOLL]}
+    assert group_tolls(group) == {"killed"}
+    assert group_tolls(own) == set()  # a quote of its own gives the same count for this attack
+    assert group_tolls(unquoted) == set()  # read from the article's other sentences: not judged here
+
+
+def test_drop_group_tolls_keeps_the_outcome() -> None:
+    event = {"killed": 12, "injured": None, "casualties": "killed", "evidence": [GROUP_TOLL]}
+    assert drop_group_tolls([event]) == [{**event, "killed": None, "casualties": "killed"}]
 
 
 BARDO_DAY = dt.date(2015, 3, 18)
