@@ -222,7 +222,9 @@ def test_a_split_at_a_round_is_the_split_as_it_stood_then() -> None:
     dev, first = select_split(articles, "dev", CORPUS), select_split(articles, "dev@1", CORPUS)
     assert len(first) == 18 and {a.meta.round for a in first} == {1}
     assert len(dev) > len(first) and {a.id for a in first} < {a.id for a in dev}
-    assert select_split(articles, "dev@11", CORPUS) == dev
+    assert select_split(articles, "dev@12", CORPUS) == dev
+    # The README's dev (104) figures before round 12 entered dev are the articles dev held before it.
+    assert len(select_split(articles, "dev@11", CORPUS)) == 104
     # The README's dev (92) figures before the round-9 rules stop are the articles dev held before round 10.
     assert len(select_split(articles, "dev@9", CORPUS)) == 92
     # The README's dev (86) figures before the round-8 rules stop are the articles dev held before round 9.
@@ -251,7 +253,7 @@ def test_a_split_hash_round_is_only_the_articles_of_that_round() -> None:
     fourth, fifth = select_split(articles, "dev#4", CORPUS), select_split(articles, "dev#5", CORPUS)
     seventh, eighth = select_split(articles, "dev#7", CORPUS), select_split(articles, "dev#8", CORPUS)
     ninth, tenth = select_split(articles, "dev#9", CORPUS), select_split(articles, "dev#10", CORPUS)
-    eleventh = select_split(articles, "dev#11", CORPUS)
+    eleventh, twelfth = select_split(articles, "dev#11", CORPUS), select_split(articles, "dev#12", CORPUS)
     assert second and {a.meta.round for a in second} == {2}
     assert len(fourth) == 16 and {a.meta.round for a in fourth} == {4}
     assert len(fifth) == 10 and {a.meta.round for a in fifth} == {5}
@@ -260,13 +262,14 @@ def test_a_split_hash_round_is_only_the_articles_of_that_round() -> None:
     assert len(ninth) == 6 and {a.meta.round for a in ninth} == {9}
     assert len(tenth) == 6 and {a.meta.round for a in tenth} == {10}
     assert len(eleventh) == 6 and {a.meta.round for a in eleventh} == {11}
-    rounds = first + second + fourth + fifth + seventh + eighth + ninth + tenth + eleventh
+    assert len(twelfth) == 6 and {a.meta.round for a in twelfth} == {12}
+    rounds = first + second + fourth + fifth + seventh + eighth + ninth + tenth + eleventh + twelfth
     assert [a.id for a in select_split(articles, "dev", CORPUS)] == sorted(
         [a.id for a in rounds], key=[a.id for a in articles].index
     )
     # ">N": the rounds collected after round N, pooled (those no version of round N's time was written reading).
-    assert select_split(articles, "dev>7", CORPUS) == eighth + ninth + tenth + eleventh
-    assert select_split(articles, "dev>10", CORPUS) == eleventh
+    assert select_split(articles, "dev>7", CORPUS) == eighth + ninth + tenth + eleventh + twelfth
+    assert select_split(articles, "dev>10", CORPUS) == eleventh + twelfth
     latest = select_split(articles, "test#3", CORPUS)
     assert latest and {a.meta.round for a in latest} == {3} and {a.meta.split for a in latest} == {"test"}
     # The README's test@1 figures are the 18 articles test held before round 3.
@@ -278,7 +281,7 @@ def test_a_split_hash_round_is_only_the_articles_of_that_round() -> None:
     with pytest.raises(InputError, match=r"no article of .* is in that split"):
         select_split(articles, "dev#3", CORPUS)
     with pytest.raises(InputError, match=r"no article of .* is in that split"):
-        select_split(articles, "dev>11", CORPUS)
+        select_split(articles, "dev>12", CORPUS)
     with pytest.raises(InputError, match="the round after '>' must be a whole number"):
         select_split(articles, "dev>x", CORPUS)
     for bad in ("test#", "test#0", "test#x"):
