@@ -77,13 +77,26 @@ def _without_perpetrators(
     ]
 
 
+# "Kurdish", "Turkish", "British": English makes adjectives of peoples with -ish, and such a word alone is never a
+# group's name (R6-A2's label qualified by an ethnicity is the label with its noun: "Kurdish militants").
+_ISH_ADJECTIVE = re.compile(r"[A-Z][a-z]+ish")
+
+
+def is_peoples_adjective(perpetrator: str) -> bool:
+    """Whether ``perpetrator`` is one word, a people's adjective: a country's (:func:`countries.is_demonym`:
+    "Indonesian") or any -ish one ("Kurdish"). R6-A2 accepts a generic label qualified by an ethnicity or a
+    nationality; the adjective without the label names nobody (dev 145, 159: R12-C3)."""
+    word = perpetrator.strip()
+    return is_demonym(word) or bool(_ISH_ADJECTIVE.fullmatch(word))
+
+
 def drop_descriptor_perpetrators(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     """Each event without a perpetrator that is common words (:func:`common_descriptor`) or a people's adjective
     alone (dev 159: "Indonesian"; R6-A2: a label qualified only by a nationality names no actor, and the adjective
     alone is less); run after :func:`name_perpetrators`, which gives a descriptor the name the article writes
     beside it."""
     return _without_perpetrators(
-        events, lambda perpetrator, _event: common_descriptor(perpetrator, text) or is_demonym(perpetrator)
+        events, lambda perpetrator, _event: common_descriptor(perpetrator, text) or is_peoples_adjective(perpetrator)
     )
 
 

@@ -41,7 +41,7 @@ from extractor.attacks.countries import (
     town_countries,
 )
 from extractor.attacks.injection import instruction_paragraphs
-from extractor.attacks.perpetrators import HEDGED
+from extractor.attacks.perpetrators import HEDGED, is_peoples_adjective
 from extractor.attacks.resolvers import (
     AREA_KINDS,
     acted_days,
@@ -454,9 +454,12 @@ def perpetrator_stated_apart(
                 continue
             actor = resolve_perpetrator(stated[0])
             # "Houthi" and "Houthis" in two sentences are one group.
+            # A people's adjective alone is no name, here as in the model's answer (R12-C3: "Indonesian police
+            # claimed to have arrested", "others claimed by Kurdish militants").
             if (
                 actor is not None
                 and country_code(actor) is None
+                and not is_peoples_adjective(actor)
                 and not any(fuzzy_equal(actor, seen)[0] for seen, _ in found.values())
             ):
                 found[normalise_text(actor)] = (actor, stated[1])

@@ -12,6 +12,7 @@ from extractor.attacks.perpetrators import (
     common_descriptor,
     drop_descriptor_perpetrators,
     drop_victim_perpetrators,
+    is_peoples_adjective,
     is_victim,
     known_as_in_text,
     name_perpetrators,
@@ -183,3 +184,20 @@ def test_attribute_from_text_changes_only_attribution() -> None:
         {"perpetrator": None, "attribution": "none", "evidence": ["Militants stormed the base."]},
     ]
     assert attribute_from_text(events, text) == [events[0] | {"attribution": "claimed"}, events[1]]
+
+
+@pytest.mark.parametrize(
+    ("perpetrator", "adjective"),
+    [
+        pytest.param("Indonesian", True, id="dev 159: a country's people"),
+        pytest.param("Kurdish", True, id="dev 145: an -ish adjective"),
+        pytest.param("British", True, id="British"),
+        pytest.param("Kurdish militants", False, id="R6-A2: the label qualified is accepted"),
+        pytest.param("Houthi", False, id="a movement's name"),
+        pytest.param("Boko Haram", False, id="a group"),
+        pytest.param("Islamic State", False, id="a state's word in a name"),
+    ],
+)
+def test_is_peoples_adjective(perpetrator: str, adjective: bool) -> None:
+    """R12-C3: a people's adjective alone names no actor."""
+    assert is_peoples_adjective(perpetrator) is adjective

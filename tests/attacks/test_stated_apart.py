@@ -607,6 +607,15 @@ def _unclaimed(perpetrator: str | None = None) -> dict[str, Any]:
             "claimed",
             id="dev 138: one group written twice, singular and plural",
         ),
+        pytest.param(
+            "Indonesian police claimed to have arrested four suspected militants.",
+            None,
+            "none",
+            id="dev 159, R12-C3: a people's adjective alone is no name",
+        ),
+        pytest.param(
+            "Earlier bombings were claimed by Kurdish militants.", None, "none", id="dev 145, R12-C3: an -ish adjective"
+        ),
     ],
 )
 def test_perpetrator_stated_apart(rest: str, perpetrator: str | None, attribution: str) -> None:
