@@ -77,17 +77,34 @@ def _without_perpetrators(
     ]
 
 
-# "Kurdish", "Turkish", "British": English makes adjectives of peoples with -ish, and such a word alone is never a
-# group's name (R6-A2's label qualified by an ethnicity is the label with its noun: "Kurdish militants").
-_ISH_ADJECTIVE = re.compile(r"[A-Z][a-z]+ish")
+# The peoples whose adjective English makes with -ish; such a word alone is never a group's name (R6-A2's label
+# qualified by an ethnicity is the label with its noun: "Kurdish militants"). A list, since "Parish" is a name.
+_ISH_PEOPLES = frozenset(
+    {
+        "British",
+        "Cornish",
+        "Danish",
+        "English",
+        "Finnish",
+        "Flemish",
+        "Irish",
+        "Jewish",
+        "Kurdish",
+        "Polish",
+        "Scottish",
+        "Spanish",
+        "Swedish",
+        "Turkish",
+    }
+)
 
 
 def is_peoples_adjective(perpetrator: str) -> bool:
     """Whether ``perpetrator`` is one word, a people's adjective: a country's (:func:`countries.is_demonym`:
-    "Indonesian") or any -ish one ("Kurdish"). R6-A2 accepts a generic label qualified by an ethnicity or a
+    "Indonesian") or an -ish one ("Kurdish"). R6-A2 accepts a generic label qualified by an ethnicity or a
     nationality; the adjective without the label names nobody (dev 145, 159: R12-C3)."""
     word = perpetrator.strip()
-    return is_demonym(word) or bool(_ISH_ADJECTIVE.fullmatch(word))
+    return is_demonym(word) or word in _ISH_PEOPLES
 
 
 def drop_descriptor_perpetrators(events: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:

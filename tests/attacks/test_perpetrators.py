@@ -192,6 +192,7 @@ def test_attribute_from_text_changes_only_attribution() -> None:
         pytest.param("Indonesian", True, id="dev 159: a country's people"),
         pytest.param("Kurdish", True, id="dev 145: an -ish adjective"),
         pytest.param("British", True, id="British"),
+        pytest.param("Parish", False, id="a name ending in -ish"),
         pytest.param("Kurdish militants", False, id="R6-A2: the label qualified is accepted"),
         pytest.param("Houthi", False, id="a movement's name"),
         pytest.param("Boko Haram", False, id="a group"),

@@ -19,6 +19,7 @@ from extractor.attacks.resolvers import (
     StatedEvent,
     acted_days,
     aimed_at,
+    claim_at,
     copies_page_date,
     count_stated_weapons,
     covers_place,
@@ -1562,11 +1563,13 @@ def test_drop_aftermath_places_keeps_an_event_a_quote_of_which_tells_an_attack_a
         pytest.param("four French tourists", False, id="a count of whom"),
         pytest.param("One army ranger and four others", False, id="a ranger is somebody"),
         pytest.param("Mother Emanuel church", False, id="a place"),
+        pytest.param("children", False, id="dev 152's gold: children says who they were"),
         pytest.param("", False, id="empty"),
         pytest.param(None, False, id="none"),
+        pytest.param(2, False, id="not text"),
     ],
 )
-def test_names_only_people(target: str | None, only_people: bool) -> None:
+def test_names_only_people(target: object, only_people: bool) -> None:
     """R12-C1: a target that says only that people were hurt, and how many."""
     assert names_only_people(target) is only_people
 
@@ -1579,6 +1582,8 @@ def test_names_only_people(target: str | None, only_people: bool) -> None:
         pytest.param("Militants attacked about 40 people.", True, id="attacked"),
         pytest.param("The blast killed about 40 people.", False, id="the toll"),
         pytest.param("About 40 people were wounded when gunmen fired at the bus.", False, id="fire at something else"),
+        pytest.param("In the attack, about 40 people were killed.", False, id="the noun 'attack' aims at nobody"),
+        pytest.param("During the stabbing, about 40 people were hurt.", False, id="nor the noun 'stabbing'"),
     ],
 )
 def test_aimed_at(quote: str, aimed: bool) -> None:
@@ -1615,12 +1620,31 @@ def test_drop_toll_targets_keeps_who_the_attack_was_aimed_at() -> None:
         ),
         pytest.param("Two soldiers killed in PKK attacks in Turkey's southeast", False, id="dev 074"),
         pytest.param("the latest in a series of attacks on pipelines killed two guards", False, id="one of a series"),
+        pytest.param("A bomber killed 12 soldiers amid a wave of attacks", False, id="the series around one attack"),
+        pytest.param("It killed 12 people, part of a series of bombings", False, id="part of a series"),
+        pytest.param("The man, who has carried out several attacks, killed 12.", False, id="an actor's past"),
         pytest.param("A bomb killed 12 soldiers.", False, id="one attack"),
     ],
 )
 def test_tells_several_attacks(quote: str, several: bool) -> None:
     """R12-C2: the words that count a toll's attacks as several."""
     assert tells_several_attacks(quote) is several
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claims"),
+    [
+        pytest.param("The group claimed to have carried out the attack.", True, id="a claim"),
+        pytest.param("Al Shabaab claimed responsibility.", True, id="responsibility"),
+        pytest.param(
+            "Indonesian police claimed to have arrested four suspected militants.", False, id="dev 159: an arrest"
+        ),
+        pytest.param("Police claimed to have foiled a second plot.", False, id="a plot foiled"),
+    ],
+)
+def test_claim_at(sentence: str, claims: bool) -> None:
+    """G7, R12-C3: a claim of the attack, not what the police claim to have done after it."""
+    assert (claim_at(sentence) is not None) is claims
 
 
 GROUP_TOLL = "At least 12 civilians were killed in multiple Boko Haram attacks targeting two villages."

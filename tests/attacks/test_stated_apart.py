@@ -614,7 +614,7 @@ def _unclaimed(perpetrator: str | None = None) -> dict[str, Any]:
             id="dev 159, R12-C3: a people's adjective alone is no name",
         ),
         pytest.param(
-            "Earlier bombings were claimed by Kurdish militants.", None, "none", id="dev 145, R12-C3: an -ish adjective"
+            "The attack was claimed by Kurdish militants.", None, "none", id="dev 145, R12-C3: an -ish adjective alone"
         ),
     ],
 )
