@@ -1423,8 +1423,9 @@ def drop_toll_targets(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 # R12-C2: a quote that gives its toll for several attacks it says are several ("killed in multiple Boko Haram attacks",
 # "in separate bomb attacks", "a series of explosions ... killing at least 19"). A plural alone is no such word: a
 # headline's "Kabul attacks that left 25 dead" is one attack's toll (dev 017, 074).
+_SEVERAL = r"(?:series|string|wave|spate|multiple|several|separate|coordinated|co-ordinated)"
 _SEVERAL_ATTACKS = re.compile(
-    r"\b(?:series|string|wave|spate|multiple|several|separate|coordinated|co-ordinated)\s+(?:of\s+)?(?:\w+\s+){0,2}?"
+    rf"\b{_SEVERAL}\s+(?:of\s+)?(?:\w+\s+){{0,2}}?"
     r"(?:attacks|bombings|strikes|raids|explosions|blasts|shootings)\b",
     re.IGNORECASE,
 )
@@ -1436,7 +1437,7 @@ _SEVERAL_ATTACKS = re.compile(
 _SERIES_AROUND = re.compile(
     r"\b(?:amid|after|following|before|since|part\s+of|one\s+of|latest\s+(?:of|in)|carried\s+out|behind|"
     r"responsible\s+for)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}?"
-    r"(?:series|string|wave|spate|multiple|several|separate|coordinated|co-ordinated)\b",
+    rf"{_SEVERAL}\b",
     re.IGNORECASE,
 )
 
