@@ -233,9 +233,10 @@ def _checked_against_text(events: Sequence[dict[str, Any]], article: Article) ->
     )
     placed = ground_countries(ground_sites(guarded, text), text)
     # A descriptor gets the article's name for it before common words are dropped as no name.
-    named = drop_victim_perpetrators(drop_descriptor_perpetrators(name_perpetrators(placed, text), text))
-    # A toll copied into the target goes before the identity rule compares targets.
-    named = drop_toll_targets(named)
+    # A toll copied into the target goes too, before the identity rule compares targets.
+    named = drop_toll_targets(
+        drop_victim_perpetrators(drop_descriptor_perpetrators(name_perpetrators(placed, text), text))
+    )
     armed = ground_weapons(attribute_from_text(named, text), text)
     undated = (undate_publication_copy(event, text, published) for event in armed)
     # A statement's day goes before the article is read for the attack's own day.

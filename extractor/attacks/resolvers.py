@@ -674,14 +674,14 @@ _SPEAKERS = frozenset(
         "news",
     ]
 )
-# G7: the actor reporting its own strike ("the army said it struck") claims it.
-# A claim names what is claimed: "claimed both strikes", "claims Kabul bombing", "claimed responsibility";
-# "claimed nine lives" and "an official claimed" are not claims of an attack.
 # What the police claim to have done after an attack is no claim of the attack: "Indonesian police claimed to have
 # arrested four suspected militants" (dev 159; R12-C3).
 _NOT_THE_ACT = (
     r"(?:arrested|detained|captured|apprehended|seized|found|located|identified|traced|foiled|thwarted|rescued|freed)\b"
 )
+# G7: the actor reporting its own strike ("the army said it struck") claims it.
+# A claim names what is claimed: "claimed both strikes", "claims Kabul bombing", "claimed responsibility";
+# "claimed nine lives" and "an official claimed" are not claims of an attack.
 _CLAIM = re.compile(
     r"\bclaim(ed|s|ing)?\b(\s+[\w'-]+){0,3}?\s+(responsibility|attacks?|strikes?|bombings?|blasts?|assaults?|"
     r"operations?|raids?|ambush|explosions?)\b"
@@ -1453,21 +1453,19 @@ def group_tolls(event: Mapping[str, Any]) -> set[str]:
     """The counts ("killed", "injured") of ``event`` that only quotes telling several attacks give
     (:func:`tells_several_attacks`): those quotes that state the count at all all tell several attacks. A count
     no quote states (read from the article's other sentences) is not judged here."""
-    quotes = [str(q) for q in event.get("evidence") or []]
+    # Each quote's own counts, read once: (quote, {"killed": n, "injured": m}).
+    counted = [
+        (quote, dict(zip(("killed", "injured"), resolve_casualties(quote, None, None)[1:], strict=True)))
+        for quote in (str(q) for q in event.get("evidence") or [])
+    ]
     grouped = set()
     for key in ("killed", "injured"):
-        count = event.get(key)
-        if not count:
+        if not (count := event.get(key)):
             continue
-        stating = [q for q in quotes if _stated_count(q, key) == count]
-        if stating and all(tells_several_attacks(q) for q in stating):
+        stating = [quote for quote, counts in counted if counts[key] == count]
+        if stating and all(tells_several_attacks(quote) for quote in stating):
             grouped.add(key)
     return grouped
-
-
-def _stated_count(quote: str, key: str) -> int | None:
-    _, killed, injured = resolve_casualties(quote, None, None)
-    return killed if key == "killed" else injured
 
 
 def drop_group_tolls(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -453,9 +453,8 @@ def perpetrator_stated_apart(
             if points_away(sentence) or not (stated := actor_stated(sentence)):
                 continue
             actor = resolve_perpetrator(stated[0])
-            # "Houthi" and "Houthis" in two sentences are one group.
-            # A people's adjective alone is no name, here as in the model's answer (R12-C3: "Indonesian police
-            # claimed to have arrested", "others claimed by Kurdish militants").
+            # No country, no people's adjective alone (R12-C3, as in the model's answer: "Indonesian police claimed
+            # to have arrested"); "Houthi" and "Houthis" in two sentences are one group.
             if (
                 actor is not None
                 and country_code(actor) is None
