@@ -103,6 +103,9 @@ class Manifest(BaseModel):
     split: str | None = None  # the split evaluated; None for the whole corpus
     corpus_sha256: str | None = None  # over every evaluated article's bytes and the corpus manifest
     gold_sha256: dict[str, str] = Field(default_factory=dict)  # gold file name -> SHA-256 of its bytes
+    # False: the events were scored without the task's check against the article text (``eval --no-text-check``),
+    # to measure what that layer of code rules adds; such a run is no figure of the version itself.
+    text_check: bool = True
 
 
 # libyaml's parser where the wheel has it (about ten times the pure-Python one: gold files and

@@ -538,6 +538,14 @@ def eval_(
             "location.site, or FIELD.precision/.recall). Repeatable.",
         ),
     ] = None,
+    no_text_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-text-check",
+            help="Score the answers without the task's check against the article text (its code rules that read "
+            "the text), to see what that layer adds; the same cassettes. Recorded in the manifest.",
+        ),
+    ] = False,
 ) -> None:
     """Extract the gold corpus (replaying cassettes by default), score it, write a run directory.
 
@@ -584,6 +592,7 @@ def eval_(
             on_article=on_article,
             split=split,
             concurrency=workers,
+            text_check=not no_text_check,
         )
     golds, texts = gold_and_texts(the_task)
     write_run(run, directory)

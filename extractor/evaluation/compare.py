@@ -704,6 +704,11 @@ def _notes(runs: Sequence[EvalRun], versions: Sequence[VersionSummary], tuned_on
             )
         if run.label != version.label:
             notes.append(f"{version.label} is prompt {run.manifest.prompt} with model {run.manifest.model}")
+        if not run.manifest.text_check:
+            notes.append(
+                f"{version.label} was scored without the task's check against the text (--no-text-check): "
+                "a difference from a run with it is that layer's, not the prompt's"
+            )
     tuned = chosen_on_note({run.manifest.split for run in runs}, tuned_on)
     if tuned is not None:
         notes.append(tuned)

@@ -9,6 +9,7 @@ abort.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import statistics
 from collections.abc import Callable, Sequence
@@ -249,9 +250,17 @@ def run_eval(
     on_article: Callable[[Article], None] | None = None,
     split: str | None = None,
     concurrency: int = 1,
+    text_check: bool = True,
 ) -> EvalRun:
-    """``concurrency`` articles in flight at once; the records keep the corpus order either way."""
+    """``concurrency`` articles in flight at once; the records keep the corpus order either way.
+
+    ``text_check=False`` leaves out the task's check against the article text (its code rules that read the
+    text after the answers are resolved): the same requests, so the same cassettes, scored without that layer.
+    """
     from extractor.extraction.batch_run import extract_concurrently
+
+    if not text_check:
+        task = dataclasses.replace(task, check_against_text=None)
 
     articles = select_split(load_corpus(task.corpus_dir), split, task.corpus_dir)
     golds = load_gold_for(task, articles)
@@ -283,6 +292,7 @@ def run_eval(
         split=None if split == ALL_SPLITS else split,
         corpus_sha256=corpus_fingerprint(articles, task.corpus_dir),
         gold_sha256=gold_fingerprint(task, [*(a.id for a in articles), *pool_ids(task, prompt)]),
+        text_check=text_check,
     )
     return EvalRun.of(manifest, records, score, score_incidents(task, records, golds))
 

@@ -612,7 +612,8 @@ def eval_view(
         started_at=m.started_at,
         git_commit=m.git_commit,
         n_articles=len(run.records),
-        title=f"{m.prompt} · {m.model} · {len(run.records)} articles · cassettes {m.cassette_mode}",
+        title=f"{m.prompt} · {m.model} · {len(run.records)} articles · cassettes {m.cassette_mode}"
+        + ("" if m.text_check else " · without the text check"),
         interval_note=(
             f"{s.confidence:.0%} intervals: percentile bootstrap over {len(s.articles)} articles "
             f"({s.n_resamples} resamples, seed {s.seed})"

@@ -220,3 +220,11 @@ def test_extract_and_eval_use_the_default_prompt_unless_told(tmp_path: Path) -> 
     told = run("extract", CORPUS / "004_9ea864399c76523a.txt", "--replay", "--out", tmp_path / "v2.jsonl")
     assert told.returncode == 0, told.stderr
     assert json.loads((tmp_path / "v2.jsonl").read_text(encoding="utf-8"))["prompt"] == "attacks@v2", "EXTRACTOR_PROMPT"
+
+
+def test_eval_no_text_check_is_named_in_the_report_and_the_manifest(tmp_path: Path) -> None:
+    result = run("eval", "--prompt", "v9", "--split", "seeds", "--no-text-check", "--out", tmp_path / "run")
+    assert result.returncode == 0, result.stderr
+    assert "without the text check" in result.stdout
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["text_check"] is False and "--no-text-check" in manifest["command"]

@@ -278,6 +278,11 @@ def test_a_split_hash_round_is_only_the_articles_of_that_round() -> None:
     assert len(select_split(articles, "test@5", CORPUS)) == 38
     sixth = select_split(articles, "test#6", CORPUS)
     assert len(sixth) == 19 and {a.meta.split for a in sixth} == {"test"}
+    # The README's test (57) figures before the test-round-13 stop are the articles test held before round 13.
+    thirteenth = select_split(articles, "test#13", CORPUS)
+    assert len(thirteenth) == 10 and {a.meta.split for a in thirteenth} == {"test"}
+    assert len(select_split(articles, "test@12", CORPUS)) == 57
+    assert select_split(articles, "test>12", CORPUS) == thirteenth
     with pytest.raises(InputError, match=r"no article of .* is in that split"):
         select_split(articles, "dev#3", CORPUS)
     with pytest.raises(InputError, match=r"no article of .* is in that split"):
@@ -287,3 +292,25 @@ def test_a_split_hash_round_is_only_the_articles_of_that_round() -> None:
     for bad in ("test#", "test#0", "test#x"):
         with pytest.raises(InputError, match="the round after '#' must be a whole number"):
             select_split(articles, bad, CORPUS)
+
+
+def test_no_text_check_scores_the_resolved_answers_and_says_so_in_the_manifest() -> None:
+    """The same cassettes with and without the task's check against the text: seed 002's v9 answer lists the
+    al-Tanf attack twice, once with the country "Iraq" as its site; the check drops a country written as a site and
+    then merges the two as one attack, so only the run without it keeps both (and is marked so)."""
+    prompt = load_prompt(ATTACKS.prompts_dir, ATTACKS.name, "v9")
+    settings = resolve_settings(cassette_mode=CassetteMode.REPLAY)
+    checked = run_eval(ATTACKS, prompt, settings, n_resamples=50, split="seeds")
+    unchecked = run_eval(ATTACKS, prompt, settings, n_resamples=50, split="seeds", text_check=False)
+    assert checked.manifest.text_check and not unchecked.manifest.text_check
+    sites = {
+        run.manifest.text_check: [
+            e["location"]["site"] for r in run.records if r.article_id.startswith("002") for e in r.events
+        ]
+        for run in (checked, unchecked)
+    }
+    assert sites[True] == ["al-Tanf garrison"]
+    assert sorted(sites[False]) == ["Iraq", "al-Tanf garrison"]
+    assert [r.usage for r in checked.records] == [r.usage for r in unchecked.records]  # the same answers
+    note = compare_runs([checked, unchecked], load_gold_dir(ATTACKS.gold_dir, ATTACKS.event_model), n_resamples=50)
+    assert any("without the task's check against the text" in n for n in note.notes)
