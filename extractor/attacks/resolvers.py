@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
@@ -1205,12 +1205,7 @@ def merge_attacks(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         "weapon_count": _specific(a.get("weapon_count"), b.get("weapon_count")),
         "killed": killed,
         "injured": injured,
-        "casualties": casualties_for(
-            killed,
-            injured,
-            said_killed=bool(stated & {Casualties.KILLED, Casualties.KILLED_AND_INJURED}),
-            said_hurt=bool(stated & {Casualties.INJURED, Casualties.KILLED_AND_INJURED}),
-        ).value,
+        "casualties": _recounted(killed, injured, stated).value,
     }
     if merged["perpetrator"] is not None and merged["attribution"] == Attribution.NONE.value:
         merged["attribution"] = Attribution.ATTRIBUTED.value
@@ -1476,15 +1471,21 @@ def drop_group_tolls(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _without_counts(event: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     """``event`` stating none of the counts ``keys``; the outcome its words said stays."""
-    said = Casualties(event["casualties"])
     stripped = {**event, **dict.fromkeys(keys)}
-    stripped["casualties"] = casualties_for(
-        stripped.get("killed"),
-        stripped.get("injured"),
-        said_killed=said in (Casualties.KILLED, Casualties.KILLED_AND_INJURED),
-        said_hurt=said in (Casualties.INJURED, Casualties.KILLED_AND_INJURED),
+    stripped["casualties"] = _recounted(
+        stripped.get("killed"), stripped.get("injured"), {Casualties(event["casualties"])}
     ).value
     return stripped
+
+
+def _recounted(killed: int | None, injured: int | None, said: Collection[Casualties]) -> Casualties:
+    """The outcome of new counts, keeping the deaths or injuries that the outcomes ``said`` stated in words."""
+    return casualties_for(
+        killed,
+        injured,
+        said_killed=bool({Casualties.KILLED, Casualties.KILLED_AND_INJURED} & set(said)),
+        said_hurt=bool({Casualties.INJURED, Casualties.KILLED_AND_INJURED} & set(said)),
+    )
 
 
 def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
